@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { resolveDbOptions } from '../config/resolve-options.ts';
+import type { DoctorLine } from '../doctor/run-doctor.ts';
+import { runDoctor } from '../doctor/run-doctor.ts';
+import { loadCommandConfig, type GlobalFlags } from './context.ts';
+
+const MARK: Record<DoctorLine['status'], string> = { ok: 'ok', warn: 'warn', missing: 'MISSING', skipped: 'skip' };
+
+export function formatDoctorLine(line: DoctorLine): string {
+  const head = `  ${MARK[line.status].padEnd(8)}${line.label.padEnd(20)}${line.detail}`;
+  return line.status === 'ok' || !line.fix ? head : `${head}\n${' '.repeat(30)}→ ${line.fix}`;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('check Node, k6, Go, Docker and each Postgres provider; exit 0 when the embedded default works')
+    .option('--json', 'print the checks as JSON')
+    .action(async (flags: { json?: boolean }, command: Command) => {
+      const { config } = await loadCommandConfig(command.optsWithGlobals<GlobalFlags>());
+      const report = await runDoctor({ env: process.env, db: resolveDbOptions(config.db, process.env, {}) });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        process.stdout.write(`rehearse doctor\n${report.lines.map(formatDoctorLine).join('\n')}\n`);
+        process.stdout.write(report.ok ? '\nThe embedded default path works.\n' : '\nA required part is missing (see MISSING above).\n');
+      }
+      process.exitCode = report.ok ? 0 : 3;
+    });
+}

@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { REHEARSE_VERSION } from '../version.ts';
+import { registerDb } from './db.ts';
+import { registerDoctor } from './doctor.ts';
+import { exitCodeFor } from './fail.ts';
+import { registerPlannedCommands } from './planned-commands.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('rehearse')
+    .description('Rehearse a release under production-like load before it ships.')
+    .version(REHEARSE_VERSION, '-v, --version', 'print the rehearse version')
+    .option('-c, --config <file>', 'config file (default: rehearse.config.{ts,mts,js,mjs} in the working directory)')
+    .showHelpAfterError('(run `rehearse --help` for usage)')
+    .exitOverride();
+  registerDoctor(program);
+  registerDb(program);
+  registerPlannedCommands(program);
+  program.commands.forEach((command) => command.exitOverride());
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; usage errors get 2.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    return exitCodeFor(error);
+  }
+}

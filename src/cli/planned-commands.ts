@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { NotBuiltYetError } from '../errors.ts';
+
+interface PlannedCommand {
+  name: string;
+  arguments?: string;
+  description: string;
+  /** What it will do, said when someone runs it before it is built. */
+  plan: string;
+}
+
+/**
+ * Commands that later releases fill in. They are listed in --help from the
+ * start and, when run, say what they will do and exit 2.
+ */
+const PLANNED: readonly PlannedCommand[] = [
+  {
+    name: 'seed',
+    description: 'fill the database with production-scale synthetic data (not built yet)',
+    plan: 'seed the configured Postgres from the data model with COPY, deterministic per --seed and sized by --scale',
+  },
+  {
+    name: 'scenario',
+    arguments: '[action] [file]',
+    description: 'build k6 scripts from scenario files, or list them (not built yet)',
+    plan: 'turn a typed scenario file (e.g. the parents-evening login spike) into a k6 script (`scenario build`) and list known scenarios (`scenario list`)',
+  },
+  {
+    name: 'run',
+    arguments: '[scenario]',
+    description: 'rehearse a release end to end: seed, start the app, run k6, record the database (not built yet)',
+    plan: 'seed or reuse the data, start the app under test, drive the scenario with k6 while sampling Postgres, and write reports/<run-id>/run.json',
+  },
+  {
+    name: 'report',
+    arguments: '[run]',
+    description: 'report slow pages and slow queries of a run, optionally against a baseline (not built yet)',
+    plan: 'render a run record as Markdown, HTML, JSON, CSV and JUnit, compared with --baseline, and exit 1 when a budget or regression check fails',
+  },
+  {
+    name: 'compare',
+    arguments: '[baseline] [candidate]',
+    description: 'compare a candidate run with a baseline run and gate on budgets (not built yet)',
+    plan: 'compare two run records page by page and query by query and exit 1 on a regression',
+  },
+  {
+    name: 'demo',
+    description: "run the parents'-evening login spike against the bundled school-portal app (not built yet)",
+    plan: "seed the school-portal fixture on the embedded Postgres, run the parents'-evening login spike against it, and print where the report is",
+  },
+];
+
+export function registerPlannedCommands(program: Command): void {
+  for (const planned of PLANNED) {
+    const command = program.command(planned.name).description(planned.description).allowUnknownOption().allowExcessArguments();
+    if (planned.arguments) command.arguments(planned.arguments);
+    command.action(() => {
+      throw new NotBuiltYetError(`\`rehearse ${planned.name}\` is not built yet. When it is, it will ${planned.plan}.`);
+    });
+  }
+}

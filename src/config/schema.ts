@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** The database providers rehearse can start or connect to. */
+export const DB_PROVIDERS = ['embedded', 'testcontainers', 'url'] as const;
+export type DbProviderName = (typeof DB_PROVIDERS)[number];
+
+const settingValue = z.union([z.string(), z.number(), z.boolean()]);
+
+const dbSchema = z.strictObject({
+  /** Which Postgres to rehearse on. */
+  provider: z.enum(DB_PROVIDERS).default('embedded'),
+  /** Postgres settings (GUCs) layered over rehearse's rehearsal defaults. */
+  settings: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'a Postgres setting name'), settingValue).default({}),
+  /** Docker image for the testcontainers provider. */
+  image: z.string().min(1).optional(),
+  /** Connection URL for the url provider (else DATABASE_URL). */
+  url: z.string().url().optional(),
+});
+
+const appSchema = z
+  .strictObject({
+    /** Shell command that starts the app; rehearse sets DATABASE_URL and PORT. */
+    command: z.string().min(1).optional(),
+    /** Working directory of the command, relative to the config file. */
+    cwd: z.string().min(1).optional(),
+    /** Extra environment for the command. */
+    env: z.record(z.string(), z.string()).default({}),
+    /** Path polled until it answers 2xx. */
+    healthPath: z.string().startsWith('/').default('/healthz'),
+    /** How long the app may take to become healthy. */
+    readyTimeoutSeconds: z.number().positive().default(30),
+    /** An app already running; rehearse starts nothing. */
+    baseUrl: z.string().url().optional(),
+  })
+  .refine((app) => (app.command === undefined) !== (app.baseUrl === undefined), {
+    message: 'expected exactly one of "command" (rehearse starts the app) or "baseUrl" (the app is already running)',
+  });
+
+const dataSchema = z.strictObject({
+  /** Module exporting the data model, relative to the config file. */
+  model: z.string().min(1).optional(),
+  /** Multiplies every row count in the model. */
+  scale: z.number().positive().default(1),
+  /** PRNG seed: same model, scale and seed give identical data. */
+  seed: z.number().int().nonnegative().default(42),
+});
+
+const scenariosSchema = z.strictObject({
+  /** Folder holding scenario files, relative to the config file. */
+  dir: z.string().min(1).default('scenarios'),
+});
+
+const pageBudgetSchema = z.strictObject({
+  p95Ms: z.number().positive().optional(),
+  p99Ms: z.number().positive().optional(),
+  /** Fraction of failed requests, 0..1. */
+  errorRate: z.number().min(0).max(1).optional(),
+});
+
+const budgetsSchema = z.strictObject({
+  /** Budgets per page name; `*` applies to every page. */
+  pages: z.record(z.string().min(1), pageBudgetSchema).default({}),
+  /** Regression tolerance for timings, as a fraction (0.1 = 10 %). */
+  tolerance: z.number().min(0).default(0.1),
+});
+
+export const configSchema = z.strictObject({
+  db: dbSchema.default({ provider: 'embedded', settings: {} }),
+  app: appSchema.optional(),
+  data: dataSchema.default({ scale: 1, seed: 42 }),
+  scenarios: scenariosSchema.default({ dir: 'scenarios' }),
+  budgets: budgetsSchema.default({ pages: {}, tolerance: 0.1 }),
+});
+
+/** What a user writes in rehearse.config.ts. */
+export type UserConfig = z.input<typeof configSchema>;
+/** The validated config with every default filled in. */
+export type Config = z.output<typeof configSchema>;
+export type PageBudget = z.output<typeof pageBudgetSchema>;

@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { InfrastructureError } from '../errors.ts';
+import { InterruptedError, sleep, throwIfAborted } from '../system/abort.ts';
+import { runCommand, stopChild, tailOf } from '../system/child-process.ts';
+import { findFreePort } from '../system/free-port.ts';
+import { OutputTail } from '../system/output-tail.ts';
+import { connectionUrl } from './connection-url.ts';
+import { locatePostgresBinaries } from './embedded-binaries.ts';
+import { installObservability } from './observability.ts';
+import type { ConnectionInfo, DbProvider, RunningDatabase, StartOptions } from './provider.ts';
+import { settingsToArgs } from './rehearsal-settings.ts';
+
+export interface EmbeddedOptions {
+  /** Postgres settings, already merged with the rehearsal defaults. */
+  settings: Record<string, string>;
+  /** Parent folder of the temporary data directory (default: the system temp dir). */
+  tempRoot?: string;
+  readyTimeoutMs?: number;
+}
+
+interface OsUser {
+  uid: number;
+  gid: number;
+}
+
+/** Postgres refuses to run as root; as root the server runs as `postgres`. */
+async function serverUser(): Promise<OsUser | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = await runCommand('id', ['-u', 'postgres']);
+  const gid = await runCommand('id', ['-g', 'postgres']);
+  if (uid.code !== 0 || gid.code !== 0) {
+    throw new InfrastructureError(
+      'rehearse runs as root, and Postgres will not: it needs an OS user named "postgres" to run the embedded server as. ' +
+        'Create one (`useradd --system --user-group postgres`) or run rehearse as a normal user.',
+    );
+  }
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+export class EmbeddedProvider implements DbProvider {
+  readonly name = 'embedded' as const;
+
+  constructor(private readonly options: EmbeddedOptions) {}
+
+  async start({ signal, onProgress }: StartOptions = {}): Promise<RunningDatabase> {
+    const binaries = await locatePostgresBinaries();
+    const user = await serverUser();
+    const dataDir = await mkdtemp(path.join(this.options.tempRoot ?? os.tmpdir(), 'rehearse-pg-'));
+    const removeDataDir = () => rm(dataDir, { recursive: true, force: true });
+    let server: ChildProcess | undefined;
+    try {
+      if (user) await chown(dataDir, user.uid, user.gid);
+      const password = randomBytes(16).toString('hex');
+      onProgress?.(`initialising a Postgres cluster in ${dataDir}`);
+      await initCluster(binaries.initdb, dataDir, password, user, signal);
+      const port = await findFreePort();
+      const connection: ConnectionInfo = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' };
+      onProgress?.(`starting Postgres on 127.0.0.1:${port}`);
+      const tail = new OutputTail(40);
+      server = spawnServer(binaries.postgres, dataDir, port, this.options.settings, user, tail);
+      await waitUntilReady(server, connection, tail, this.options.readyTimeoutMs ?? 30_000, signal);
+      const admin = new pg.Pool({ ...connection, max: 4 });
+      admin.on('error', () => undefined);
+      await installObservability(connection);
+      return ownedDatabase(connection, admin, server, { dataDir, pid: String(server.pid) }, removeDataDir);
+    } catch (error) {
+      if (server) await stopChild(server, 'SIGQUIT', 5_000);
+      await removeDataDir();
+      throw error;
+    }
+  }
+}
+
+async function initCluster(initdb: string, dataDir: string, password: string, user: OsUser | undefined, signal?: AbortSignal) {
+  const passwordFile = path.join(dataDir, '..', `${path.basename(dataDir)}.pw`);
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (user) await chown(passwordFile, user.uid, user.gid);
+  try {
+    const result = await runCommand(
+      initdb,
+      ['-D', dataDir, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      { uid: user?.uid, gid: user?.gid, signal, env: { ...process.env, LC_ALL: 'C' } },
+    );
+    throwIfAborted(signal);
+    if (result.code !== 0) throw new InfrastructureError('initdb failed to create the embedded Postgres cluster', tailOf(result));
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+}
+
+function spawnServer(
+  postgres: string,
+  dataDir: string,
+  port: number,
+  settings: Record<string, string>,
+  user: OsUser | undefined,
+  tail: OutputTail,
+): ChildProcess {
+  const args = [
+    '-D', dataDir,
+    '-p', String(port),
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'unix_socket_directories=',
+    ...settingsToArgs(settings),
+  ];
+  const child = spawn(postgres, args, { uid: user?.uid, gid: user?.gid, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  child.stdout?.on('data', (chunk: Buffer) => tail.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
+  return child;
+}
+
+async function waitUntilReady(server: ChildProcess, connection: ConnectionInfo, tail: OutputTail, timeoutMs: number, signal?: AbortSignal) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (signal?.aborted) throw new InterruptedError(String(signal.reason ?? 'interrupted'));
+    if (server.exitCode !== null || server.signalCode !== null) {
+      throw new InfrastructureError(`the embedded Postgres server exited during start (code ${server.exitCode ?? server.signalCode})`, tail.toString());
+    }
+    if (await canConnect(connection)) return;
+    if (Date.now() > deadline) throw new InfrastructureError(`the embedded Postgres server did not accept connections within ${timeoutMs / 1000}s`, tail.toString());
+    await sleep(50, signal);
+  }
+}
+
+async function canConnect(connection: ConnectionInfo): Promise<boolean> {
+  const client = new pg.Client({ ...connection, connectionTimeoutMillis: 1_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function ownedDatabase(
+  connection: ConnectionInfo,
+  admin: pg.Pool,
+  server: ChildProcess,
+  details: Record<string, string>,
+  removeDataDir: () => Promise<void>,
+): RunningDatabase {
+  let stopping: Promise<void> | undefined;
+  return {
+    provider: 'embedded',
+    connection,
+    url: connectionUrl(connection),
+    admin,
+    owned: true,
+    details,
+    stop() {
+      stopping ??= (async () => {
+        await admin.end().catch(() => undefined);
+        // SIGINT is Postgres' "fast" shutdown: abort sessions, checkpoint, exit.
+        await stopChild(server, 'SIGINT', 10_000);
+        await removeDataDir();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { InfrastructureError } from '../errors.ts';
+import { InterruptedError } from '../system/abort.ts';
+import { connectionUrl } from './connection-url.ts';
+import { installObservability } from './observability.ts';
+import type { ConnectionInfo, DbProvider, RunningDatabase, StartOptions } from './provider.ts';
+import { settingsToArgs } from './rehearsal-settings.ts';
+
+/** An official image; override with `db.image` or REHEARSE_DB_IMAGE. */
+export const DEFAULT_POSTGRES_IMAGE = 'postgres:17';
+
+export interface TestcontainersOptions {
+  image: string;
+  /** Postgres settings, already merged with the rehearsal defaults. */
+  settings: Record<string, string>;
+}
+
+export class TestcontainersProvider implements DbProvider {
+  readonly name = 'testcontainers' as const;
+
+  constructor(private readonly options: TestcontainersOptions) {}
+
+  async start({ signal, onProgress }: StartOptions = {}): Promise<RunningDatabase> {
+    // Imported lazily: loading testcontainers probes for a Docker engine.
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const password = randomBytes(16).toString('hex');
+    onProgress?.(`starting a ${this.options.image} container`);
+    const container = new PostgreSqlContainer(this.options.image)
+      .withUsername('postgres')
+      .withPassword(password)
+      .withDatabase('postgres')
+      .withLabels({ 'dev.rehearse.owner': 'rehearse' })
+      .withCommand(['postgres', ...settingsToArgs(this.options.settings)]);
+    let started: Awaited<ReturnType<typeof container.start>>;
+    try {
+      started = await container.start();
+    } catch (error) {
+      throw new InfrastructureError(
+        `could not start the Postgres container (image ${this.options.image}): ${(error as Error).message}. ` +
+          'Is a Docker engine running (`docker info`) and is the image available locally or pullable?',
+      );
+    }
+    const stopContainer = () => started.stop({ remove: true, removeVolumes: true }).then(() => undefined);
+    if (signal?.aborted) {
+      await stopContainer();
+      throw new InterruptedError(String(signal.reason ?? 'interrupted'));
+    }
+    const connection: ConnectionInfo = { host: started.getHost(), port: started.getPort(), user: 'postgres', password, database: 'postgres' };
+    try {
+      await installObservability(connection);
+    } catch (error) {
+      await stopContainer();
+      throw new InfrastructureError(`the Postgres container started but rehearse could not prepare it: ${(error as Error).message}`);
+    }
+    const admin = new pg.Pool({ ...connection, max: 4 });
+    admin.on('error', () => undefined);
+    let stopping: Promise<void> | undefined;
+    return {
+      provider: 'testcontainers',
+      connection,
+      url: connectionUrl(connection),
+      admin,
+      owned: true,
+      details: { container: started.getId().slice(0, 12), image: this.options.image },
+      stop() {
+        stopping ??= admin.end().catch(() => undefined).then(stopContainer);
+        return stopping;
+      },
+    };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Every failure rehearse reports to a person is a RehearseError with a stable
+ * `code`, a message that says what to do, and the exit code the CLI uses.
+ * Only the CLI entry point formats these; the library just throws them.
+ */
+export abstract class RehearseError extends Error {
+  abstract readonly code: string;
+  abstract readonly exitCode: 2 | 3;
+
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...this.details };
+  }
+}
+
+/** Bad usage: an invalid flag value, an unknown command argument. Exit 2. */
+export class UsageError extends RehearseError {
+  readonly code = 'usage';
+  readonly exitCode = 2;
+}
+
+/** The config file is missing, does not import, or fails validation. Exit 2. */
+export class ConfigError extends RehearseError {
+  readonly code = 'config';
+  readonly exitCode = 2;
+
+  constructor(
+    readonly file: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, { file, ...details });
+  }
+}
+
+/** A database rehearse must not write to. Exit 2, before any write. */
+export class UnsafeTargetError extends RehearseError {
+  readonly code = 'unsafe-target';
+  readonly exitCode = 2;
+}
+
+/**
+ * A real part (database, container, app, k6) did not start or died. Exit 3.
+ * `outputTail` carries the last lines of the failing process's output.
+ */
+export class InfrastructureError extends RehearseError {
+  readonly code = 'infrastructure';
+  readonly exitCode = 3;
+
+  constructor(
+    message: string,
+    readonly outputTail: string = '',
+    details: Record<string, unknown> = {},
+  ) {
+    super(outputTail ? `${message}\n--- last output ---\n${outputTail}` : message, details);
+  }
+}
+
+/** A command that a later release of rehearse fills in. Exit 2. */
+export class NotBuiltYetError extends RehearseError {
+  readonly code = 'not-built-yet';
+  readonly exitCode = 2;
+}
