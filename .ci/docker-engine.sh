@@ -30,7 +30,8 @@ fail() {
   # one line, to stderr
   local tail=""
   if [ -f "$LOG" ]; then
-    tail="$(tail -n 3 "$LOG" 2>/dev/null | tr '\n' ' ' | tr -s ' ' | cut -c1-600)"
+    # last meaningful lines: skip our own markers and containerd's grpc chatter
+    tail="$(grep -v -e '^=== ' -e 'module=grpc' "$LOG" 2>/dev/null | tail -n 2 | tr '\n' ' ' | tr -s ' ' | cut -c1-600)"
   fi
   echo "docker-engine: unavailable: $* ${tail:+(dockerd log $LOG: $tail)}" >&2
   exit 1

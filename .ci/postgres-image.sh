@@ -89,12 +89,14 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 		exit 1
 	fi
 	mkdir -p "$PGDATA"; chmod 700 "$PGDATA"
-	pwargs=()
-	if [ -n "${POSTGRES_PASSWORD:-}" ]; then
-		pwargs=(--pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD"))
-	fi
+	# (the <(...) must sit on the initdb command line itself: its fd is closed
+	# as soon as the command that opened it finishes)
 	# shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is word-split on purpose
-	initdb --username="$POSTGRES_USER" "${pwargs[@]}" $POSTGRES_INITDB_ARGS
+	if [ -n "${POSTGRES_PASSWORD:-}" ]; then
+		initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") $POSTGRES_INITDB_ARGS
+	else
+		initdb --username="$POSTGRES_USER" $POSTGRES_INITDB_ARGS
+	fi
 
 	printf "\nlisten_addresses = '*'\n" >> "$PGDATA/postgresql.conf"
 	printf '\nhost all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >> "$PGDATA/pg_hba.conf"
@@ -113,6 +115,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 		for f in /docker-entrypoint-initdb.d/*; do
 			case "$f" in
 				*.sh)
+					# shellcheck source=/dev/null
 					if [ -x "$f" ]; then echo "$0: running $f"; "$f"
 					else echo "$0: sourcing $f"; . "$f"; fi ;;
 				*.sql)    echo "$0: running $f"; "${psql_base[@]}" --dbname "$POSTGRES_DB" -f "$f" ;;
@@ -142,8 +145,9 @@ IMPORT_CHANGES=(
   'ENV PGDATA=/var/lib/postgresql/data'
   'ENV LANG=en_US.utf8'
   'EXPOSE 5432'
-  'STOPSIGNAL SIGINT'
 )
+# (docker import on Debian's engine 20.10 rejects STOPSIGNAL, so the image keeps
+# SIGTERM = postgres "smart" shutdown; Testcontainers stops with t=0 anyway.)
 
 RECIPE="$(
   {
@@ -154,7 +158,9 @@ RECIPE="$(
 )"
 
 # --------------------------------------------------------------- idempotency
+old_id=""
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  old_id="$(docker image inspect -f '{{ .Id }}' "$IMAGE" 2>/dev/null || true)"
   have="$(docker image inspect -f '{{ index .Config.Labels "rehearse.recipe" }}' "$IMAGE" 2>/dev/null || true)"
   if [ "$have" = "$RECIPE" ]; then
     exit 0
@@ -258,11 +264,10 @@ build_rootfs() {
 }
 
 cleanup_mounts() {
-  local dir="$1" m
+  local dir="$1"
   # deepest first
-  for m in $(awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r); do
-    umount -l "$m" 2>/dev/null || true
-  done
+  awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r |
+    while IFS= read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 
 ROOTFS_DIR=""
@@ -302,4 +307,6 @@ for c in "${IMPORT_CHANGES[@]}" "LABEL rehearse.recipe=$RECIPE"; do
 done
 docker import "${change_args[@]}" --message "rehearse postgres 15 (debootstrap $SUITE)" \
   "$work/image.tar" "$IMAGE" >/dev/null || fail "docker import failed"
+# drop the image this one replaced (ignored while a container still uses it)
+if [ -n "$old_id" ]; then docker rmi "$old_id" >/dev/null 2>&1 || true; fi
 log "built $IMAGE (recipe $RECIPE) in $((SECONDS - t_start))s"

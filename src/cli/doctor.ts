@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { resolveDbOptions } from '../config/resolve-options.ts';
 import type { DoctorLine } from '../doctor/run-doctor.ts';
 import { runDoctor } from '../doctor/run-doctor.ts';
+import { locateK6 } from '../k6/locate-k6.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
+import { withInterrupts } from './interrupts.ts';
 
 const MARK: Record<DoctorLine['status'], string> = { ok: 'ok', warn: 'warn', missing: 'MISSING', skipped: 'skip' };
 
@@ -16,8 +18,10 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('check Node, k6, Go, Docker and each Postgres provider; exit 0 when the embedded default works')
     .option('--json', 'print the checks as JSON')
-    .action(async (flags: { json?: boolean }, command: Command) => {
+    .option('--fix', 'first build what rehearse can build itself (k6, with Go)')
+    .action(async (flags: { json?: boolean; fix?: boolean }, command: Command) => {
       const { config } = await loadCommandConfig(command.optsWithGlobals<GlobalFlags>());
+      if (flags.fix) await withInterrupts((signal) => locateK6({ signal, onProgress: (line) => process.stderr.write(`${line}\n`) }));
       const report = await runDoctor({ env: process.env, db: resolveDbOptions(config.db, process.env, {}) });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

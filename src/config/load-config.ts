@@ -49,10 +49,22 @@ async function importConfigModule(file: string): Promise<unknown> {
   } catch (error) {
     throw new ConfigError(file, `${locateImportFailure(file, error)}\n(the config file could not be loaded; fix it and run again)`);
   }
-  if (module.default === undefined) {
+  const exported = unwrapCommonJs(module.default);
+  if (exported === undefined) {
     throw new ConfigError(file, `${file}: expected a default export, e.g. \`export default defineConfig({ ... })\``);
   }
-  return module.default;
+  return exported;
+}
+
+/**
+ * Outside a `"type": "module"` package tsx compiles a .ts file to CommonJS,
+ * and its ESM default export arrives wrapped as `{ __esModule, default }`.
+ */
+function unwrapCommonJs(value: unknown): unknown {
+  if (value && typeof value === 'object' && (value as { __esModule?: boolean }).__esModule) {
+    return (value as { default?: unknown }).default;
+  }
+  return value;
 }
 
 /** esbuild reports `file:line:col: ERROR: …`; a runtime throw has the file in its stack. */

@@ -1,0 +1,30 @@
+/**
+ * rehearse as a library: everything the CLI does is callable from here.
+ *
+ * @example
+ * ```ts
+ * import { createProvider, locateK6, runK6 } from 'rehearse';
+ *
+ * const db = await createProvider({ provider: 'embedded', settings: {} }).start();
+ * try {
+ *   const k6 = await locateK6();
+ *   await runK6(k6, { script: 'load.js', env: { DATABASE_URL: db.url } });
+ * } finally {
+ *   await db.stop();
+ * }
+ * ```
+ */
+export { defineConfig } from './config/define-config.ts';
+export { loadConfig, validateConfig, findConfigFile, type LoadedConfig } from './config/load-config.ts';
+export { resolveDbOptions, type DbFlags } from './config/resolve-options.ts';
+export type { Config, UserConfig, DbProviderName, PageBudget } from './config/schema.ts';
+export { createProvider, type DbOptions } from './db/create-provider.ts';
+export type { ConnectionInfo, DbProvider, RunningDatabase, StartOptions } from './db/provider.ts';
+export { maskUrl, connectionUrl, parseConnectionUrl } from './db/connection-url.ts';
+export { REHEARSAL_SETTINGS } from './db/rehearsal-settings.ts';
+export { locateK6, findK6, k6Version, type K6Binary } from './k6/locate-k6.ts';
+export { runK6, K6_THRESHOLDS_FAILED, type K6RunOptions, type K6RunResult } from './k6/run-k6.ts';
+export { K6_MODULE, K6_VERSION } from './k6/k6-version.ts';
+export { runDoctor, type DoctorReport } from './doctor/run-doctor.ts';
+export { RehearseError, UsageError, ConfigError, UnsafeTargetError, InfrastructureError, NotBuiltYetError } from './errors.ts';
+export { REHEARSE_VERSION } from './version.ts';

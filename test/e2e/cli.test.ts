@@ -1,0 +1,86 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+
+describe('the rehearse command line', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists every command with a one-line description', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['doctor', 'db', 'seed', 'scenario', 'run', 'report', 'compare', 'demo']) {
+      expect(stdout).toMatch(new RegExp(`^  ${command}\\b.*\\S`, 'm'));
+    }
+  });
+
+  it('prints its version', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('says what a command not built yet will do, and exits 2', async () => {
+    const { code, stderr } = await runCli(['report', 'reports/x']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('`rehearse report` is not built yet. When it is, it will');
+  });
+
+  it('exits 2 on an unknown command or flag', async () => {
+    expect((await runCli(['deploy'])).code).toBe(2);
+    expect((await runCli(['db', 'up', '--db', 'docker'])).stderr).toContain('--db: expected "embedded" | "testcontainers" | "url", got "docker"');
+  });
+
+  const badConfigs: [string, string, RegExp][] = [
+    ['wrong provider', `export default { db: { provider: 'docker' } };`, /bad\.config\.ts: db\.provider: expected "embedded" \| "testcontainers" \| "url", got "docker"/],
+    ['unknown key', `export default { db: { provider: 'embedded', host: 'x' } };`, /bad\.config\.ts: db\.host: unknown key/],
+    ['missing app command', `export default { app: { healthPath: '/up' } };`, /bad\.config\.ts: app: expected exactly one of "command"/],
+    ['wrong type', `export default { data: { scale: '10x' } };`, /bad\.config\.ts: data\.scale: expected number, got "10x"/],
+    ['no default export', `export const config = {};`, /expected a default export/],
+    ['syntax error', `export default {\n  db: { provider: 'embedded' ,\n  oops oops\n};\n`, /bad\.config\.ts:3:\d+: ERROR: Expected "}" but found "oops"/],
+    ['a throw while loading', `const x = 1;\nthrow new Error('boom');\nexport default {};\n`, /bad\.config\.ts(:\d+:\d+)?: boom/],
+  ];
+
+  it.each(badConfigs)('stops before anything starts on a config with %s: exit 2, file and path named', async (_label, source, message) => {
+    const file = path.join(dir, 'bad.config.ts');
+    await writeFile(file, source);
+    const { code, stderr, stdout } = await runCli(['db', 'up', '--config', file], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stdout).not.toContain('is up');
+  });
+
+  it('finds rehearse.config.ts in the working directory', async () => {
+    const project = await mkdtemp(path.join(dir, 'project-'));
+    await writeFile(path.join(project, 'rehearse.config.ts'), `export default { db: { provider: 'sqlite' } };`);
+    const { code, stderr } = await runCli(['db', 'up'], { cwd: project });
+    expect(code).toBe(2);
+    expect(stderr).toContain('rehearse.config.ts: db.provider: expected');
+  });
+
+  it('reports a missing --config file with exit 2', async () => {
+    const { code, stderr } = await runCli(['doctor', '--config', 'nope.config.ts'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toContain('nope.config.ts: config file not found');
+  });
+});
+
+describe('rehearse doctor', () => {
+  it('prints one line per part and exits 0 when the embedded default works', async () => {
+    const { code, stdout } = await runCli(['doctor']);
+    expect(stdout).toMatch(/^ {2}ok +Node\.js +v\d+/m);
+    expect(stdout).toMatch(/^ {2}ok +db: embedded +PostgreSQL \d+\.\d+, pg_stat_statements loaded/m);
+    for (const label of ['k6', 'Go', 'Docker engine', 'db: testcontainers', 'db: url']) {
+      expect(stdout).toMatch(new RegExp(`^ {2}(ok|warn|MISSING|skip) +${label} `, 'm'));
+    }
+    expect(code).toBe(0);
+    expect(stdout).toContain('The embedded default path works.');
+  });
+});
