@@ -68,3 +68,17 @@ export class NotBuiltYetError extends RehearseError {
   readonly code = 'not-built-yet';
   readonly exitCode = 2;
 }
+
+/** A scenario file is missing, does not import, or fails validation. Exit 2. */
+export class ScenarioError extends RehearseError {
+  readonly code = 'scenario';
+  readonly exitCode = 2;
+
+  constructor(
+    readonly file: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, { file, ...details });
+  }
+}

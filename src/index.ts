@@ -28,3 +28,8 @@ export { K6_MODULE, K6_VERSION } from './k6/k6-version.ts';
 export { runDoctor, type DoctorReport } from './doctor/run-doctor.ts';
 export { RehearseError, UsageError, ConfigError, UnsafeTargetError, InfrastructureError, NotBuiltYetError } from './errors.ts';
 export { REHEARSE_VERSION } from './version.ts';
+export { defineScenario, dataset, page, think, type Scenario, type Dataset, type PageStep, type Journey, type Budget } from './scenario/define-scenario.ts';
+export { spike, steady, soak, breakpoint, vus, rampingVus, type LoadShape } from './scenario/load-shapes.ts';
+export { loadScenario, validateScenario } from './scenario/load-scenario.ts';
+export { buildScript, type BuiltScript } from './scenario/build-script.ts';
+export { type BuildOptions } from './scenario/plan-script.ts';

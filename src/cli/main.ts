@@ -4,6 +4,7 @@ import { registerDb } from './db.ts';
 import { registerDoctor } from './doctor.ts';
 import { exitCodeFor } from './fail.ts';
 import { registerPlannedCommands } from './planned-commands.ts';
+import { registerScenario } from './scenario.ts';
 
 export function buildProgram(): Command {
   const program = new Command('rehearse')
@@ -14,9 +15,16 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDoctor(program);
   registerDb(program);
+  registerScenario(program);
   registerPlannedCommands(program);
-  program.commands.forEach((command) => command.exitOverride());
+  exitOverrideEverywhere(program);
   return program;
+}
+
+/** Commander exits by itself unless told not to, on every (sub)command. */
+function exitOverrideEverywhere(command: Command): void {
+  command.exitOverride();
+  command.commands.forEach(exitOverrideEverywhere);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -20,12 +20,6 @@ const PLANNED: readonly PlannedCommand[] = [
     plan: 'seed the configured Postgres from the data model with COPY, deterministic per --seed and sized by --scale',
   },
   {
-    name: 'scenario',
-    arguments: '[action] [file]',
-    description: 'build k6 scripts from scenario files, or list them (not built yet)',
-    plan: 'turn a typed scenario file (e.g. the parents-evening login spike) into a k6 script (`scenario build`) and list known scenarios (`scenario list`)',
-  },
-  {
     name: 'run',
     arguments: '[scenario]',
     description: 'rehearse a release end to end: seed, start the app, run k6, record the database (not built yet)',

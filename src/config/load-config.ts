@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { ConfigError } from '../errors.ts';
+import { importDefault, ModuleLoadError } from '../system/import-module.ts';
 import { formatIssues } from './format-issues.ts';
 import { configSchema, type Config } from './schema.ts';
 
@@ -43,43 +42,17 @@ export function validateConfig(name: string, value: unknown): Config {
 }
 
 async function importConfigModule(file: string): Promise<unknown> {
-  let module: { default?: unknown };
+  let exported: unknown;
   try {
-    module = await tsImport(pathToFileURL(file).href, import.meta.url);
+    exported = await importDefault(file);
   } catch (error) {
-    throw new ConfigError(file, `${locateImportFailure(file, error)}\n(the config file could not be loaded; fix it and run again)`);
+    if (!(error instanceof ModuleLoadError)) throw error;
+    throw new ConfigError(file, `${error.location}\n(the config file could not be loaded; fix it and run again)`);
   }
-  const exported = unwrapCommonJs(module.default);
   if (exported === undefined) {
     throw new ConfigError(file, `${file}: expected a default export, e.g. \`export default defineConfig({ ... })\``);
   }
   return exported;
-}
-
-/**
- * Outside a `"type": "module"` package tsx compiles a .ts file to CommonJS,
- * and its ESM default export arrives wrapped as `{ __esModule, default }`.
- */
-function unwrapCommonJs(value: unknown): unknown {
-  if (value && typeof value === 'object' && (value as { __esModule?: boolean }).__esModule) {
-    return (value as { default?: unknown }).default;
-  }
-  return value;
-}
-
-/** esbuild reports `file:line:col: ERROR: …`; a runtime throw has the file in its stack. */
-function locateImportFailure(file: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const compileError = message.split('\n').find((line) => line.includes(`${file}:`));
-  if (compileError) return compileError.trim();
-  const stack = error instanceof Error ? (error.stack ?? '') : '';
-  const frame = stack.match(new RegExp(`${escapeRegExp(file)}:(\\d+):(\\d+)`));
-  const where = frame ? `${file}:${frame[1]}:${frame[2]}` : file;
-  return `${where}: ${message}`;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function displayName(cwd: string, file: string): string {

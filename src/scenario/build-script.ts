@@ -1,0 +1,35 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { REHEARSE_VERSION } from '../version.ts';
+import { emitScript } from './emit-script.ts';
+import { loadScenario } from './load-scenario.ts';
+import { planScript, type BuildOptions } from './plan-script.ts';
+
+export interface BuiltScript {
+  scenarioName: string;
+  /** Where the script was written. */
+  script: string;
+  /** Folder the script reads its test data from by default. */
+  dataDir: string;
+  source: string;
+}
+
+/** Where `scenario build` writes by default: next to the reports, named for the scenario. */
+export function defaultScriptPath(root: string, scenarioName: string): string {
+  return path.join(root, 'reports', 'scripts', `${scenarioName}.js`);
+}
+
+/**
+ * Loads, validates and turns a scenario file into a k6 script on disk.
+ * `root` is what the header's source path is relative to.
+ */
+export async function buildScript(file: string, options: BuildOptions & { out?: string; root?: string } = {}): Promise<BuiltScript> {
+  const root = options.root ?? process.cwd();
+  const { scenario, file: absolute } = await loadScenario(file, root);
+  const source = path.relative(root, absolute);
+  const out = path.resolve(root, options.out ?? defaultScriptPath(root, scenario.name));
+  const text = emitScript(planScript(scenario, source, options), REHEARSE_VERSION);
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, text);
+  return { scenarioName: scenario.name, script: out, dataDir: path.join(path.dirname(out), `${scenario.name}.data`), source };
+}

@@ -1,0 +1,195 @@
+import type { Budget, Scenario, Step } from './define-scenario.ts';
+import { formatDuration, parseDuration } from './duration.ts';
+import type { LoadShape } from './load-shapes.ts';
+
+/** Compress or stretch a scenario for a quick check or a longer rehearsal. */
+export interface BuildOptions {
+  /** Total seconds the longest journey should take; every stage scales with it. */
+  durationSeconds?: number;
+  /** Multiplies every arrival rate and VU count. */
+  rateScale?: number;
+}
+
+type Threshold = string | { threshold: string; abortOnFail: true; delayAbortEval: string };
+
+export interface K6Executor {
+  executor: string;
+  exec: string;
+  [option: string]: unknown;
+}
+
+export interface JourneyPlan {
+  name: string;
+  functionName: string;
+  datasetVariable: string;
+  steps: Step[];
+}
+
+/** Everything the emitter needs, decided; emitting is then mechanical. */
+export interface K6ScriptPlan {
+  scenarioName: string;
+  description: string;
+  sourceFile: string;
+  datasets: { name: string; variable: string; rowType: string; file: string; columns: readonly string[] }[];
+  options: { scenarios: Record<string, K6Executor>; thresholds: Record<string, Threshold[]> };
+  journeys: JourneyPlan[];
+}
+
+export const datasetVariable = (name: string) => `data_${name}`;
+export const journeyFunction = (name: string) => `journey_${name}`;
+export const datasetFile = (name: string) => `${name}.json`;
+export const rowType = (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}Row`;
+
+/** Natural length of a load shape, in seconds. */
+export function shapeSeconds(load: LoadShape): number {
+  switch (load.kind) {
+    case 'spike':
+      return parseDuration(load.rampUp) + parseDuration(load.hold) + parseDuration(load.rampDown);
+    case 'steady':
+    case 'soak':
+    case 'breakpoint':
+    case 'vus':
+      return parseDuration(load.duration);
+    case 'ramping-vus':
+      return load.stages.reduce((sum, stage) => sum + parseDuration(stage.duration), 0);
+  }
+}
+
+interface Scaling {
+  time: number;
+  rate: number;
+}
+
+const scaledDuration = (text: string, scaling: Scaling) => formatDuration(Math.max(0.001, parseDuration(text) * scaling.time));
+const scaledRate = (rate: number, scaling: Scaling) => Math.max(0, Math.round(rate * scaling.rate * 1000) / 1000);
+const scaledCount = (count: number, scaling: Scaling) => Math.max(1, Math.round(count * scaling.rate));
+
+const TIME_UNITS: [string, number][] = [['1s', 1], ['1m', 60]];
+
+/**
+ * k6 takes arrival rates as integers per `timeUnit`: per second when every
+ * rate is whole, else per minute (0.5/s → 30 per 1m), rounded to the nearest
+ * whole arrival per minute.
+ */
+export function integerRates(ratesPerSecond: readonly number[]): { timeUnit: string; perUnit: (rate: number) => number } {
+  const whole = (x: number) => Math.abs(x - Math.round(x)) < 1e-9;
+  const [timeUnit, seconds] = TIME_UNITS.find(([, factor]) => ratesPerSecond.every((rate) => whole(rate * factor))) ?? TIME_UNITS[TIME_UNITS.length - 1]!;
+  return { timeUnit, perUnit: (rate) => (rate > 0 ? Math.max(1, Math.round(rate * seconds)) : 0) };
+}
+
+/**
+ * Arrival-rate executors need VUs ready: allocate for one second of the peak
+ * up front and allow ten seconds' worth, so slow responses show as latency,
+ * not as dropped iterations.
+ */
+function arrivalVUs(peak: number, maxVUs: number | undefined) {
+  return { preAllocatedVUs: Math.max(2, Math.ceil(peak)), maxVUs: maxVUs ?? Math.max(20, Math.ceil(peak * 10)) };
+}
+
+export function planExecutor(load: LoadShape, exec: string, scaling: Scaling): K6Executor {
+  switch (load.kind) {
+    case 'spike': {
+      const [from, peak] = [scaledRate(load.from, scaling), scaledRate(load.peak, scaling)];
+      const { timeUnit, perUnit } = integerRates([from, peak]);
+      return {
+        executor: 'ramping-arrival-rate',
+        exec,
+        startRate: perUnit(from),
+        timeUnit,
+        ...arrivalVUs(peak, load.maxVUs),
+        stages: [
+          { duration: scaledDuration(load.rampUp, scaling), target: perUnit(peak) },
+          { duration: scaledDuration(load.hold, scaling), target: perUnit(peak) },
+          { duration: scaledDuration(load.rampDown, scaling), target: 0 },
+        ],
+      };
+    }
+    case 'steady':
+    case 'soak': {
+      const rate = scaledRate(load.rate, scaling);
+      const { timeUnit, perUnit } = integerRates([rate]);
+      return {
+        executor: 'constant-arrival-rate',
+        exec,
+        rate: perUnit(rate),
+        timeUnit,
+        duration: scaledDuration(load.duration, scaling),
+        ...arrivalVUs(rate, load.maxVUs),
+      };
+    }
+    case 'breakpoint': {
+      const [from, to] = [scaledRate(load.from, scaling), scaledRate(load.to, scaling)];
+      const { timeUnit, perUnit } = integerRates([from, to]);
+      return {
+        executor: 'ramping-arrival-rate',
+        exec,
+        startRate: perUnit(from),
+        timeUnit,
+        ...arrivalVUs(to, load.maxVUs),
+        stages: [{ duration: scaledDuration(load.duration, scaling), target: perUnit(to) }],
+      };
+    }
+    case 'vus':
+      return { executor: 'constant-vus', exec, vus: scaledCount(load.vus, scaling), duration: scaledDuration(load.duration, scaling) };
+    case 'ramping-vus':
+      return {
+        executor: 'ramping-vus',
+        exec,
+        startVUs: load.startVUs === 0 ? 0 : scaledCount(load.startVUs, scaling),
+        stages: load.stages.map((stage) => ({ duration: scaledDuration(stage.duration, scaling), target: stage.target === 0 ? 0 : scaledCount(stage.target, scaling) })),
+      };
+  }
+}
+
+function budgetThresholds(budget: Budget, filter: string, abort: boolean): [string, Threshold[]][] {
+  const wrap = (threshold: string): Threshold => (abort ? { threshold, abortOnFail: true, delayAbortEval: '5s' } : threshold);
+  const duration: Threshold[] = [];
+  if (budget.p95Ms !== undefined) duration.push(wrap(`p(95)<${budget.p95Ms}`));
+  if (budget.p99Ms !== undefined) duration.push(wrap(`p(99)<${budget.p99Ms}`));
+  const entries: [string, Threshold[]][] = [];
+  if (duration.length > 0) entries.push([`http_req_duration${filter}`, duration]);
+  if (budget.errorRate !== undefined) entries.push([`http_req_failed${filter}`, [wrap(`rate<=${budget.errorRate}`)]]);
+  return entries;
+}
+
+/** Budgets become k6 thresholds on the page tags; a breakpoint run aborts at the first broken one. */
+export function planThresholds(scenario: Scenario): Record<string, Threshold[]> {
+  const abort = Object.values(scenario.journeys).some((journey) => journey.load.kind === 'breakpoint');
+  const entries = [
+    ...budgetThresholds(scenario.budgets?.overall ?? {}, '', abort),
+    ...Object.entries(scenario.budgets?.pages ?? {}).flatMap(([page, budget]) => budgetThresholds(budget, `{page:${page}}`, abort)),
+  ];
+  return Object.fromEntries(entries);
+}
+
+export function planScript(scenario: Scenario, sourceFile: string, options: BuildOptions = {}): K6ScriptPlan {
+  const journeys = Object.entries(scenario.journeys);
+  const natural = Math.max(...journeys.map(([, journey]) => shapeSeconds(journey.load)));
+  const scaling: Scaling = {
+    time: options.durationSeconds !== undefined ? options.durationSeconds / natural : 1,
+    rate: options.rateScale ?? 1,
+  };
+  const usedDatasets = [...new Set(journeys.map(([, journey]) => journey.data))];
+  return {
+    scenarioName: scenario.name,
+    description: scenario.description,
+    sourceFile,
+    datasets: usedDatasets.map((name) => ({
+      name,
+      variable: datasetVariable(name),
+      rowType: rowType(name),
+      file: datasetFile(name),
+      columns: scenario.data[name]!.columns,
+    })),
+    options: {
+      scenarios: Object.fromEntries(journeys.map(([name, journey]) => [name, planExecutor(journey.load, journeyFunction(name), scaling)])),
+      thresholds: planThresholds(scenario),
+    },
+    journeys: journeys.map(([name, journey]) => ({
+      name,
+      functionName: journeyFunction(name),
+      datasetVariable: datasetVariable(journey.data),
+      steps: journey.steps,
+    })),
+  };
+}

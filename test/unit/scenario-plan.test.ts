@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, formatDuration } from '../../src/scenario/duration.ts';
+import { formatLiteral } from '../../src/scenario/js-literal.ts';
+import { breakpoint, rampingVus, spike, steady } from '../../src/scenario/load-shapes.ts';
+import { integerRates, planExecutor } from '../../src/scenario/plan-script.ts';
+import { templateExpression } from '../../src/scenario/emit-script.ts';
+
+const none = { time: 1, rate: 1 };
+
+describe('load shapes become k6 executors', () => {
+  it('maps a spike onto ramping-arrival-rate: up, hold, down', () => {
+    expect(planExecutor(spike({ from: 1, peak: 50, rampUp: '1m', hold: '3m', rampDown: '30s' }), 'journey_parents', none)).toEqual({
+      executor: 'ramping-arrival-rate',
+      exec: 'journey_parents',
+      startRate: 1,
+      timeUnit: '1s',
+      preAllocatedVUs: 50,
+      maxVUs: 500,
+      stages: [
+        { duration: '60s', target: 50 },
+        { duration: '180s', target: 50 },
+        { duration: '30s', target: 0 },
+      ],
+    });
+  });
+
+  it('maps steady onto constant-arrival-rate, per minute when the rate is fractional', () => {
+    expect(planExecutor(steady({ rate: 0.5, duration: '2m', maxVUs: 7 }), 'j', none)).toMatchObject({ executor: 'constant-arrival-rate', rate: 30, timeUnit: '1m', duration: '120s', maxVUs: 7 });
+  });
+
+  it('maps a breakpoint onto one rising stage', () => {
+    expect(planExecutor(breakpoint({ from: 1, to: 100, duration: '10m' }), 'j', none)).toMatchObject({ startRate: 1, stages: [{ duration: '600s', target: 100 }] });
+  });
+
+  it('compresses time and scales rates for a quick run', () => {
+    const plan = planExecutor(spike({ from: 2, peak: 40, rampUp: '40s', hold: '40s', rampDown: '20s' }), 'j', { time: 0.1, rate: 0.25 });
+    expect(plan).toMatchObject({ startRate: 30, timeUnit: '1m', stages: [{ duration: '4s', target: 600 }, { duration: '4s', target: 600 }, { duration: '2s', target: 0 }] });
+  });
+
+  it('keeps ramping VUs whole and at least one', () => {
+    expect(planExecutor(rampingVus({ startVUs: 0, stages: [{ duration: '10s', target: 3 }] }), 'j', { time: 1, rate: 0.1 })).toMatchObject({ startVUs: 0, stages: [{ target: 1 }] });
+  });
+
+  it('expresses rates as whole arrivals per time unit', () => {
+    expect(integerRates([1, 50]).timeUnit).toBe('1s');
+    const perMinute = integerRates([0.125, 4]);
+    expect(perMinute.timeUnit).toBe('1m');
+    expect([perMinute.perUnit(0.125), perMinute.perUnit(4), perMinute.perUnit(0)]).toEqual([8, 240, 0]);
+  });
+});
+
+describe('script building blocks', () => {
+  it('parses and formats k6 durations', () => {
+    expect(parseDuration('1m30s')).toBe(90);
+    expect(parseDuration('500ms')).toBe(0.5);
+    expect(formatDuration(90)).toBe('90s');
+    expect(formatDuration(3.75)).toBe('3750ms');
+    expect(() => parseDuration('soon')).toThrow('not a duration');
+  });
+
+  it('turns a template into an expression without pasting data into code', () => {
+    expect(templateExpression('/evenings/{evening_id}/video', true)).toBe('"/evenings/" + encodeURIComponent(row.evening_id) + "/video"');
+    expect(templateExpression('say "hi" {name}', false)).toBe('"say \\"hi\\" " + row.name');
+  });
+
+  it('writes literals the way a person would', () => {
+    expect(formatLiteral({ a: 1, 'b c': ['x'] })).toBe('{ a: 1, "b c": ["x"] }');
+  });
+});
