@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REHEARSE_VERSION } from '../version.ts';
+import type { Scenario } from './define-scenario.ts';
 import { emitScript } from './emit-script.ts';
 import { loadScenario } from './load-scenario.ts';
 import { planScript, type BuildOptions } from './plan-script.ts';
@@ -23,10 +24,17 @@ export function defaultScriptPath(root: string, scenarioName: string): string {
  * Loads, validates and turns a scenario file into a k6 script on disk.
  * `root` is what the header's source path is relative to.
  */
-export async function buildScript(file: string, options: BuildOptions & { out?: string; root?: string } = {}): Promise<BuiltScript> {
+export async function buildScript(file: string, options: WriteOptions = {}): Promise<BuiltScript> {
+  const { scenario, file: absolute } = await loadScenario(file, options.root ?? process.cwd());
+  return writeScript(scenario, absolute, options);
+}
+
+export type WriteOptions = BuildOptions & { out?: string; root?: string };
+
+/** Writes the k6 script of an already validated scenario that came from `file`. */
+export async function writeScript(scenario: Scenario, file: string, options: WriteOptions = {}): Promise<BuiltScript> {
   const root = options.root ?? process.cwd();
-  const { scenario, file: absolute } = await loadScenario(file, root);
-  const source = path.relative(root, absolute);
+  const source = path.relative(root, file);
   const out = path.resolve(root, options.out ?? defaultScriptPath(root, scenario.name));
   const text = emitScript(planScript(scenario, source, options), REHEARSE_VERSION);
   await mkdir(path.dirname(out), { recursive: true });
