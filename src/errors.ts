@@ -82,3 +82,20 @@ export class ScenarioError extends RehearseError {
     super(message, { file, ...details });
   }
 }
+
+/**
+ * A run record that cannot be used: missing, not JSON, not a run record, or
+ * written by an incompatible schema version. Exit 2: the input is wrong.
+ */
+export class RunRecordError extends RehearseError {
+  readonly code = 'run-record';
+  readonly exitCode = 2;
+
+  constructor(
+    readonly file: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, { file, ...details });
+  }
+}

@@ -1,0 +1,303 @@
+import { InfrastructureError } from '../errors.ts';
+import type { CheckResult, K6Results, PageResult } from '../run/run-record-schema.ts';
+import { compareText } from './compare-text.ts';
+import { parseCsvLine, splitCsvFields } from './csv-fields.ts';
+import { LatencyHistogram } from './latency-histogram.ts';
+import { PerSecondTimeline } from './per-second-timeline.ts';
+
+/** Where the columns this aggregator reads sit in k6's CSV header; -1 for a system tag turned off (--system-tags). */
+interface Columns {
+  timestamp: number;
+  value: number;
+  check: number;
+  error: number;
+  errorCode: number;
+  name: number;
+  status: number;
+}
+
+const REQUIRED = ['metric_name', 'timestamp', 'metric_value', 'name'] as const;
+const OPTIONAL = ['check', 'error', 'error_code', 'status'] as const;
+const MAX_ERROR_CAUSES = 20;
+
+const enum Metric {
+  Duration,
+  Failed,
+  Checks,
+  Other,
+}
+
+/** The only metrics read; durations first (see addChunk). */
+const RELEVANT_METRICS: ReadonlyArray<readonly [string, Metric]> = [
+  ['http_req_duration,', Metric.Duration],
+  ['http_req_failed,', Metric.Failed],
+  ['checks,', Metric.Checks],
+];
+
+function lineAfter(newline: number): number {
+  return newline === -1 ? -1 : newline + 1;
+}
+
+class PageAccumulator {
+  readonly histogram = new LatencyHistogram(3);
+  requests = 0;
+  errors = 0;
+  readonly errorCauses = new Map<string, number>();
+}
+
+export interface K6SampleAggregatorOptions {
+  /** Seconds a timeline second stays open for out-of-order samples. */
+  timelineLagSeconds?: number;
+}
+
+/**
+ * Turns k6 CSV records (`--out csv=…`) into per-page results, a per-second
+ * timeline and check counts, in memory that does not grow with the number of
+ * samples. Pure: it is fed text and never touches a file.
+ *
+ * Only `http_req_duration`, `http_req_failed` and `checks` are used; lines of
+ * every other metric are skipped before any CSV parsing (see addChunk). The
+ * page is the `name` tag, which rehearse's scripts set to the page name.
+ * Response times follow k6's own definition: failed requests count too.
+ *
+ * @example
+ * const aggregator = new K6SampleAggregator(headerLine);
+ * for (const line of lines) aggregator.addLine(line);
+ * const results = aggregator.finish();
+ */
+export class K6SampleAggregator {
+  private readonly columns: Columns;
+  private readonly fieldCount: number;
+  private readonly failureFieldCount: number;
+  private readonly wanted: boolean[];
+  private readonly pages = new Map<string, PageAccumulator>();
+  private readonly all = new PageAccumulator();
+  private readonly checks = new Map<string, CheckResult>();
+  private readonly timeline: PerSecondTimeline;
+  private used = 0;
+  private malformed = 0;
+  private firstSecond = Number.POSITIVE_INFINITY;
+  private lastSecond = Number.NEGATIVE_INFINITY;
+  private lastTimestampText = '';
+  private lastSecondParsed = Number.NaN;
+
+  constructor(header: string, options: K6SampleAggregatorOptions = {}) {
+    this.columns = readColumns(header);
+    const { timestamp, value, check, name } = this.columns;
+    this.fieldCount = Math.max(timestamp, value, check, name) + 1;
+    this.failureFieldCount = Math.max(this.fieldCount, this.columns.status, this.columns.error, this.columns.errorCode) + 1;
+    this.wanted = Array.from({ length: this.failureFieldCount }, (_, index) => Object.values(this.columns).includes(index));
+    this.timeline = new PerSecondTimeline(options.timelineLagSeconds);
+  }
+
+  /** One record without its line break. */
+  addLine(line: string): void {
+    if (!this.addRecord(line, 0, line.length)) this.malformed += 1;
+  }
+
+  /**
+   * Every record in `text` up to `limit` (exclusive), where `text` starts at a
+   * record. Instead of walking every line, it searches for the lines of each
+   * metric it uses ("\nhttp_req_duration," …), so the skipped metrics, most
+   * of the file, cost only the substring search. Durations go first, which
+   * keeps the per-second timeline in time order; a chunk's order between
+   * metrics does not change any result.
+   *
+   * A quoted field that spans lines is followed to the next line break
+   * within `limit`; one that runs past `limit` counts as malformed.
+   */
+  addChunk(text: string, limit: number): void {
+    for (const [prefix, metric] of RELEVANT_METRICS) {
+      const needle = `\n${prefix}`;
+      let start = text.startsWith(prefix) ? 0 : lineAfter(text.indexOf(needle));
+      while (start !== -1 && start < limit) {
+        let end = text.indexOf('\n', start);
+        if (end === -1 || end > limit) end = limit;
+        while (!this.addMetricRecord(metric, text, start, end)) {
+          const next = text.indexOf('\n', end + 1);
+          if (next === -1 || next > limit) {
+            this.malformed += 1;
+            break;
+          }
+          end = next;
+        }
+        start = lineAfter(text.indexOf(needle, end));
+      }
+    }
+  }
+
+  /**
+   * The record in `text` from `start` to `end` (exclusive, no line break).
+   * Returns false when it ends inside a quoted field: the caller joins the
+   * next line (with its "\n") and calls again.
+   */
+  addRecord(text: string, start: number, end: number): boolean {
+    return this.addMetricRecord(recogniseMetric(text, start), text, start, end);
+  }
+
+  private addMetricRecord(metric: Metric, text: string, start: number, end: number): boolean {
+    if (end > start && text.charCodeAt(end - 1) === 13) end -= 1;
+    if (metric === Metric.Other || end <= start) return true;
+    const fields = splitCsvFields(text, start, end, metric === Metric.Failed ? this.failureFieldCount : this.fieldCount, this.wanted);
+    if (fields === undefined) return false;
+    const second = this.secondOf(fields[this.columns.timestamp]);
+    const value = Number(fields[this.columns.value]);
+    if (!Number.isFinite(second) || !Number.isFinite(value)) {
+      this.malformed += 1;
+      return true;
+    }
+    this.used += 1;
+    this.firstSecond = Math.min(this.firstSecond, second);
+    this.lastSecond = Math.max(this.lastSecond, second);
+    if (metric === Metric.Checks) this.addCheck(fields[this.columns.check] ?? '', value);
+    else if (metric === Metric.Duration) this.addDuration(fields[this.columns.name] ?? '', second, value);
+    else this.addFailed(fields, second, value);
+    return true;
+  }
+
+  finish(): K6Results {
+    const durationSeconds = this.used === 0 ? 0 : this.lastSecond - this.firstSecond + 1;
+    const pages = [...this.pages.entries()]
+      .sort(([a], [b]) => compareText(a, b))
+      .map(([page, accumulator]) => ({ page, ...summarise(accumulator, durationSeconds) }));
+    const timeline = this.timeline.finish();
+    return {
+      pages,
+      totals: {
+        ...summarise(this.all, durationSeconds),
+        durationSeconds,
+        firstSampleAt: this.used === 0 ? null : this.firstSecond * 1000,
+        lastSampleAt: this.used === 0 ? null : this.lastSecond * 1000,
+      },
+      timeline,
+      checks: [...this.checks.values()].sort((a, b) => compareText(a.name, b.name)),
+      samples: { used: this.used, malformed: this.malformed, late: this.timeline.late },
+    };
+  }
+
+  private addDuration(page: string, second: number, milliseconds: number): void {
+    const accumulator = this.page(page);
+    accumulator.requests += 1;
+    accumulator.histogram.record(milliseconds);
+    this.all.requests += 1;
+    this.all.histogram.record(milliseconds);
+    this.timeline.addDuration(page, second, milliseconds);
+  }
+
+  private addFailed(fields: string[], second: number, value: number): void {
+    if (value !== 1) return;
+    const page = fields[this.columns.name] ?? '';
+    const cause = causeOf(fields[this.columns.status], fields[this.columns.error], fields[this.columns.errorCode]);
+    for (const accumulator of [this.page(page), this.all]) {
+      accumulator.errors += 1;
+      countCause(accumulator.errorCauses, cause);
+    }
+    this.timeline.addError(page, second);
+  }
+
+  private addCheck(name: string, value: number): void {
+    let check = this.checks.get(name);
+    if (!check) {
+      check = { name, passes: 0, fails: 0 };
+      this.checks.set(name, check);
+    }
+    if (value > 0) check.passes += 1;
+    else check.fails += 1;
+  }
+
+  private page(name: string): PageAccumulator {
+    let accumulator = this.pages.get(name);
+    if (!accumulator) {
+      accumulator = new PageAccumulator();
+      this.pages.set(name, accumulator);
+    }
+    return accumulator;
+  }
+
+  /** Consecutive samples mostly share a timestamp: parse each distinct text once. */
+  private secondOf(text: string | undefined): number {
+    if (text === this.lastTimestampText) return this.lastSecondParsed;
+    this.lastTimestampText = text ?? '';
+    this.lastSecondParsed = parseTimestampSecond(this.lastTimestampText);
+    return this.lastSecondParsed;
+  }
+}
+
+function readColumns(header: string): Columns {
+  const names = parseCsvLine(header.replace(/\r$/, ''));
+  const missing = REQUIRED.filter((name) => !names.includes(name));
+  if (missing.length > 0 || names[0] !== 'metric_name') {
+    throw new InfrastructureError(
+      `k6 raw output is not k6 CSV: its header ${missing.length > 0 ? `lacks ${missing.join(', ')}` : 'does not start with metric_name'}. Run k6 with --out csv=<file>.`,
+    );
+  }
+  const at = (name: (typeof REQUIRED)[number] | (typeof OPTIONAL)[number]) => names.indexOf(name);
+  return {
+    timestamp: at('timestamp'),
+    value: at('metric_value'),
+    check: at('check'),
+    error: at('error'),
+    errorCode: at('error_code'),
+    name: at('name'),
+    status: at('status'),
+  };
+}
+
+/** The metric from the record's first characters, before any parsing. */
+function recogniseMetric(text: string, start: number): Metric {
+  const first = text.charCodeAt(start);
+  if (first === 104 /* h */) {
+    if (text.startsWith('http_req_duration,', start)) return Metric.Duration;
+    if (text.startsWith('http_req_failed,', start)) return Metric.Failed;
+    return Metric.Other;
+  }
+  if (first === 99 /* c */ && text.startsWith('checks,', start)) return Metric.Checks;
+  return Metric.Other;
+}
+
+/**
+ * k6 writes unix seconds by default; `timeFormat` can make it milliseconds,
+ * microseconds, nanoseconds or RFC 3339. Integers are told apart by size.
+ */
+export function parseTimestampSecond(text: string): number {
+  const number = Number(text);
+  if (text !== '' && Number.isFinite(number)) {
+    if (number >= 1e17) return Math.floor(number / 1e9);
+    if (number >= 1e14) return Math.floor(number / 1e6);
+    if (number >= 1e11) return Math.floor(number / 1e3);
+    return Math.floor(number);
+  }
+  const parsed = Date.parse(text);
+  return Number.isNaN(parsed) ? Number.NaN : Math.floor(parsed / 1000);
+}
+
+function causeOf(status: string | undefined, error: string | undefined, errorCode: string | undefined): string {
+  if (status && status !== '0') return `HTTP ${status}`;
+  // k6's error text may quote the URL; a base URL can carry credentials.
+  if (error) return error.replace(/(\/\/[^\s/:@]+:)[^\s/@]+@/g, '$1***@');
+  return errorCode ? `k6 error ${errorCode}` : 'unknown';
+}
+
+function countCause(causes: Map<string, number>, cause: string): void {
+  const key = causes.has(cause) || causes.size < MAX_ERROR_CAUSES ? cause : 'other';
+  causes.set(key, (causes.get(key) ?? 0) + 1);
+}
+
+function summarise(accumulator: PageAccumulator, durationSeconds: number): Omit<PageResult, 'page'> {
+  const { histogram, requests, errors } = accumulator;
+  return {
+    requests,
+    errors,
+    errorRate: requests === 0 ? 0 : Math.min(1, errors / requests),
+    throughput: durationSeconds === 0 ? 0 : requests / durationSeconds,
+    latencyMs: {
+      mean: histogram.mean,
+      p50: histogram.percentile(50),
+      p90: histogram.percentile(90),
+      p95: histogram.percentile(95),
+      p99: histogram.percentile(99),
+      max: histogram.max,
+    },
+    errorCauses: Object.fromEntries(accumulator.errorCauses),
+  };
+}

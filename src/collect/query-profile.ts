@@ -1,0 +1,40 @@
+import type { QueryProfile, Statement } from '../run/run-record-schema.ts';
+import { compareText } from './compare-text.ts';
+
+/**
+ * A page's database cost per request, from the statements a probe of that
+ * page alone caused (a pg_stat_statements delta, merged by fingerprint):
+ * queries, rows and shared blocks per request, and per statement its calls
+ * per request. These counts do not move with machine noise, so an N+1 or a
+ * missing index shows as a large, exact change.
+ *
+ * @example
+ * const profile = profileQueries('My Bookings', 20, await mergeByFingerprint(delta.entries));
+ * profile.queriesPerRequest; // 41 for an N+1 over 40 bookings
+ */
+export function profileQueries(page: string, requests: number, statements: readonly Statement[]): QueryProfile {
+  const per = (total: number, count: number) => (count === 0 ? 0 : total / count);
+  const blocks = (statement: Statement) => statement.sharedBlocksHit + statement.sharedBlocksRead;
+  const calls = statements.reduce((total, statement) => total + statement.calls, 0);
+  const rows = statements.reduce((total, statement) => total + statement.rows, 0);
+  const sharedBlocks = statements.reduce((total, statement) => total + blocks(statement), 0);
+  return {
+    page,
+    requests,
+    queriesPerRequest: per(calls, requests),
+    rowsPerRequest: per(rows, requests),
+    sharedBlocksPerRequest: per(sharedBlocks, requests),
+    statements: [...statements]
+      .sort((a, b) => b.calls - a.calls || compareText(a.fingerprint, b.fingerprint))
+      .map((statement) => ({
+        fingerprint: statement.fingerprint,
+        id: statement.id,
+        query: statement.query,
+        calls: statement.calls,
+        callsPerRequest: per(statement.calls, requests),
+        rowsPerCall: per(statement.rows, statement.calls),
+        sharedBlocksPerCall: per(blocks(statement), statement.calls),
+        meanMs: statement.meanMs,
+      })),
+  };
+}

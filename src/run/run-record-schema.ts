@@ -1,0 +1,257 @@
+import { z } from 'zod';
+
+/**
+ * The run record: what one rehearsal measured, written to
+ * `reports/<run-id>/run.json`. Collectors produce its parts, analysis and
+ * reports read it; a baseline is just an older record. Bump the version on
+ * any change a reader of the previous version would misread.
+ *
+ * Conventions: durations in milliseconds (`…Ms`), instants inside the
+ * measurements as unix epoch milliseconds (`time`), the run's own start and
+ * finish as ISO strings.
+ */
+export const RUN_RECORD_SCHEMA_VERSION = 1;
+
+const count = z.number().int().nonnegative();
+const nonNegative = z.number().nonnegative();
+const epochMs = z.number().int().nonnegative();
+
+export const latencySchema = z.object({
+  mean: nonNegative,
+  p50: nonNegative,
+  p90: nonNegative,
+  p95: nonNegative,
+  p99: nonNegative,
+  max: nonNegative,
+});
+export type Latency = z.infer<typeof latencySchema>;
+
+/** One page (k6 `name` tag) over the whole run, from http_req_duration and http_req_failed. */
+export const pageResultSchema = z.object({
+  page: z.string(),
+  requests: count,
+  errors: count,
+  /** errors / requests, 0 when there were no requests. */
+  errorRate: z.number().min(0).max(1),
+  /** Requests per second over the whole run window (first to last sample). */
+  throughput: nonNegative,
+  latencyMs: latencySchema,
+  /** `HTTP 500`, or k6's error text for a request with no response; at most 20 causes, the rest as `other`. */
+  errorCauses: z.record(z.string(), count),
+});
+export type PageResult = z.infer<typeof pageResultSchema>;
+
+export const totalsSchema = pageResultSchema.omit({ page: true }).extend({
+  durationSeconds: nonNegative,
+  /** Start of the first and last second that held a sample; null without samples. */
+  firstSampleAt: epochMs.nullable(),
+  lastSampleAt: epochMs.nullable(),
+});
+export type Totals = z.infer<typeof totalsSchema>;
+
+export const timelinePointSchema = z.object({
+  /** Start of the one-second bucket. */
+  time: epochMs,
+  requests: count,
+  errors: count,
+  /** p95 of the bucket's response times (HDR, 2 significant digits); 0 when it had none. */
+  p95: nonNegative,
+});
+export type TimelinePoint = z.infer<typeof timelinePointSchema>;
+
+export const timelineSchema = z.object({
+  bucketSeconds: z.literal(1),
+  /** Every page together. */
+  all: z.array(timelinePointSchema),
+  pages: z.array(z.object({ page: z.string(), points: z.array(timelinePointSchema) })),
+});
+export type Timeline = z.infer<typeof timelineSchema>;
+
+export const checkResultSchema = z.object({ name: z.string(), passes: count, fails: count });
+export type CheckResult = z.infer<typeof checkResultSchema>;
+
+/**
+ * Samples of the metrics rehearse reads (http_req_duration, http_req_failed,
+ * checks; others are skipped uncounted), records that could not be read, and
+ * durations that arrived after their timeline second was closed (counted,
+ * but not in that second's p95). `truncated`: the raw output ended early
+ * (k6 was killed), so the results cover only part of the run.
+ */
+export const sampleCountsSchema = z.object({
+  used: count,
+  malformed: count,
+  late: count,
+  truncated: z.boolean().optional(),
+});
+export type SampleCounts = z.infer<typeof sampleCountsSchema>;
+
+/** Everything read from k6's raw samples. */
+export const k6ResultsSchema = z.object({
+  pages: z.array(pageResultSchema),
+  totals: totalsSchema,
+  timeline: timelineSchema,
+  checks: z.array(checkResultSchema),
+  samples: sampleCountsSchema,
+});
+export type K6Results = z.infer<typeof k6ResultsSchema>;
+
+export const planSummarySchema = z.object({
+  nodeTypes: z.array(z.string()),
+  seqScans: z.array(z.object({ relation: z.string(), estimatedRows: nonNegative })),
+  joinMethods: z.array(z.string()),
+  indexes: z.array(z.string()),
+  totalCost: nonNegative,
+  estimatedRows: nonNegative,
+});
+export type PlanSummary = z.infer<typeof planSummarySchema>;
+
+export const statementPlanSchema = z.object({
+  /** Planned with GENERIC_PLAN (the text had $n parameters). */
+  generic: z.boolean(),
+  summary: planSummarySchema,
+  /** EXPLAIN (FORMAT JSON) output, as Postgres returned it. */
+  json: z.unknown(),
+});
+export type StatementPlan = z.infer<typeof statementPlanSchema>;
+
+/** One query shape from pg_stat_statements, entries with the same fingerprint merged. */
+export const statementSchema = z.object({
+  /** libpg_query fingerprint of the text (16 hex digits); stable across runs and servers. */
+  fingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+  /** Short id for people: the fingerprint's first 8 digits. */
+  id: z.string().regex(/^[0-9a-f]{8}$/),
+  /** pg_stat_statements' queryids, for looking the query up on that server only: they differ across major versions and (before 18) relation OIDs. */
+  queryIds: z.array(z.string()),
+  /** Normalized text: constants as $n, whitespace collapsed. */
+  query: z.string(),
+  calls: count,
+  totalMs: nonNegative,
+  meanMs: nonNegative,
+  stddevMs: nonNegative,
+  minMs: nonNegative,
+  maxMs: nonNegative,
+  rows: count,
+  sharedBlocksHit: count,
+  sharedBlocksRead: count,
+  tempBlocksRead: count,
+  tempBlocksWritten: count,
+  plan: statementPlanSchema.nullable(),
+  /** Why there is no plan (a utility statement, an untyped parameter …); null when there is one or none was asked for. */
+  planError: z.string().nullable(),
+});
+export type Statement = z.infer<typeof statementSchema>;
+
+export const activitySampleSchema = z.object({
+  time: epochMs,
+  /** Client backends connected to the run's database. */
+  connections: count,
+  active: count,
+  idleInTransaction: count,
+  /** Active and waiting on something (wait_event_type set): locks, I/O, LWLocks. */
+  waiting: count,
+  /** `Lock:transactionid` → number of active backends waiting on it. */
+  waitEvents: z.record(z.string(), count),
+  longestRunningMs: nonNegative.nullable(),
+  /** Its text with constants replaced by $n, truncated. */
+  longestRunningQuery: z.string().nullable(),
+});
+export type ActivitySample = z.infer<typeof activitySampleSchema>;
+
+export const metricsSampleSchema = z.object({
+  time: epochMs,
+  /** `name{label="value",…}` → value, counters and gauges only. */
+  values: z.record(z.string(), z.number()),
+});
+export type MetricsSample = z.infer<typeof metricsSampleSchema>;
+
+export const samplerFailuresSchema = z.object({ count, last: z.string().nullable() });
+export type SamplerFailures = z.infer<typeof samplerFailuresSchema>;
+
+export const profileStatementSchema = z.object({
+  fingerprint: z.string(),
+  id: z.string(),
+  query: z.string(),
+  calls: count,
+  callsPerRequest: nonNegative,
+  rowsPerCall: nonNegative,
+  sharedBlocksPerCall: nonNegative,
+  meanMs: nonNegative,
+});
+export type ProfileStatement = z.infer<typeof profileStatementSchema>;
+
+/** Deterministic per-page database cost, from a probe that requests one page alone. */
+export const queryProfileSchema = z.object({
+  page: z.string(),
+  requests: count,
+  queriesPerRequest: nonNegative,
+  rowsPerRequest: nonNegative,
+  sharedBlocksPerRequest: nonNegative,
+  statements: z.array(profileStatementSchema),
+});
+export type QueryProfile = z.infer<typeof queryProfileSchema>;
+
+export const machineSchema = z.object({
+  cpus: count,
+  cpuModel: z.string(),
+  memoryBytes: count,
+  platform: z.string(),
+  arch: z.string(),
+});
+export type Machine = z.infer<typeof machineSchema>;
+
+export const runContextSchema = z.object({
+  rehearseVersion: z.string(),
+  node: z.string(),
+  k6Version: z.string().nullable(),
+  postgresVersion: z.string().nullable(),
+  machine: machineSchema,
+  scenario: z.object({ name: z.string(), file: z.string() }),
+  release: z.string().nullable(),
+  scale: z.number().nullable(),
+  seed: z.union([z.number(), z.string()]).nullable(),
+  /** `embedded`, `testcontainers` or `url`; never the connection string. */
+  dbProvider: z.string(),
+});
+export type RunContext = z.infer<typeof runContextSchema>;
+
+export const RUN_STATUSES = ['complete', 'incomplete', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const runRecordSchema = z
+  .object({
+    schemaVersion: z.literal(RUN_RECORD_SCHEMA_VERSION),
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a run id of letters, digits, ".", "_" and "-"'),
+    status: z.enum(RUN_STATUSES),
+    /** What ended the run early: the stage (`database`, `app`, `k6`, `collect`, `signal` …) and the message. */
+    failure: z.object({ stage: z.string(), message: z.string() }).nullable(),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+    context: runContextSchema,
+    k6: z.object({
+      /** null when k6 never finished (killed, interrupted). */
+      exitCode: z.number().int().nullable(),
+      thresholdsFailed: z.boolean(),
+    }),
+    pages: z.array(pageResultSchema),
+    /** null when no k6 samples were read. */
+    totals: totalsSchema.nullable(),
+    timeline: timelineSchema,
+    checks: z.array(checkResultSchema),
+    samples: sampleCountsSchema,
+    statements: z.array(statementSchema),
+    /** pg_stat_statements entries evicted during the run (pg_stat_statements_info.dealloc): >0 means statements are incomplete. */
+    statementsDeallocated: count,
+    activity: z.object({ intervalMs: count, samples: z.array(activitySampleSchema), failures: samplerFailuresSchema }),
+    /** null when the app has no /metrics (or none was configured). */
+    appMetrics: z
+      .object({ url: z.string(), intervalMs: count, samples: z.array(metricsSampleSchema), failures: samplerFailuresSchema })
+      .nullable(),
+    queryProfiles: z.array(queryProfileSchema),
+    /** File names inside the run directory; null when not written. */
+    files: z.object({ k6Raw: z.string().nullable(), appLog: z.string().nullable() }),
+  })
+  .refine((record) => (record.status === 'complete') === (record.failure === null), {
+    message: 'a complete run has no failure; an incomplete or interrupted one says what failed',
+    path: ['failure'],
+  });
+export type RunRecord = z.infer<typeof runRecordSchema>;

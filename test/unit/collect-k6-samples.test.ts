@@ -1,0 +1,207 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { aggregateK6Csv, aggregateStream } from '../../src/collect/aggregate-k6-csv.ts';
+import { parseCsvLine, splitCsvFields } from '../../src/collect/csv-fields.ts';
+import { K6SampleAggregator, parseTimestampSecond } from '../../src/collect/k6-sample-aggregator.ts';
+import { InfrastructureError } from '../../src/errors.ts';
+
+const HEADER =
+  'metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata';
+
+function csvField(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** A request's lines as k6 v2 writes them. */
+function request(page: string, second: number, ms: number, status = 200, error = ''): string[] {
+  const name = csvField(page);
+  const failed = status >= 400 || status === 0;
+  const tags = `,,${csvField(error)},${error ? '1212' : ''},${!failed},,GET,${name},HTTP/1.1,default,,${status},,,${name},${csvField(`page=${page}&row=3`)},`;
+  return [
+    `http_reqs,${second},1.000000${tags}`,
+    `http_req_duration,${second},${ms.toFixed(6)}${tags}`,
+    `http_req_blocked,${second},0.010000${tags}`,
+    `http_req_waiting,${second},${(ms * 0.9).toFixed(6)}${tags}`,
+    `http_req_failed,${second},${failed ? '1.000000' : '0.000000'}${tags}`,
+  ];
+}
+
+function check(name: string, second: number, passed: boolean): string {
+  return `checks,${second},${passed ? '1.000000' : '0.000000'},${csvField(name)},,,,,,,,default,,,,,,,`;
+}
+
+function aggregate(lines: string[]) {
+  const aggregator = new K6SampleAggregator(HEADER);
+  for (const line of lines) aggregator.addLine(line);
+  return aggregator.finish();
+}
+
+/** Nearest-rank percentile, the definition HDR histograms answer. */
+function exactPercentile(values: number[], percentile: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((percentile / 100) * sorted.length) - 1)]!;
+}
+
+describe('CSV fields as Go writes them', () => {
+  it('splits plain, quoted, doubled-quote and empty fields', () => {
+    expect(parseCsvLine('a,"b, ""c""",,d')).toEqual(['a', 'b, "c"', '', 'd']);
+    expect(parseCsvLine('a,b,')).toEqual(['a', 'b', '']);
+    expect(parseCsvLine('"x\ny",z')).toEqual(['x\ny', 'z']);
+  });
+
+  it('stops after the fields asked for and reports a record continuing on the next line', () => {
+    expect(splitCsvFields('a,b,c,d', 0, 7, 2)).toEqual(['a', 'b']);
+    expect(splitCsvFields('a,"b, still open', 0, 16, 3)).toBeUndefined();
+  });
+});
+
+describe('k6 raw samples', () => {
+  it('groups requests by page name, even a name holding commas and quotes', () => {
+    const results = aggregate([
+      ...request('My Bookings', 100, 10),
+      ...request('Posts, "feed"', 100, 20),
+      ...request('Posts, "feed"', 100, 30),
+    ]);
+    expect(results.pages.map((page) => [page.page, page.requests])).toEqual([
+      ['My Bookings', 1],
+      ['Posts, "feed"', 2],
+    ]);
+    expect(results.totals.requests).toBe(3);
+  });
+
+  it('skips metrics it does not use and counts what it used', () => {
+    const results = aggregate([
+      ...request('Login', 100, 10),
+      'data_received,100,5120.000000,,,,,,,,,default,,,,,,,',
+      'iteration_duration,100,2000.000000,,,,,,,,,default,,,,,,,',
+      'vus,100,4.000000,,,,,,,,,,,,,,,,',
+    ]);
+    expect(results.pages[0]?.requests).toBe(1);
+    // http_req_duration and http_req_failed; http_reqs, http_req_blocked … are skipped
+    expect(results.samples).toEqual({ used: 2, malformed: 0, late: 0 });
+  });
+
+  it('counts failed requests, their rate and their causes', () => {
+    const results = aggregate([
+      ...request('Login', 100, 12),
+      ...request('Login', 100, 14, 500),
+      ...request('Login', 101, 0, 0, 'dial: connection refused'),
+      ...request('Login', 101, 11),
+    ]);
+    const login = results.pages[0]!;
+    expect(login.requests).toBe(4);
+    expect(login.errors).toBe(2);
+    expect(login.errorRate).toBe(0.5);
+    expect(login.errorCauses).toEqual({ 'HTTP 500': 1, 'dial: connection refused': 1 });
+    expect(results.totals.errors).toBe(2);
+  });
+
+  it('gives percentiles within HDR precision (0.1%) of the exact ones', () => {
+    const durations = Array.from({ length: 1000 }, (_, index) => 1 + ((index * 7919) % 997) * 0.731 + (index % 13) * 0.017);
+    const results = aggregate(durations.flatMap((ms, index) => request('Feed', 100 + Math.floor(index / 100), ms)));
+    const latency = results.pages[0]!.latencyMs;
+    for (const [key, percentile] of [['p50', 50], ['p90', 90], ['p95', 95], ['p99', 99]] as const) {
+      const exact = exactPercentile(durations, percentile);
+      expect(Math.abs(latency[key] - exact) / exact, key).toBeLessThanOrEqual(0.001 + 1e-9);
+    }
+    expect(latency.max).toBeCloseTo(Math.max(...durations), 2);
+    expect(latency.p99).toBeLessThanOrEqual(latency.max);
+    expect(latency.mean).toBeCloseTo(durations.reduce((a, b) => a + b) / durations.length, 1);
+  });
+
+  it('builds a per-second timeline per page with requests, errors and p95, gaps filled with zeros', () => {
+    const results = aggregate([
+      ...request('Login', 100, 10),
+      ...request('Login', 100, 30, 503),
+      ...request('Feed', 100, 5),
+      ...request('Login', 102, 50),
+    ]);
+    expect(results.timeline.all).toEqual([
+      { time: 100_000, requests: 3, errors: 1, p95: expect.closeTo(30, 0) },
+      { time: 101_000, requests: 0, errors: 0, p95: 0 },
+      { time: 102_000, requests: 1, errors: 0, p95: expect.closeTo(50, 0) },
+    ]);
+    const login = results.timeline.pages.find((series) => series.page === 'Login')!.points;
+    expect(login.map((point) => [point.requests, point.errors])).toEqual([[2, 1], [0, 0], [1, 0]]);
+    expect(results.totals.durationSeconds).toBe(3);
+    expect(results.totals.firstSampleAt).toBe(100_000);
+    expect(results.pages.find((page) => page.page === 'Login')!.throughput).toBeCloseTo(1);
+  });
+
+  it('counts a duration arriving after its second was closed, outside that second’s p95', () => {
+    const aggregator = new K6SampleAggregator(HEADER, { timelineLagSeconds: 2 });
+    for (const line of [...request('Login', 100, 10), ...request('Login', 110, 10), ...request('Login', 100, 900)]) aggregator.addLine(line);
+    const results = aggregator.finish();
+    expect(results.samples.late).toBe(1);
+    expect(results.timeline.all[0]).toMatchObject({ time: 100_000, requests: 2 });
+    expect(results.timeline.all[0]!.p95).toBeLessThan(11);
+    expect(results.pages[0]!.latencyMs.max).toBeCloseTo(900, 0);
+  });
+
+  it('counts passed and failed checks by name', () => {
+    const results = aggregate([check('Login: status 200', 100, true), check('Login: status 200', 100, false), check('has "x", y', 100, true)]);
+    expect(results.checks).toEqual([
+      { name: 'Login: status 200', passes: 1, fails: 1 },
+      { name: 'has "x", y', passes: 1, fails: 0 },
+    ]);
+  });
+
+  it('reads timestamps in every format k6 can write', () => {
+    expect(parseTimestampSecond('1795659348')).toBe(1795659348);
+    expect(parseTimestampSecond('1795659348123')).toBe(1795659348);
+    expect(parseTimestampSecond('1795659348123456')).toBe(1795659348);
+    expect(parseTimestampSecond('1795659348123456789')).toBe(1795659348);
+    expect(parseTimestampSecond('2026-11-26T02:15:48.5Z')).toBe(1795659348);
+    expect(parseTimestampSecond('yesterday')).toBeNaN();
+  });
+
+  it('counts a record it cannot read as malformed', () => {
+    const results = aggregate(['http_req_duration,notatime,12,,,,true,,GET,Login,HTTP/1.1,default,,200,,,Login,,', 'checks,100,1,"never closed']);
+    expect(results.samples).toMatchObject({ used: 0, malformed: 2 });
+  });
+
+  it('streams chunks split anywhere, including inside a record, a quoted field and a UTF-8 character', async () => {
+    const lines = [HEADER, ...request('Posts, "feed"', 100, 20), check('Élèves: status 200', 100, true), ...request('Login', 101, 5, 500)];
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    const whole = await aggregateStream([bytes]);
+    const pieces = Array.from({ length: Math.ceil(bytes.length / 7) }, (_, index) => bytes.subarray(index * 7, index * 7 + 7));
+    expect(await aggregateStream(pieces)).toEqual(whole);
+    expect(whole.checks).toEqual([{ name: 'Élèves: status 200', passes: 1, fails: 0 }]);
+    expect(whole.totals.requests).toBe(2);
+    expect(whole.samples.malformed).toBe(0);
+  });
+
+  it('follows a quoted field across a line break within a chunk', async () => {
+    const text = `${[HEADER, check('multi\nline', 100, true), ...request('Login', 100, 5)].join('\n')}\n`;
+    const results = await aggregateStream([text]);
+    expect(results.checks).toEqual([{ name: 'multi\nline', passes: 1, fails: 0 }]);
+    expect(results.totals.requests).toBe(1);
+  });
+
+  it('reads a file, gzipped or not, and refuses one that is not k6 CSV', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-k6csv-'));
+    try {
+      const text = `${[HEADER, ...request('Login', 100, 10), ...request('Login', 100, 20, 500)].join('\n')}\n`;
+      await writeFile(path.join(dir, 'raw.csv'), text);
+      await writeFile(path.join(dir, 'raw.csv.gz'), gzipSync(text));
+      await writeFile(path.join(dir, 'other.csv'), 'a,b,c\n1,2,3\n');
+      const plain = await aggregateK6Csv(path.join(dir, 'raw.csv'));
+      expect(plain.pages[0]).toMatchObject({ page: 'Login', requests: 2, errors: 1 });
+      expect(await aggregateK6Csv(path.join(dir, 'raw.csv.gz'))).toEqual(plain);
+      await expect(aggregateK6Csv(path.join(dir, 'other.csv'))).rejects.toThrow(/not k6 CSV/);
+      const many = `${[HEADER, ...Array.from({ length: 2000 }, (_, index) => request('Login', 100 + (index % 50), 10)).flat()].join('\n')}\n`;
+      const gzipped = gzipSync(many);
+      await writeFile(path.join(dir, 'killed.csv.gz'), gzipped.subarray(0, Math.floor(gzipped.length / 2)));
+      const partial = await aggregateK6Csv(path.join(dir, 'killed.csv.gz'));
+      expect(partial.samples.truncated).toBe(true);
+      expect(partial.totals.requests).toBeGreaterThan(0);
+      expect(partial.totals.requests).toBeLessThan(2000);
+      await expect(aggregateK6Csv(path.join(dir, 'missing.csv'))).rejects.toBeInstanceOf(InfrastructureError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
