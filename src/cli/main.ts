@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { REHEARSE_VERSION } from '../version.ts';
 import { registerDb } from './db.ts';
+import { registerDbManage } from './db-manage.ts';
 import { registerDoctor } from './doctor.ts';
 import { exitCodeFor } from './fail.ts';
 import { registerPlannedCommands } from './planned-commands.ts';
+import { registerSeed } from './seed.ts';
 import { registerScenario } from './scenario.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDoctor(program);
   registerDb(program);
+  registerDbManage(program);
+  registerSeed(program);
   registerScenario(program);
   registerPlannedCommands(program);
   exitOverrideEverywhere(program);

@@ -15,11 +15,6 @@ interface PlannedCommand {
  */
 const PLANNED: readonly PlannedCommand[] = [
   {
-    name: 'seed',
-    description: 'fill the database with production-scale synthetic data (not built yet)',
-    plan: 'seed the configured Postgres from the data model with COPY, deterministic per --seed and sized by --scale',
-  },
-  {
     name: 'run',
     arguments: '[scenario]',
     description: 'rehearse a release end to end: seed, start the app, run k6, record the database (not built yet)',

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -20,7 +21,25 @@ export interface EmbeddedOptions {
   settings: Record<string, string>;
   /** Parent folder of the temporary data directory (default: the system temp dir). */
   tempRoot?: string;
+  /**
+   * A persistent cluster folder (e.g. <project>/.rehearse/pg): the cluster is
+   * created there once (data in `data/`, password in `credentials.json`),
+   * reused by later starts, and kept on stop(), so seeded templates survive
+   * between commands. Without it the cluster is temporary.
+   */
+  clusterDir?: string;
   readyTimeoutMs?: number;
+}
+
+interface ClusterLocation {
+  dataDir: string;
+  password: string;
+  /** The cluster exists already: start it, do not initdb. */
+  existing: boolean;
+  /** Removes the data on stop (temporary clusters only). */
+  remove: () => Promise<void>;
+  /** Called once initdb succeeded. */
+  initialised: () => Promise<void>;
 }
 
 interface OsUser {
@@ -50,14 +69,15 @@ export class EmbeddedProvider implements DbProvider {
   async start({ signal, onProgress }: StartOptions = {}): Promise<RunningDatabase> {
     const binaries = await locatePostgresBinaries();
     const user = await serverUser();
-    const dataDir = await mkdtemp(path.join(this.options.tempRoot ?? os.tmpdir(), 'rehearse-pg-'));
-    const removeDataDir = () => rm(dataDir, { recursive: true, force: true });
+    const cluster = this.options.clusterDir ? await persistentCluster(this.options.clusterDir, user) : await temporaryCluster(this.options.tempRoot, user);
+    const { dataDir, password } = cluster;
     let server: ChildProcess | undefined;
     try {
-      if (user) await chown(dataDir, user.uid, user.gid);
-      const password = randomBytes(16).toString('hex');
-      onProgress?.(`initialising a Postgres cluster in ${dataDir}`);
-      await initCluster(binaries.initdb, dataDir, password, user, signal);
+      if (!cluster.existing) {
+        onProgress?.(`initialising a Postgres cluster in ${dataDir}`);
+        await initCluster(binaries.initdb, dataDir, password, user, signal);
+        await cluster.initialised();
+      }
       const port = await findFreePort();
       const connection: ConnectionInfo = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' };
       onProgress?.(`starting Postgres on 127.0.0.1:${port}`);
@@ -67,12 +87,63 @@ export class EmbeddedProvider implements DbProvider {
       const admin = new pg.Pool({ ...connection, max: 4 });
       admin.on('error', () => undefined);
       await installObservability(connection);
-      return ownedDatabase(connection, admin, server, { dataDir, pid: String(server.pid) }, removeDataDir);
+      return ownedDatabase(connection, admin, server, { dataDir, pid: String(server.pid) }, cluster.remove);
     } catch (error) {
       if (server) await stopChild(server, 'SIGQUIT', 5_000);
-      await removeDataDir();
+      await cluster.remove();
       throw error;
     }
+  }
+}
+
+async function temporaryCluster(tempRoot: string | undefined, user: OsUser | undefined): Promise<ClusterLocation> {
+  const dataDir = await mkdtemp(path.join(tempRoot ?? os.tmpdir(), 'rehearse-pg-'));
+  if (user) await chown(dataDir, user.uid, user.gid);
+  const remove = () => rm(dataDir, { recursive: true, force: true });
+  return { dataDir, password: randomBytes(16).toString('hex'), existing: false, remove, initialised: () => Promise.resolve() };
+}
+
+/** A cluster kept in `clusterDir` across commands; a half-initialised one is started over. */
+async function persistentCluster(clusterDir: string, user: OsUser | undefined): Promise<ClusterLocation> {
+  const dataDir = path.join(clusterDir, 'data');
+  const credentialsFile = path.join(clusterDir, 'credentials.json');
+  const keep = () => Promise.resolve();
+  if (existsSync(path.join(dataDir, 'PG_VERSION')) && existsSync(credentialsFile)) {
+    await refuseIfRunning(dataDir);
+    const { password } = JSON.parse(await readFile(credentialsFile, 'utf8')) as { password: string };
+    return { dataDir, password, existing: true, remove: keep, initialised: keep };
+  }
+  await rm(dataDir, { recursive: true, force: true });
+  // As root the server runs as "postgres", which must be able to reach the data directory.
+  await mkdir(clusterDir, { recursive: true, mode: 0o755 });
+  await mkdir(dataDir, { mode: 0o700 });
+  if (user) await chown(dataDir, user.uid, user.gid);
+  const password = randomBytes(16).toString('hex');
+  // The credentials are written only once initdb succeeded: without them the next start initialises again.
+  const initialised = () => writeFile(credentialsFile, `${JSON.stringify({ password })}\n`, { mode: 0o600 });
+  await rm(credentialsFile, { force: true });
+  return { dataDir, password, existing: false, remove: keep, initialised };
+}
+
+/**
+ * One server per data directory: a second rehearse command on the same
+ * project would otherwise fail deep inside Postgres' start-up.
+ */
+async function refuseIfRunning(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  throw new InfrastructureError(
+    `the project's Postgres cluster (${path.dirname(dataDir)}) is already in use by another rehearse command (server pid ${pid}); wait for it to finish or stop it, then run again`,
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

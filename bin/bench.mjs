@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// `npm run bench [-- --only seed|k6] [seed options]`: the benchmarks, from
+// their TypeScript sources through tsx. Each part prints its figures and its
+// ratio or target; the exit code is 1 when a part missed its target.
+import { register } from 'tsx/esm/api';
+
+register();
+const args = process.argv.slice(2);
+const onlyAt = args.indexOf('--only');
+const only = onlyAt === -1 ? undefined : args.splice(onlyAt, 2)[1];
+let exitCode = 0;
+if (only === undefined || only === 'seed') {
+  const { main } = await import('../bench/seed.ts');
+  exitCode ||= await main(args);
+}
+if (only === undefined || only === 'k6') {
+  const { run } = await import('../bench/k6-samples.ts');
+  if (!(await run()).passed) exitCode ||= 1;
+}
+process.exitCode = exitCode;

@@ -1,0 +1,100 @@
+import { rm } from 'node:fs/promises';
+import type { Command } from 'commander';
+import pg from 'pg';
+import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
+import { maskUrl } from '../db/connection-url.ts';
+import { markDisposable } from '../db/disposable-marker.ts';
+import { createProjectProvider, projectClusterDir } from '../db/project-provider.ts';
+import { openServerAdmin } from '../db/server-admin.ts';
+import { InfrastructureError, UsageError } from '../errors.ts';
+import { cleanTemplates } from '../seed/clean-templates.ts';
+import { resetDatabase } from '../seed/reset-database.ts';
+import { loadCommandConfig, type GlobalFlags } from './context.ts';
+import { withInterrupts } from './interrupts.ts';
+
+interface ManageFlags extends DbFlags {
+  database?: string;
+  all?: boolean;
+  yes?: boolean;
+}
+
+/** `db reset`, `db clean` and `db mark-disposable`: the seeded data's lifecycle. */
+export function registerDbManage(program: Command): void {
+  const db = program.commands.find((command) => command.name() === 'db') ?? program.command('db').description('start and manage the rehearsal Postgres');
+  withDbFlags(db.command('reset'))
+    .description('give the seeded database a fresh copy of its template (undo what a run wrote)')
+    .option('--database <name>', 'database to reset (default: the URL\'s, or "rehearse")')
+    .action((flags: ManageFlags, command: Command) => dbReset(flags, command.optsWithGlobals<GlobalFlags>()));
+  withDbFlags(db.command('clean'))
+    .description('drop every seeded template and half-built database; --all also deletes the project\'s embedded cluster')
+    .option('--all', 'embedded: delete the whole cluster in .rehearse/pg')
+    .action((flags: ManageFlags, command: Command) => dbClean(flags, command.optsWithGlobals<GlobalFlags>()));
+  db.command('mark-disposable')
+    .description('let rehearse truncate and rewrite the database at --url (records a marker in it)')
+    .requiredOption('--url <url>', 'the database to mark')
+    .option('--yes', 'confirm that its data may be thrown away')
+    .action((flags: ManageFlags) => dbMarkDisposable(flags));
+}
+
+function withDbFlags(command: Command): Command {
+  return command
+    .option('--db <provider>', 'embedded | testcontainers | url (default: from config, else embedded)')
+    .option('--url <url>', 'the server or database (implies --db url)');
+}
+
+async function dbReset(flags: ManageFlags, globals: GlobalFlags): Promise<void> {
+  const { config, root } = await loadCommandConfig(globals);
+  const options = resolveDbOptions(config.db, process.env, flags);
+  await withInterrupts(async (signal) => {
+    const database = await createProjectProvider(options, root).start({ signal });
+    try {
+      const reset = await resetDatabase(database, flags.database);
+      process.stdout.write(`${reset.database} is a fresh copy of ${reset.template} again.\n`);
+    } finally {
+      await database.stop();
+    }
+  });
+}
+
+async function dbClean(flags: ManageFlags, globals: GlobalFlags): Promise<void> {
+  const { config, root } = await loadCommandConfig(globals);
+  const options = resolveDbOptions(config.db, process.env, flags);
+  if (flags.all) {
+    if (options.provider !== 'embedded') throw new UsageError('--all deletes the embedded cluster; it only applies to --db embedded');
+    await rm(projectClusterDir(root), { recursive: true, force: true });
+    process.stdout.write(`deleted the embedded cluster in ${projectClusterDir(root)}\n`);
+    return;
+  }
+  await withInterrupts(async (signal) => {
+    const database = await createProjectProvider(options, root).start({ signal });
+    const server = openServerAdmin(database);
+    try {
+      const dropped = await cleanTemplates(server.admin);
+      process.stdout.write(dropped.length ? `dropped ${dropped.join(', ')}\n` : 'no seeded templates to drop\n');
+    } finally {
+      await server.close();
+      await database.stop();
+    }
+  });
+}
+
+async function dbMarkDisposable(flags: ManageFlags): Promise<void> {
+  const url = flags.url!;
+  if (!flags.yes) {
+    throw new UsageError(`marking ${maskUrl(url)} disposable lets \`rehearse seed\` truncate and rewrite every table it seeds there; run again with --yes to confirm`);
+  }
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new InfrastructureError(`could not connect to ${maskUrl(url)}: ${(error as Error).message}`);
+  }
+  try {
+    const marker = await markDisposable(client);
+    const how = marker.origin === 'created' ? 'was created by rehearse, so it is already seedable' : 'is marked disposable: `rehearse seed --url …` may now rewrite it';
+    process.stdout.write(`${maskUrl(url)} ${how}.\n`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,54 @@
+import type { SchemaSnapshot } from './schema-snapshot.ts';
+import { qualified, quoteIdent } from './quote.ts';
+
+/** One statement that rebuilds what was dropped before the load, and the table it belongs to. */
+export interface DeferredStatement {
+  table: string;
+  name: string;
+  sql: string;
+}
+
+/**
+ * What is dropped before COPY and rebuilt after it, like pg_restore does:
+ * building a B-tree once over sorted input beats maintaining it row by row,
+ * and a foreign key validated once with a join beats a lookup per row.
+ * CHECK constraints stay: they are cheap per row and catch a bad generator
+ * at the row that breaks them.
+ */
+export interface DeferredDdl {
+  drops: string[];
+  /** Primary keys, unique constraints and plain indexes; independent of each other. */
+  keysAndIndexes: DeferredStatement[];
+  /** Foreign keys; they need the keys they reference. */
+  foreignKeys: DeferredStatement[];
+}
+
+/** `seeded`: tables that get new rows; `touched`: those plus the ones emptied. */
+export function planDeferredDdl(snapshot: SchemaSnapshot, seeded: ReadonlySet<string>, touched: ReadonlySet<string>): DeferredDdl {
+  const schema = snapshot.schema;
+  const drops: string[] = [];
+  const keysAndIndexes: DeferredStatement[] = [];
+  const foreignKeys: DeferredStatement[] = [];
+  for (const table of snapshot.tables) {
+    const target = qualified(schema, table.name);
+    for (const c of table.constraints) {
+      if (c.kind !== 'foreign' || !(touched.has(table.name) || touched.has(c.refTable ?? ''))) continue;
+      drops.push(`alter table ${target} drop constraint ${quoteIdent(c.name)}`);
+      foreignKeys.push({ table: table.name, name: c.name, sql: `alter table ${target} add constraint ${quoteIdent(c.name)} ${c.definition}` });
+    }
+  }
+  for (const table of snapshot.tables) {
+    if (!seeded.has(table.name)) continue;
+    const target = qualified(schema, table.name);
+    for (const index of table.indexes) {
+      drops.push(`drop index ${qualified(schema, index.name)}`);
+      keysAndIndexes.push({ table: table.name, name: index.name, sql: index.definition });
+    }
+    for (const c of table.constraints) {
+      if (c.kind !== 'primary' && c.kind !== 'unique') continue;
+      drops.push(`alter table ${target} drop constraint ${quoteIdent(c.name)}`);
+      keysAndIndexes.push({ table: table.name, name: c.name, sql: `alter table ${target} add constraint ${quoteIdent(c.name)} ${c.definition}` });
+    }
+  }
+  return { drops, keysAndIndexes, foreignKeys };
+}

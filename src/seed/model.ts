@@ -1,0 +1,100 @@
+import type { Distribution, Pick } from './distribution.ts';
+
+/** Values faker-derived pools provide; see value-pools.ts. */
+export const FAKE_KINDS = [
+  'firstName', 'lastName', 'fullName', 'email', 'phone', 'town', 'street', 'postcode', 'country', 'company',
+  'jobTitle', 'subject', 'word', 'words', 'sentence', 'paragraph', 'url', 'username', 'colour', 'hex', 'ipv4',
+] as const;
+export type FakeKind = (typeof FAKE_KINDS)[number];
+
+interface Nullable {
+  /** Fraction of rows that get NULL, 0..1. */
+  nulls?: number;
+}
+
+/** A column generator, as plain data (so a model can be hashed and compared). */
+export type ColumnSpec = Nullable &
+  (
+    | { kind: 'sequence'; start?: number; step?: number }
+    | { kind: 'int'; dist: Distribution }
+    | { kind: 'float'; dist: Distribution; decimals?: number }
+    | { kind: 'bool'; p?: number }
+    | { kind: 'choice'; values: readonly (string | number)[]; weights?: readonly number[] }
+    | { kind: 'const'; value: string | number | boolean }
+    /** A faker value from a precomputed pool; `unique` appends the row number where needed. */
+    | { kind: 'fake'; what: FakeKind; unique?: boolean; maxLength?: number }
+    /** `first.last.<row>@domain` built from this row's name columns: unique and realistic. */
+    | { kind: 'email'; first?: string; last?: string; domains?: readonly string[] }
+    /** A timestamp in [from, to), optionally only between hours[0]:00 and hours[1]:00 UTC, on a step grid. */
+    | { kind: 'timestamp'; from: string; to: string; hours?: readonly [number, number]; stepMinutes?: number; dist?: Distribution }
+    | { kind: 'date'; from: string; to: string }
+    /** Another column of this row (or `fk.column` of its parent row) plus a delta (minutes for timestamps, days for dates, units for numbers). */
+    | { kind: 'after'; column: string; delta: Distribution }
+    /** A foreign key: a row of `table` picked by `pick`; `within` keeps it under the same ancestor row. */
+    | { kind: 'ref'; table: string; column?: string; pick?: Pick; within?: string; group?: string }
+    /** The parent a per-parent row belongs to (set automatically on the grouping column). */
+    | { kind: 'parent'; column?: string }
+    /** 1, 2, 3 … within the rows of one parent (a line number); the row number when the table has no parent. */
+    | { kind: 'position' }
+    /** A link-table key: distinct rows of `table` for the rows of one parent, so no pair repeats. */
+    | { kind: 'distinctRef'; table: string; column?: string; pick?: Pick }
+    /** A value of `take` in a row of `link` that belongs to the row `column` points at (e.g. a guardian of this student). */
+    | { kind: 'through'; column: string; link: string; take: string }
+    /** A column of the row that foreign key `column` points at. */
+    | { kind: 'fromParent'; column: string; take: string }
+    /** A timestamp inside the window [start, end) of the row `column` points at, on a grid of stepMinutes. */
+    | { kind: 'inParentWindow'; column: string; start: string; end: string; stepMinutes: number }
+    | { kind: 'uuid' }
+    /** `{row}`, `{rowhex}`, `{hex:N}`, `{digits:N}`, `{word}`, `{hour}`, `{minute}`, `{fake:town}`, `{one:a|b}` placeholders. */
+    | { kind: 'pattern'; pattern: string }
+    | { kind: 'json'; keys?: readonly string[] }
+    | { kind: 'array'; of: ColumnSpec; length: Distribution }
+    /** Escape hatch: any value from the row number and a uniform random number. */
+    | { kind: 'custom'; fn: (row: number, random: () => number) => string | number | boolean | null }
+  );
+
+/** How many rows a table gets. Absolute counts are multiplied by --scale. */
+export type RowCount =
+  | number
+  /** `total` rows (× scale) spread over the rows of `per`, weighted by `skew` (power-law sizes). */
+  | { per: string; total: number; skew?: Pick; via?: string; min?: number }
+  /** Each row of `per` gets a count drawn from `each` (not scaled: the parent table already is). */
+  | { per: string; each: Distribution; via?: string };
+
+export interface TableModel {
+  rows: RowCount;
+  /** Generators that replace the ones derived from the column's name and type. */
+  columns?: Record<string, ColumnSpec>;
+}
+
+/**
+ * A data model: row counts and generator overrides per table. Tables the
+ * database has but the model omits are left alone; `rows: 0` empties a table.
+ */
+export interface DataModel {
+  name: string;
+  /** Postgres schema holding the tables (default "public"). */
+  schema?: string;
+  /** SQL files that create the schema when the target database has none, relative to `baseDir`. */
+  migrations?: readonly string[];
+  baseDir?: string;
+  /** Rows for tables the model does not list; undefined leaves them alone. */
+  defaultRows?: number;
+  tables: Record<string, TableModel>;
+}
+
+/**
+ * Declares a data model for `rehearse seed`.
+ *
+ * @example
+ * export default defineModel({
+ *   name: 'shop',
+ *   tables: {
+ *     customers: { rows: 100_000 },
+ *     orders: { rows: { per: 'customers', total: 1_000_000, skew: { kind: 'zipf', s: 1 } } },
+ *   },
+ * });
+ */
+export function defineModel(model: DataModel): DataModel {
+  return model;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.ts';
+import { gen } from '../../src/seed/column-specs.ts';
+import { planSeed } from '../../src/seed/plan.ts';
+import { RowGenerator } from '../../src/seed/row-generator.ts';
+import type { ColumnInfo, ConstraintInfo, SchemaSnapshot, TableInfo } from '../../src/seed/schema-snapshot.ts';
+
+const col = (name: string, baseType = 'int8', notNull = true): ColumnInfo => ({ name, type: baseType, baseType, isArray: false, notNull, identity: false, generated: false });
+const pk = (table: string, ...columns: string[]): ConstraintInfo => ({ name: `${table}_pkey`, kind: 'primary', columns, definition: `PRIMARY KEY (${columns.join(', ')})` });
+const fk = (table: string, column: string, refTable: string): ConstraintInfo => ({
+  name: `${table}_${column}_fkey`,
+  kind: 'foreign',
+  columns: [column],
+  refTable,
+  refColumns: ['id'],
+  definition: `FOREIGN KEY (${column}) REFERENCES ${refTable}(id)`,
+});
+const table = (name: string, columns: ColumnInfo[], constraints: ConstraintInfo[]): TableInfo => ({ name, columns, constraints, indexes: [], sequences: [] });
+
+/** authors ← books, and a link table tags × books keyed by (book_id, tag_id). */
+const SNAPSHOT: SchemaSnapshot = {
+  schema: 'public',
+  tables: [
+    table('authors', [col('id'), col('name', 'text'), col('mentor_id', 'int8', false)], [pk('authors', 'id'), fk('authors', 'mentor_id', 'authors')]),
+    table('books', [col('id'), col('author_id'), col('title', 'text')], [pk('books', 'id'), fk('books', 'author_id', 'authors')]),
+    table('tags', [col('id'), col('label', 'text')], [pk('tags', 'id')]),
+    table('book_tags', [col('book_id'), col('tag_id')], [pk('book_tags', 'book_id', 'tag_id'), fk('book_tags', 'book_id', 'books'), fk('book_tags', 'tag_id', 'tags')]),
+  ],
+};
+
+describe('planning a seed', () => {
+  it('scales counts, runs children per parent and finds the column that links them', () => {
+    const plan = planSeed(SNAPSHOT, { name: 't', tables: { authors: { rows: 100 }, books: { rows: { per: 'authors', total: 1_000 } }, tags: { rows: 10 }, book_tags: { rows: 0 } } }, { scale: 0.5, seed: 1 });
+    const books = plan.tables.find((t) => t.name === 'books')!;
+    expect(books.rows).toBe(500);
+    expect(books.group).toMatchObject({ parent: 'authors', via: 'author_id' });
+    expect(books.columns.find((c) => c.name === 'author_id')!.spec).toEqual({ kind: 'parent' });
+    expect(plan.emptied).toEqual(['book_tags']);
+    const mentor = plan.tables.find((t) => t.name === 'authors')!.columns.find((c) => c.name === 'mentor_id')!.spec;
+    expect(mentor).toMatchObject({ kind: 'ref', table: 'authors', nulls: 0.3 });
+  });
+
+  it('turns a table keyed by two foreign keys into runs per parent with distinct partners, capped so no pair repeats', () => {
+    const plan = planSeed(SNAPSHOT, { name: 't', defaultRows: 50, tables: { tags: { rows: 3 } } }, { scale: 1, seed: 1 });
+    const links = plan.tables.find((t) => t.name === 'book_tags')!;
+    expect(links.group).toMatchObject({ parent: 'books', via: 'book_id' });
+    expect(links.columns.find((c) => c.name === 'tag_id')!.spec).toMatchObject({ kind: 'distinctRef', table: 'tags' });
+    expect(links.rows).toBe(50);
+    const generator = new RowGenerator(plan, 1);
+    const text = generator.table('book_tags').render(generator.table('book_tags').newContext(), 0, links.rows);
+    const pairs = text.trim().split('\n');
+    expect(new Set(pairs).size).toBe(pairs.length);
+  });
+
+  it('says what is wrong with a model in terms of the model', () => {
+    expect(() => planSeed(SNAPSHOT, { name: 'm', tables: { readers: { rows: 1 } } }, { scale: 1, seed: 1 })).toThrow(/lists table "readers"/);
+    expect(() => planSeed(SNAPSHOT, { name: 'm', tables: { tags: { rows: 1, columns: { colour: gen.fake('colour') } } } }, { scale: 1, seed: 1 })).toThrow(/tags\.columns\.colour: the table has no such column/);
+    expect(() => planSeed(SNAPSHOT, { name: 'm', tables: { books: { rows: 5 } } }, { scale: 1, seed: 1 })).toThrow(UsageError);
+  });
+
+  it('generates the same rows for the same seed and other rows for another', () => {
+    const model = { name: 't', defaultRows: 20, tables: {} };
+    const render = (seed: number) => {
+      const generator = new RowGenerator(planSeed(SNAPSHOT, model, { scale: 1, seed }), seed);
+      const books = generator.table('books');
+      return books.render(books.newContext(), 0, books.rows);
+    };
+    expect(render(1)).toBe(render(1));
+    expect(render(2)).not.toBe(render(1));
+  });
+});
