@@ -33,3 +33,15 @@ export { spike, steady, soak, breakpoint, vus, rampingVus, type LoadShape } from
 export { loadScenario, validateScenario } from './scenario/load-scenario.ts';
 export { buildScript, type BuiltScript } from './scenario/build-script.ts';
 export { type BuildOptions } from './scenario/plan-script.ts';
+export { runRehearsal, type RehearsalOptions, type RehearsalOutcome } from './run/run-rehearsal.ts';
+export { readRunRecord, writeRunRecord, type RunRecord } from './run/run-record.ts';
+export { aggregateK6Csv } from './collect/aggregate-k6-csv.ts';
+export { fingerprintQuery } from './collect/query-fingerprint.ts';
+export { seed, type SeedOptions } from './seed/seed.ts';
+export { seedDatabase } from './seed/seed-database.ts';
+export { defineModel, type DataModel, type ColumnSpec, type RowCount } from './seed/model.ts';
+export { gen, dist, pick } from './seed/column-specs.ts';
+export { introspectSchema } from './seed/introspect.ts';
+export type { SeedResult, SeedEvent } from './seed/seed-events.ts';
+export { markDisposable } from './db/disposable-marker.ts';
+export { createProjectProvider } from './db/project-provider.ts';

@@ -4,7 +4,9 @@ import { registerDb } from './db.ts';
 import { registerDbManage } from './db-manage.ts';
 import { registerDoctor } from './doctor.ts';
 import { exitCodeFor } from './fail.ts';
+import { registerDemo } from './demo.ts';
 import { registerPlannedCommands } from './planned-commands.ts';
+import { registerRun } from './run.ts';
 import { registerSeed } from './seed.ts';
 import { registerScenario } from './scenario.ts';
 
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerDbManage(program);
   registerSeed(program);
   registerScenario(program);
+  registerRun(program);
+  registerDemo(program);
   registerPlannedCommands(program);
   exitOverrideEverywhere(program);
   return program;

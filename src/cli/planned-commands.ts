@@ -15,12 +15,6 @@ interface PlannedCommand {
  */
 const PLANNED: readonly PlannedCommand[] = [
   {
-    name: 'run',
-    arguments: '[scenario]',
-    description: 'rehearse a release end to end: seed, start the app, run k6, record the database (not built yet)',
-    plan: 'seed or reuse the data, start the app under test, drive the scenario with k6 while sampling Postgres, and write reports/<run-id>/run.json',
-  },
-  {
     name: 'report',
     arguments: '[run]',
     description: 'report slow pages and slow queries of a run, optionally against a baseline (not built yet)',
@@ -31,11 +25,6 @@ const PLANNED: readonly PlannedCommand[] = [
     arguments: '[baseline] [candidate]',
     description: 'compare a candidate run with a baseline run and gate on budgets (not built yet)',
     plan: 'compare two run records page by page and query by query and exit 1 on a regression',
-  },
-  {
-    name: 'demo',
-    description: "run the parents'-evening login spike against the bundled school-portal app (not built yet)",
-    plan: "seed the school-portal fixture on the embedded Postgres, run the parents'-evening login spike against it, and print where the report is",
   },
 ];
 

@@ -27,6 +27,8 @@ const appSchema = z
     env: z.record(z.string(), z.string()).default({}),
     /** Path polled until it answers 2xx. */
     healthPath: z.string().startsWith('/').default('/healthz'),
+    /** Prometheus metrics path, sampled during the run (optional). */
+    metricsPath: z.string().startsWith('/').optional(),
     /** How long the app may take to become healthy. */
     readyTimeoutSeconds: z.number().positive().default(30),
     /** An app already running; rehearse starts nothing. */

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { LoadedConfig } from '../config/load-config.ts';
+import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
+import { UsageError } from '../errors.ts';
+import { renderRunSummary } from '../run/render-run-summary.ts';
+import { runExitCode } from '../run/run-exit-code.ts';
+import { runRehearsal } from '../run/run-rehearsal.ts';
+import { parseDuration } from '../scenario/duration.ts';
+import type { BuildOptions } from '../scenario/plan-script.ts';
+import { loadCommandConfig, type GlobalFlags } from './context.ts';
+import { withInterrupts } from './interrupts.ts';
+import { SeedProgress } from './seed-progress.ts';
+
+export interface RunFlags extends DbFlags {
+  release?: string;
+  appEnv?: string[];
+  scale?: string;
+  seed?: string;
+  duration?: string;
+  rateScale?: string;
+  keepDatabase?: boolean;
+  probeRequests?: string;
+}
+
+function number(flag: string, value: string | undefined, valid: (n: number) => boolean, expected: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!valid(n)) throw new UsageError(`${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function appEnv(pairs: string[] = []): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--app-env: expected NAME=value, got ${JSON.stringify(pair)}`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
+}
+
+function buildOptions(flags: RunFlags): BuildOptions {
+  const build: BuildOptions = {};
+  if (flags.duration) {
+    try {
+      build.durationSeconds = parseDuration(flags.duration);
+    } catch {
+      throw new UsageError(`--duration: expected a duration such as "60s" or "2m", got ${JSON.stringify(flags.duration)}`);
+    }
+  }
+  const rateScale = number('--rate-scale', flags.rateScale, (n) => n > 0, 'a number > 0');
+  if (rateScale !== undefined) build.rateScale = rateScale;
+  return build;
+}
+
+/** Runs a rehearsal from parsed flags and prints its summary; shared by `run` and `demo`. */
+export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig, extraAppEnv: Record<string, string> = {}): Promise<void> {
+  const scale = number('--scale', flags.scale, (n) => n > 0, 'a number > 0') ?? loaded.config.data.scale;
+  const seedValue = number('--seed', flags.seed, (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0') ?? loaded.config.data.seed;
+  const probeRequests = number('--probe-requests', flags.probeRequests, (n) => Number.isSafeInteger(n) && n > 0, 'a whole number > 0');
+  const build = buildOptions(flags);
+  const env = { ...appEnv(flags.appEnv), ...extraAppEnv };
+  const db = resolveDbOptions(loaded.config.db, process.env, flags);
+  const progress = new SeedProgress();
+  const outcome = await withInterrupts((signal) =>
+    runRehearsal({
+      scenarioFile,
+      loaded,
+      db,
+      scale,
+      seed: seedValue,
+      build,
+      appEnv: env,
+      signal,
+      keepDatabase: flags.keepDatabase ?? false,
+      log: (line) => {
+        progress.finish();
+        process.stderr.write(`${line}\n`);
+      },
+      k6Output: (chunk) => process.stderr.write(chunk),
+      onSeedEvent: progress.onEvent,
+      ...(flags.release ? { release: flags.release } : {}),
+      ...(probeRequests ? { probeRequests } : {}),
+    }),
+  );
+  progress.finish();
+  process.stdout.write(renderRunSummary(outcome.record, path.relative(process.cwd(), outcome.recordFile)));
+  process.exitCode = runExitCode(outcome.record);
+}
+
+export function addRunOptions(command: Command): Command {
+  return command
+    .option('--scale <n>', 'data scale (default: data.scale)')
+    .option('--seed <n>', 'data seed (default: data.seed)')
+    .option('--duration <d>', 'compress or stretch the load shape to this total length, e.g. 60s')
+    .option('--rate-scale <f>', 'multiply every arrival rate, e.g. 0.5')
+    .option('--db <provider>', 'embedded | testcontainers | url (default: from config)')
+    .option('--url <url>', 'a Postgres server or disposable database to rehearse on (implies --db url)')
+    .option('--probe-requests <n>', 'requests per page in the query-profile probe (default 10)')
+    .option('--keep-database', "keep the run's database copy instead of dropping it");
+}
+
+export function registerRun(program: Command): void {
+  addRunOptions(
+    program
+      .command('run <scenario>')
+      .description('rehearse a release end to end: seed, start the app, run k6, record what the app and the database did')
+      .option('--release <label>', 'label of the release under test (recorded, and part of the run id)')
+      .option('--app-env <NAME=value...>', 'extra environment for the app, e.g. --app-env FEATURE_X=on'),
+  ).action((scenario: string, flags: RunFlags, command: Command) =>
+    loadCommandConfig(command.optsWithGlobals<GlobalFlags>()).then((loaded) => rehearseFromFlags(scenario, flags, loaded)),
+  );
+}

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { mergeByFingerprint } from '../collect/collect-statements.ts';
+import { profileQueries } from '../collect/query-profile.ts';
+import { diffStatementSnapshots, resetStatementStats, snapshotStatementStats } from '../collect/statement-snapshot.ts';
+import type { Queryable } from '../db/queryable.ts';
+import { pageNames } from '../scenario/check-scenario.ts';
+import type { Journey, PageStep, Scenario } from '../scenario/define-scenario.ts';
+import { datasetFile } from '../scenario/plan-script.ts';
+import { throwIfAborted } from '../system/abort.ts';
+import type { QueryProfile } from './run-record-schema.ts';
+import { replayUntil, requestPage, type DataRow } from './journey-replay.ts';
+
+export interface ProbeOptions {
+  scenario: Scenario;
+  baseUrl: string;
+  /** Where the scenario's test data was exported. */
+  dataDir: string;
+  /** Any connection to the server, and the run database's name. */
+  admin: Queryable;
+  database: string;
+  /** Requests per page; each from its own user. Default 10. */
+  requests?: number;
+  signal?: AbortSignal;
+}
+
+/** The first journey that visits the page, and the page step itself. */
+function journeyFor(scenario: Scenario, page: string): { journey: Journey; step: PageStep } {
+  for (const journey of Object.values(scenario.journeys)) {
+    const step = journey.steps.find((candidate): candidate is PageStep => candidate.kind === 'page' && candidate.name === page);
+    if (step) return { journey, step };
+  }
+  throw new Error(`no journey visits ${page}`);
+}
+
+/**
+ * Each page's database cost, measured alone: for `requests` users, every
+ * page before it in its journey is replayed first (signing in), then
+ * pg_stat_statements is reset for the run database and each user requests
+ * the page once, one at a time. The users are taken from the end of the
+ * dataset, which the load (row n for VU n) is least likely to have touched,
+ * so caches warmed by the load do not hide a per-user cost.
+ */
+export async function probePages(options: ProbeOptions): Promise<QueryProfile[]> {
+  const profiles: QueryProfile[] = [];
+  for (const page of pageNames(options.scenario)) {
+    throwIfAborted(options.signal);
+    profiles.push(await probePage(options, page));
+  }
+  return profiles;
+}
+
+async function probePage(options: ProbeOptions, page: string): Promise<QueryProfile> {
+  const { journey, step } = journeyFor(options.scenario, page);
+  const rows = JSON.parse(await readFile(path.join(options.dataDir, datasetFile(journey.data)), 'utf8')) as DataRow[];
+  const users = rows.slice(-Math.min(options.requests ?? 10, rows.length));
+  const sessions = [];
+  for (const row of users) sessions.push({ row, jar: await replayUntil(options.baseUrl, journey, page, row) });
+  const before = await resetStatementStats(options.admin, options.database);
+  let answered = 0;
+  for (const { row, jar } of sessions) {
+    throwIfAborted(options.signal);
+    if (step.expect.includes(await requestPage(options.baseUrl, step, row, jar))) answered += 1;
+  }
+  const delta = diffStatementSnapshots(before, await snapshotStatementStats(options.admin, options.database));
+  return profileQueries(page, answered, await mergeByFingerprint(delta.entries));
+}

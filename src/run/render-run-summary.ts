@@ -1,0 +1,24 @@
+import type { RunRecord } from './run-record.ts';
+
+const ms = (value: number) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
+const percent = (value: number) => `${(value * 100).toFixed(value < 0.01 && value > 0 ? 2 : 1)} %`;
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: string[]) => `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`;
+  return [line(header), ...rows.map(line)];
+}
+
+/** A run's outcome in a few lines for the terminal: status, pages, per-page query profile. */
+export function renderRunSummary(record: RunRecord, recordFile: string): string {
+  const lines = [`run ${record.id}: ${record.status}${record.failure ? ` (${record.failure.stage}: ${record.failure.message})` : ''}`];
+  if (record.k6.thresholdsFailed) lines.push('  k6 thresholds (budgets) failed');
+  if (record.pages.length > 0) {
+    lines.push('', ...table(['page', 'requests', 'errors', 'p50', 'p95', 'p99'], record.pages.map((page) => [page.page, String(page.requests), percent(page.errorRate), ms(page.latencyMs.p50), ms(page.latencyMs.p95), ms(page.latencyMs.p99)])));
+  }
+  if (record.queryProfiles.length > 0) {
+    lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request'], record.queryProfiles.map((profile) => [profile.page, profile.queriesPerRequest.toFixed(1), profile.rowsPerRequest.toFixed(1), profile.sharedBlocksPerRequest.toFixed(1)])));
+  }
+  lines.push('', `run record: ${recordFile}`);
+  return `${lines.join('\n')}\n`;
+}

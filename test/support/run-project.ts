@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readRunRecord, type RunRecord } from '../../src/run/run-record.ts';
+import { REPO_ROOT } from './cli.ts';
+
+/**
+ * A throwaway project rehearsing the school-portal fixture: its own config,
+ * embedded cluster (.rehearse/pg) and reports folder, so a test leaves
+ * nothing behind but what it removes.
+ */
+export interface RunProject {
+  dir: string;
+  config: string;
+  /** The one run record written so far. */
+  onlyRecord(): Promise<RunRecord>;
+  remove(): Promise<void>;
+}
+
+export async function createRunProject(scale = 0.002): Promise<RunProject> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-run-'));
+  // As root the embedded server runs as "postgres", which must reach .rehearse/pg inside.
+  await chmod(dir, 0o755);
+  const config = path.join(dir, 'rehearse.config.ts');
+  await writeFile(
+    config,
+    `export default {
+  app: {
+    command: 'node --import tsx fixtures/school-portal/app/server.ts',
+    cwd: ${JSON.stringify(REPO_ROOT)},
+    healthPath: '/healthz',
+    metricsPath: '/metrics',
+  },
+  data: { model: ${JSON.stringify(path.join(REPO_ROOT, 'fixtures/school-portal/model.ts'))}, scale: ${scale}, seed: 7 },
+};
+`,
+  );
+  return {
+    dir,
+    config,
+    async onlyRecord() {
+      const runs = await readdir(path.join(dir, 'reports'));
+      if (runs.length !== 1) throw new Error(`expected one run, found ${runs.join(', ') || 'none'}`);
+      return readRunRecord(path.join(dir, 'reports', runs[0]!));
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** PIDs of processes whose command line contains `pattern`. */
+export function processesMatching(pattern: string): number[] {
+  const result = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
+}
+
+/** Everything a run may start: its Postgres (by data directory), the fixture app, k6. */
+export function leftoverProcesses(project: RunProject): number[] {
+  return [...processesMatching(path.join(project.dir, '.rehearse')), ...processesMatching('fixtures/school-portal/app/server.ts'), ...processesMatching(`${project.dir}/reports/.*script.js`)];
+}
