@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, startCli } from '../support/cli.ts';
-import { createRunProject, leftoverProcesses, processesMatching, type RunProject } from '../support/run-project.ts';
+import { appProcesses, createRunProject, leftoverProcesses, processesMatching, type RunProject } from '../support/run-project.ts';
 
 const SPIKE = `${REPO_ROOT}/scenarios/parents-evening-login-spike.ts`;
 const SHORT = ['--duration', '8s', '--rate-scale', '0.25', '--probe-requests', '5'];
@@ -82,7 +82,7 @@ describe('rehearse run, when something fails or the user interrupts', () => {
   it('ends incomplete, naming the app, when the app dies mid-run', async () => {
     const { code, record } = await runUntil(/running parents-evening-login-spike with k6/, async () => {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      for (const pid of processesMatching('fixtures/school-portal/app/server.ts')) process.kill(pid, 'SIGKILL');
+      for (const pid of appProcesses(project)) process.kill(pid, 'SIGKILL');
     });
     expect(code).toBe(3);
     expect(record.status).toBe('incomplete');

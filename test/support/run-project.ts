@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ export async function createRunProject(scale = 0.002): Promise<RunProject> {
   app: {
     command: 'node --import tsx fixtures/school-portal/app/server.ts',
     cwd: ${JSON.stringify(REPO_ROOT)},
+    env: { ${PROJECT_MARKER}: ${JSON.stringify(dir)} },
     healthPath: '/healthz',
     metricsPath: '/metrics',
   },
@@ -48,6 +50,29 @@ export async function createRunProject(scale = 0.002): Promise<RunProject> {
   };
 }
 
+/** Set in the app's environment, so a test finds its own app among others on the machine. */
+const PROJECT_MARKER = 'REHEARSE_TEST_PROJECT';
+
+/** PIDs of processes whose environment has `name=value` (Linux /proc). */
+export function processesWithEnv(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(wanted);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** The app processes (shell and node) started for this project. */
+export function appProcesses(project: RunProject): number[] {
+  return processesWithEnv(PROJECT_MARKER, project.dir);
+}
+
 /** PIDs of processes whose command line contains `pattern`. */
 export function processesMatching(pattern: string): number[] {
   const result = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
@@ -60,5 +85,5 @@ export function processesMatching(pattern: string): number[] {
 
 /** Everything a run may start: its Postgres (by data directory), the fixture app, k6. */
 export function leftoverProcesses(project: RunProject): number[] {
-  return [...processesMatching(path.join(project.dir, '.rehearse')), ...processesMatching('fixtures/school-portal/app/server.ts'), ...processesMatching(`${project.dir}/reports/.*script.js`)];
+  return [...processesMatching(path.join(project.dir, '.rehearse')), ...appProcesses(project), ...processesMatching(`${project.dir}/reports/.*script.js`)];
 }
