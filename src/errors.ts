@@ -63,12 +63,6 @@ export class InfrastructureError extends RehearseError {
   }
 }
 
-/** A command that a later release of rehearse fills in. Exit 2. */
-export class NotBuiltYetError extends RehearseError {
-  readonly code = 'not-built-yet';
-  readonly exitCode = 2;
-}
-
 /** A scenario file is missing, does not import, or fails validation. Exit 2. */
 export class ScenarioError extends RehearseError {
   readonly code = 'scenario';

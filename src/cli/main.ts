@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { REHEARSE_VERSION } from '../version.ts';
+import { registerCompare } from './compare.ts';
 import { registerDb } from './db.ts';
 import { registerDbManage } from './db-manage.ts';
 import { registerDoctor } from './doctor.ts';
 import { exitCodeFor } from './fail.ts';
 import { registerDemo } from './demo.ts';
-import { registerPlannedCommands } from './planned-commands.ts';
+import { registerReport } from './report.ts';
 import { registerRun } from './run.ts';
 import { registerSeed } from './seed.ts';
 import { registerScenario } from './scenario.ts';
@@ -24,7 +25,8 @@ export function buildProgram(): Command {
   registerScenario(program);
   registerRun(program);
   registerDemo(program);
-  registerPlannedCommands(program);
+  registerReport(program);
+  registerCompare(program);
   exitOverrideEverywhere(program);
   return program;
 }

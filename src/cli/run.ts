@@ -5,11 +5,13 @@ import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { UsageError } from '../errors.ts';
 import { renderRunSummary } from '../run/render-run-summary.ts';
 import { runExitCode } from '../run/run-exit-code.ts';
+import { reportRuns } from '../report/report-runs.ts';
 import { runRehearsal } from '../run/run-rehearsal.ts';
 import { parseDuration } from '../scenario/duration.ts';
 import type { BuildOptions } from '../scenario/plan-script.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { withInterrupts } from './interrupts.ts';
+import { printReport, splitRuns } from './report.ts';
 import { SeedProgress } from './seed-progress.ts';
 
 export interface RunFlags extends DbFlags {
@@ -21,6 +23,7 @@ export interface RunFlags extends DbFlags {
   rateScale?: string;
   keepDatabase?: boolean;
   probeRequests?: string;
+  baseline?: string;
 }
 
 function number(flag: string, value: string | undefined, valid: (n: number) => boolean, expected: string): number | undefined {
@@ -87,6 +90,24 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
   progress.finish();
   process.stdout.write(renderRunSummary(outcome.record, path.relative(process.cwd(), outcome.recordFile)));
   process.exitCode = runExitCode(outcome.record);
+  if (flags.baseline && outcome.record.status === 'complete') {
+    process.stdout.write('\n');
+    await reportAgainstBaseline(outcome.dir, splitRuns([flags.baseline]), loaded);
+  }
+}
+
+/** `run --baseline`: the report a `compare` would print, and its exit code. */
+async function reportAgainstBaseline(runDir: string, baselines: string[], loaded: LoadedConfig): Promise<void> {
+  const outcome = await reportRuns({
+    candidates: [runDir],
+    baselines,
+    configBudgets: loaded.config.budgets.pages,
+    tolerance: loaded.config.budgets.tolerance,
+    scenarioRoots: [process.cwd(), loaded.root],
+    ...(process.env.GITHUB_STEP_SUMMARY ? { stepSummaryFile: process.env.GITHUB_STEP_SUMMARY } : {}),
+  });
+  printReport(outcome);
+  process.exitCode = outcome.exitCode;
 }
 
 export function addRunOptions(command: Command): Command {
@@ -97,7 +118,8 @@ export function addRunOptions(command: Command): Command {
     .option('--rate-scale <f>', 'multiply every arrival rate, e.g. 0.5')
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config)')
     .option('--url <url>', 'a Postgres server or disposable database to rehearse on (implies --db url)')
-    .option('--probe-requests <n>', 'requests per page in the query-profile probe (default 10)')
+    .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)')
+    .option('--baseline <runs>', 'then report against these baseline runs (comma-separated) and exit 1 on a regression')
     .option('--keep-database', "keep the run's database copy instead of dropping it");
 }
 

@@ -24,20 +24,19 @@ export interface ProbeOptions {
   signal?: AbortSignal;
 }
 
-/** The first journey that visits the page, and the page step itself. */
-function journeyFor(scenario: Scenario, page: string): { journey: Journey; step: PageStep } {
-  for (const journey of Object.values(scenario.journeys)) {
+/** Every journey that visits the page (parents and teachers alike), with the page step. */
+function journeysFor(scenario: Scenario, page: string): { journey: Journey; step: PageStep }[] {
+  return Object.values(scenario.journeys).flatMap((journey) => {
     const step = journey.steps.find((candidate): candidate is PageStep => candidate.kind === 'page' && candidate.name === page);
-    if (step) return { journey, step };
-  }
-  throw new Error(`no journey visits ${page}`);
+    return step ? [{ journey, step }] : [];
+  });
 }
 
 /**
- * Each page's database cost, measured alone: for `requests` users, every
- * page before it in its journey is replayed first (signing in), then
- * pg_stat_statements is reset for the run database and each user requests
- * the page once, one at a time. The users are taken from the end of the
+ * Each page's database cost, measured alone: for `requests` users of every
+ * journey that visits the page, every page before it in the journey is
+ * replayed first (signing in), then pg_stat_statements is reset for the run
+ * database and each user requests the page once, one at a time. The users are taken from the end of the
  * dataset, which the load (row n for VU n) is least likely to have touched,
  * so caches warmed by the load do not hide a per-user cost.
  */
@@ -51,14 +50,15 @@ export async function probePages(options: ProbeOptions): Promise<QueryProfile[]>
 }
 
 async function probePage(options: ProbeOptions, page: string): Promise<QueryProfile> {
-  const { journey, step } = journeyFor(options.scenario, page);
-  const rows = JSON.parse(await readFile(path.join(options.dataDir, datasetFile(journey.data)), 'utf8')) as DataRow[];
-  const users = rows.slice(-Math.min(options.requests ?? 10, rows.length));
   const sessions = [];
-  for (const row of users) sessions.push({ row, jar: await replayUntil(options.baseUrl, journey, page, row) });
+  for (const { journey, step } of journeysFor(options.scenario, page)) {
+    const rows = JSON.parse(await readFile(path.join(options.dataDir, datasetFile(journey.data)), 'utf8')) as DataRow[];
+    const users = rows.slice(-Math.min(options.requests ?? 10, rows.length));
+    for (const row of users) sessions.push({ step, row, jar: await replayUntil(options.baseUrl, journey, page, row) });
+  }
   const before = await resetStatementStats(options.admin, options.database);
   let answered = 0;
-  for (const { row, jar } of sessions) {
+  for (const { step, row, jar } of sessions) {
     throwIfAborted(options.signal);
     if (step.expect.includes(await requestPage(options.baseUrl, step, row, jar))) answered += 1;
   }

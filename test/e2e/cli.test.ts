@@ -28,12 +28,6 @@ describe('the rehearse command line', () => {
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it('says what a command not built yet will do, and exits 2', async () => {
-    const { code, stderr } = await runCli(['report', 'reports/x']);
-    expect(code).toBe(2);
-    expect(stderr).toContain('`rehearse report` is not built yet. When it is, it will');
-  });
-
   it('exits 2 on an unknown command or flag', async () => {
     expect((await runCli(['deploy'])).code).toBe(2);
     expect((await runCli(['db', 'up', '--db', 'docker'])).stderr).toContain('--db: expected "embedded" | "testcontainers" | "url", got "docker"');

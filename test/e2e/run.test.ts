@@ -52,7 +52,7 @@ describe('rehearse run, end to end on the school-portal fixture', () => {
 
     const profiles = Object.fromEntries(record.queryProfiles.map((profile) => [profile.page, profile]));
     expect(Object.keys(profiles).sort()).toEqual(['Login', 'My Bookings', 'Video call']);
-    expect(profiles['My Bookings']!.requests).toBe(5);
+    expect(profiles['My Bookings']!.requests).toBe(10); // 5 parents and 5 teachers
     expect(profiles['My Bookings']!.queriesPerRequest).toBeGreaterThanOrEqual(1);
     expect(profiles['My Bookings']!.statements.some((statement) => statement.fingerprint === bookings!.fingerprint)).toBe(true);
 

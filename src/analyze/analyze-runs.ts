@@ -1,0 +1,172 @@
+import type { RunRecord } from '../run/run-record-schema.ts';
+import { ANALYSIS_SCHEMA_VERSION, CHECK_KINDS, type Analysis, type Check, type PageRow, type RatioInterval, type RunRef } from './analysis.ts';
+import { checkBudgets, resolvePageBudget, type BudgetSets } from './budget-checks.ts';
+import { checkComparable } from './check-comparable.ts';
+import { checkPageCounters, checkQueryCounters } from './counter-checks.ts';
+import { formatCount, formatPercent } from './format-number.ts';
+import { matchQueries, type QueryMatching, type QueryText } from './match-queries.ts';
+import { poolRuns, type PooledSide } from './pool-runs.ts';
+import { buildQueryRows } from './query-rows.ts';
+import { DEFAULT_THRESHOLDS, DEFAULT_TOLERANCE, type Thresholds } from './thresholds.ts';
+import { checkTimings } from './timing-checks.ts';
+import { buildTimeline } from './timeline-points.ts';
+
+export interface AnalyzeOptions {
+  /** The run(s) under judgement; several are repeats of one release. */
+  candidates: readonly RunRecord[];
+  /** Repeats of the baseline release; none for a report without comparison (budgets only). */
+  baselines?: readonly RunRecord[];
+  budgets?: BudgetSets;
+  /** Timing tolerance as a fraction; default 0.1. */
+  tolerance?: number;
+  thresholds?: Partial<Thresholds>;
+  /** Said at the top of the report, e.g. that the scenario's budgets could not be read. */
+  notes?: readonly string[];
+}
+
+const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
+const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
+
+/** Failing before passing; among failures the kind's rank (deterministic evidence first), then how far past the limit. */
+export function orderChecks(checks: readonly Check[]): Check[] {
+  return [...checks].sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! ||
+      b.magnitude - a.magnitude ||
+      a.id.localeCompare(b.id),
+  );
+}
+
+function runRef(run: RunRecord): RunRef {
+  return { id: run.id, release: run.context.release, scenario: run.context.scenario.name, status: run.status, startedAt: run.startedAt };
+}
+
+function queryTexts(side: PooledSide): QueryText[] {
+  const byFingerprint = new Map<string, QueryText>();
+  for (const statement of [...side.statements, ...side.profiles.flatMap((profile) => profile.statements)]) {
+    if (!byFingerprint.has(statement.fingerprint)) byFingerprint.set(statement.fingerprint, statement);
+  }
+  return [...byFingerprint.values()];
+}
+
+function checkErrors(baseline: PooledSide, candidate: PooledSide, thresholds: Thresholds): Check[] {
+  return candidate.pages.flatMap((page) => {
+    const before = baseline.pages.find((entry) => entry.page === page.page);
+    if (!before) return [];
+    const failed = page.errorRate - before.errorRate >= thresholds.errorRateIncrease && page.errors >= thresholds.minErrors;
+    return [
+      {
+        id: `errors:${page.page}`,
+        kind: 'errors' as const,
+        status: failed ? ('fail' as const) : ('pass' as const),
+        page: page.page,
+        queryId: null,
+        fingerprint: null,
+        sentence: `${page.page}: error rate ${formatPercent(page.errorRate)} (${formatCount(page.errors)} errors), baseline ${formatPercent(before.errorRate)}`,
+        measured: page.errorRate,
+        baseline: before.errorRate,
+        limit: before.errorRate + thresholds.errorRateIncrease,
+        magnitude: page.errorRate - before.errorRate,
+      },
+    ];
+  });
+}
+
+function notesFor(runs: readonly RunRecord[], role: string): string[] {
+  return runs.flatMap((run) => [
+    ...(run.status !== 'complete' ? [`${role} run ${run.id} is ${run.status} (${run.failure?.stage}: ${run.failure?.message}); its numbers cover part of the run.`] : []),
+    ...(run.statementsDeallocated > 0 ? [`${role} run ${run.id}: pg_stat_statements evicted ${run.statementsDeallocated} entries; query numbers are incomplete (raise pg_stat_statements.max).`] : []),
+    ...(run.queryProfiles.length === 0 ? [`${role} run ${run.id} has no query profile; page counters are not compared.`] : []),
+  ]);
+}
+
+function dataNotes(candidates: readonly RunRecord[], baselines: readonly RunRecord[]): string[] {
+  const first = candidates[0]?.context;
+  const differs = baselines.find((run) => run.context.scale !== first?.scale || String(run.context.seed) !== String(first?.seed));
+  if (!first || !differs) return [];
+  return [`Baseline run ${differs.id} rehearsed other data (scale ${differs.context.scale}, seed ${differs.context.seed}) than the candidate (scale ${first.scale}, seed ${first.seed}): rows and buffers per request differ for that reason alone.`];
+}
+
+function headline(checks: readonly Check[], candidate: readonly RunRecord[], baseline: readonly RunRecord[]): string {
+  const failed = checks.filter((check) => check.status === 'fail').length;
+  const releaseOf = (runs: readonly RunRecord[]) => runs[0]?.context.release ?? runs[0]?.id ?? '?';
+  const repeats = (runs: readonly RunRecord[]) => (runs.length > 1 ? ` (${runs.length} runs)` : '');
+  const against = baseline.length > 0 ? ` against ${releaseOf(baseline)}${repeats(baseline)}` : '';
+  const subject = `${candidate[0]?.context.scenario.name}: ${releaseOf(candidate)}${repeats(candidate)}${against}`;
+  const warned = checks.filter((check) => check.status === 'warn').length;
+  const warnings = warned > 0 ? ` (${warned} timing warning${warned === 1 ? '' : 's'})` : '';
+  if (checks.length === 0) return `PASS — ${subject}: no checks (no baseline and no budgets)`;
+  return failed === 0 ? `PASS — ${subject}: ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}: ${failed} of ${checks.length} checks failed${warnings}`;
+}
+
+/**
+ * Compares candidate runs with baseline runs and checks budgets: a pure
+ * function of the records, returning plain data for the renderers.
+ *
+ * @example
+ * const analysis = analyzeRuns({ candidates: [await readRunRecord(dir)], baselines: [await readRunRecord(baseDir)] });
+ * analysis.verdict; // 'fail'
+ * analysis.checks[0].sentence; // "My Bookings: 63 queries per request, baseline 3 — …"
+ */
+export function analyzeRuns(options: AnalyzeOptions): Analysis {
+  const baselines = options.baselines ?? [];
+  checkComparable(options.candidates, baselines);
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const budgets = options.budgets ?? {};
+  const candidate = poolRuns(options.candidates);
+  const baseline = baselines.length > 0 ? poolRuns(baselines) : null;
+  const matching: QueryMatching | null = baseline ? matchQueries(queryTexts(baseline), queryTexts(candidate), thresholds.changedQuerySimilarity) : null;
+
+  let intervals = new Map<string, RatioInterval>();
+  const unordered: Check[] = [];
+  if (baseline && matching) {
+    const inputs = { baseline, candidate, matching, thresholds };
+    unordered.push(...checkPageCounters(inputs), ...checkQueryCounters(inputs), ...checkErrors(baseline, candidate, thresholds));
+    const timings = checkTimings({ baseline, candidate, tolerance, thresholds });
+    unordered.push(...timings.checks);
+    intervals = timings.intervals;
+  }
+  unordered.push(...checkBudgets(candidate.pages, budgets));
+  const checks = orderChecks(unordered);
+  const failing = checks.filter((check) => check.status === 'fail');
+  const failingPages = new Set(failing.map((check) => check.page));
+  const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));
+
+  const pages = candidate.pages.map((page): PageRow => {
+    const before = baseline?.pages.find((entry) => entry.page === page.page);
+    const profile = candidate.profiles.find((entry) => entry.page === page.page);
+    const baseProfile = baseline?.profiles.find((entry) => entry.page === page.page);
+    const counters = (entry: typeof profile) => (entry ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest } : null);
+    return {
+      page: page.page,
+      requests: page.requests,
+      errors: page.errors,
+      errorRate: page.errorRate,
+      latencyMs: page.latencyMs,
+      baseline: before ? { requests: before.requests, errorRate: before.errorRate, latencyMs: before.latencyMs } : null,
+      p95Ratio: intervals.get(page.page) ?? null,
+      counters: counters(profile),
+      baselineCounters: counters(baseProfile),
+      budget: resolvePageBudget(page.page, budgets)?.limits ?? null,
+      verdict: failingPages.has(page.page) ? 'fail' : 'pass',
+    };
+  });
+
+  return {
+    schemaVersion: ANALYSIS_SCHEMA_VERSION,
+    verdict: failing.length > 0 ? 'fail' : 'pass',
+    headline: headline(checks, options.candidates, baselines),
+    candidate: options.candidates.map(runRef),
+    baseline: baselines.map(runRef),
+    tolerance,
+    thresholds,
+    checks,
+    pages,
+    queries: buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries }),
+    timeline: buildTimeline(options.candidates[0]!),
+    context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
+    notes: [...(options.notes ?? []), ...dataNotes(options.candidates, baselines), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
+  };
+}

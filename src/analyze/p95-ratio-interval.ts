@@ -1,0 +1,72 @@
+import type { RunRecord } from '../run/run-record-schema.ts';
+import type { RatioInterval } from './analysis.ts';
+import { median, quantile, seededRandom } from './statistics.ts';
+
+/** Per-second p95s of one page in one run, seconds without a request left out. */
+export function secondP95s(run: RunRecord, page: string): number[] {
+  const points = run.timeline.pages.find((entry) => entry.page === page)?.points ?? [];
+  return points.filter((point) => point.requests > 0).map((point) => point.p95);
+}
+
+/** A moving-block resample (circular), so seconds that lean on each other (a spike's peak) stay together. */
+function resampleBlocks(values: readonly number[], random: () => number): number[] {
+  const blockLength = Math.max(1, Math.round(Math.sqrt(values.length)));
+  const out: number[] = [];
+  while (out.length < values.length) {
+    const start = Math.floor(random() * values.length);
+    for (let offset = 0; offset < blockLength && out.length < values.length; offset += 1) out.push(values[(start + offset) % values.length]!);
+  }
+  return out;
+}
+
+function resampleSide(series: readonly (readonly number[])[], random: () => number): number {
+  const picked = series.length > 1 ? series.map(() => series[Math.floor(random() * series.length)]!) : series;
+  return median(picked.flatMap((values) => resampleBlocks(values, random)));
+}
+
+export interface IntervalInput {
+  candidate: readonly RunRecord[];
+  baseline: readonly RunRecord[];
+  page: string;
+  confidence: number;
+  resamples: number;
+  /** Fewer seconds with requests than this on either side: no interval. */
+  minSeconds?: number;
+}
+
+/**
+ * An interval for candidate p95 / baseline p95 of one page. The point is the
+ * ratio of the runs' p95s (medians over repeats). Its spread comes from a
+ * bootstrap of the per-second p95 timeline: each resample draws runs with
+ * replacement when a side has repeats (so run-to-run noise widens the
+ * interval), then moving blocks of seconds inside each run, and takes the
+ * ratio of the medians. The spread of resampled ratios around the observed
+ * one, scaled onto the point, is the interval. Seeded: same input, same
+ * interval.
+ */
+export function p95RatioInterval(input: IntervalInput): RatioInterval | null {
+  const candidate = input.candidate.map((run) => secondP95s(run, input.page)).filter((values) => values.length > 0);
+  const baseline = input.baseline.map((run) => secondP95s(run, input.page)).filter((values) => values.length > 0);
+  const minSeconds = input.minSeconds ?? 5;
+  const seconds = (series: number[][]) => series.reduce((sum, values) => sum + values.length, 0);
+  if (seconds(candidate) < minSeconds || seconds(baseline) < minSeconds) return null;
+  const p95Of = (runs: readonly RunRecord[]) => median(runs.flatMap((run) => run.pages.filter((page) => page.page === input.page).map((page) => page.latencyMs.p95)));
+  const baselineP95 = p95Of(input.baseline);
+  const observed = median(candidate.flat()) / median(baseline.flat());
+  if (baselineP95 === 0 || !Number.isFinite(observed) || observed === 0) return null;
+  const point = p95Of(input.candidate) / baselineP95;
+  const random = seededRandom(0x5eed);
+  const relative: number[] = [];
+  for (let draw = 0; draw < input.resamples; draw += 1) {
+    const ratio = resampleSide(candidate, random) / resampleSide(baseline, random);
+    if (Number.isFinite(ratio)) relative.push(ratio / observed);
+  }
+  const tail = (1 - input.confidence) / 2;
+  return {
+    point,
+    low: point * quantile(relative, tail),
+    high: point * quantile(relative, 1 - tail),
+    confidence: input.confidence,
+    method: input.candidate.length > 1 || input.baseline.length > 1 ? 'repeats' : 'bootstrap-seconds',
+  };
+}

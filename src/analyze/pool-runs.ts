@@ -1,0 +1,144 @@
+import type { Latency, PlanSummary, RunRecord, Statement } from '../run/run-record-schema.ts';
+import { median } from './statistics.ts';
+
+export interface PooledPage {
+  page: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  /** Each latency field's median over the runs. */
+  latencyMs: Latency;
+}
+
+export interface PooledStatement {
+  fingerprint: string;
+  id: string;
+  query: string;
+  calls: number;
+  totalMs: number;
+  rows: number;
+  blocks: number;
+  plan: { generic: boolean; summary: PlanSummary; json: unknown } | null;
+}
+
+export interface PooledProfileStatement {
+  fingerprint: string;
+  id: string;
+  query: string;
+  callsPerRequest: number;
+  rowsPerCall: number;
+  blocksPerCall: number;
+}
+
+export interface PooledProfile {
+  page: string;
+  queriesPerRequest: number;
+  rowsPerRequest: number;
+  blocksPerRequest: number;
+  statements: PooledProfileStatement[];
+}
+
+/** One side of a comparison (baseline or candidate), its repeats pooled. */
+export interface PooledSide {
+  runs: readonly RunRecord[];
+  /** In the order the first run lists them. */
+  pages: PooledPage[];
+  statements: PooledStatement[];
+  profiles: PooledProfile[];
+  /** Requests of every page of every run. */
+  requests: number;
+  queryMs: number;
+}
+
+const LATENCY_FIELDS = ['mean', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
+
+function pageNames(runs: readonly RunRecord[]): string[] {
+  return [...new Set(runs.flatMap((run) => run.pages.map((page) => page.page)))];
+}
+
+function poolPage(runs: readonly RunRecord[], name: string): PooledPage {
+  const pages = runs.flatMap((run) => run.pages.filter((page) => page.page === name));
+  const requests = pages.reduce((sum, page) => sum + page.requests, 0);
+  const errors = pages.reduce((sum, page) => sum + page.errors, 0);
+  const latencyMs = Object.fromEntries(LATENCY_FIELDS.map((field) => [field, median(pages.map((page) => page.latencyMs[field]))])) as Latency;
+  return { page: name, requests, errors, errorRate: requests === 0 ? 0 : errors / requests, latencyMs };
+}
+
+function poolStatements(runs: readonly RunRecord[]): PooledStatement[] {
+  const byFingerprint = new Map<string, PooledStatement>();
+  const add = (statement: Statement) => {
+    const pooled = byFingerprint.get(statement.fingerprint);
+    const blocks = statement.sharedBlocksHit + statement.sharedBlocksRead;
+    if (!pooled) {
+      byFingerprint.set(statement.fingerprint, {
+        fingerprint: statement.fingerprint,
+        id: statement.id,
+        query: statement.query,
+        calls: statement.calls,
+        totalMs: statement.totalMs,
+        rows: statement.rows,
+        blocks,
+        plan: statement.plan ? { generic: statement.plan.generic, summary: statement.plan.summary, json: statement.plan.json } : null,
+      });
+      return;
+    }
+    pooled.calls += statement.calls;
+    pooled.totalMs += statement.totalMs;
+    pooled.rows += statement.rows;
+    pooled.blocks += blocks;
+    pooled.plan ??= statement.plan ? { generic: statement.plan.generic, summary: statement.plan.summary, json: statement.plan.json } : null;
+  };
+  runs.forEach((run) => run.statements.forEach(add));
+  return [...byFingerprint.values()].sort((a, b) => b.totalMs - a.totalMs || a.fingerprint.localeCompare(b.fingerprint));
+}
+
+function poolProfile(runs: readonly RunRecord[], page: string): PooledProfile | undefined {
+  const profiles = runs.flatMap((run) => run.queryProfiles.filter((profile) => profile.page === page && profile.requests > 0));
+  if (profiles.length === 0) return undefined;
+  const requests = profiles.reduce((sum, profile) => sum + profile.requests, 0);
+  const weighted = (value: (profile: (typeof profiles)[number]) => number) => profiles.reduce((sum, profile) => sum + value(profile) * profile.requests, 0) / requests;
+  const statements = new Map<string, { first: PooledProfileStatement; calls: number; rows: number; blocks: number }>();
+  for (const profile of profiles) {
+    for (const statement of profile.statements) {
+      const entry = statements.get(statement.fingerprint) ?? {
+        first: { fingerprint: statement.fingerprint, id: statement.id, query: statement.query, callsPerRequest: 0, rowsPerCall: 0, blocksPerCall: 0 },
+        calls: 0,
+        rows: 0,
+        blocks: 0,
+      };
+      entry.calls += statement.calls;
+      entry.rows += statement.rowsPerCall * statement.calls;
+      entry.blocks += statement.sharedBlocksPerCall * statement.calls;
+      statements.set(statement.fingerprint, entry);
+    }
+  }
+  return {
+    page,
+    queriesPerRequest: weighted((profile) => profile.queriesPerRequest),
+    rowsPerRequest: weighted((profile) => profile.rowsPerRequest),
+    blocksPerRequest: weighted((profile) => profile.sharedBlocksPerRequest),
+    statements: [...statements.values()]
+      .map(({ first, calls, rows, blocks }) => ({
+        ...first,
+        callsPerRequest: calls / requests,
+        rowsPerCall: calls === 0 ? 0 : rows / calls,
+        blocksPerCall: calls === 0 ? 0 : blocks / calls,
+      }))
+      .sort((a, b) => b.callsPerRequest - a.callsPerRequest || a.fingerprint.localeCompare(b.fingerprint)),
+  };
+}
+
+/** Pools the repeats of one side: requests and query counters summed, latencies as medians of the runs'. */
+export function poolRuns(runs: readonly RunRecord[]): PooledSide {
+  const names = pageNames(runs);
+  const statements = poolStatements(runs);
+  const profilePages = [...new Set(runs.flatMap((run) => run.queryProfiles.map((profile) => profile.page)))];
+  return {
+    runs,
+    pages: names.map((name) => poolPage(runs, name)),
+    statements,
+    profiles: profilePages.map((page) => poolProfile(runs, page)).filter((profile): profile is PooledProfile => profile !== undefined),
+    requests: runs.reduce((sum, run) => sum + run.pages.reduce((pages, page) => pages + page.requests, 0), 0),
+    queryMs: statements.reduce((sum, statement) => sum + statement.totalMs, 0),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The exact limits of every regression check, in one place. docs/REPORTS.md
+ * explains each; the analysis JSON carries the values it used.
+ *
+ * Deterministic counters come from the per-page query profile (a probe that
+ * requests each page alone) and from pg_stat_statements over the whole load.
+ * They do not move with machine noise, so a threshold only has to rule out
+ * data-dependent wobble (which users a cache had already seen, which plan
+ * the planner picked for a tiny table), not timing noise. Each counter check
+ * needs both a ratio and an absolute increase, so that 1 → 2.5 queries does
+ * not fail a page and 0.1 → 0.6 blocks does not fail a query.
+ */
+export interface Thresholds {
+  /** A page's queries per request: fail at ≥ ratio × baseline and ≥ baseline + increase. */
+  queriesPerRequest: { ratio: number; increase: number };
+  /** A page's rows returned per request. */
+  rowsPerRequest: { ratio: number; increase: number };
+  /** A page's shared buffers (hit + read) per request. */
+  blocksPerRequest: { ratio: number; increase: number };
+  /** A query's calls per request of one page (query profile). */
+  pageQueryCalls: { ratio: number; increase: number };
+  /** A query's calls per request over the whole load (calls / all requests). */
+  statementCallsPerRequest: { ratio: number; increase: number };
+  /** A query's rows returned per call. */
+  statementRowsPerCall: { ratio: number; increase: number };
+  /** A query's shared buffers per call. */
+  statementBlocksPerCall: { ratio: number; increase: number };
+  /**
+   * A new Seq Scan fails when the query's buffers per call grew at least
+   * `seqScanBlocksRatio` ×, or the scan is estimated to return at least
+   * `seqScanLargeRows` rows; a Seq Scan of a small table (which the planner
+   * picks or not from run to run as statistics change) does not.
+   */
+  seqScanBlocksRatio: number;
+  seqScanLargeRows: number;
+  /** "Same query repeated per row (N+1)": the query's calls per request grew at least this much (or it is new). */
+  repeatedPerRowRatio: number;
+  /** A query with no fingerprint match is the same query changed when its text is at least this similar (token Jaccard). */
+  changedQuerySimilarity: number;
+  /** A page's error rate: fail when it rises by at least this much (absolute) with at least `minErrors` errors. */
+  errorRateIncrease: number;
+  minErrors: number;
+  /** Timings: the p95 ratio interval's confidence level and bootstrap resamples. */
+  timingConfidence: number;
+  bootstrapResamples: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  queriesPerRequest: { ratio: 1.5, increase: 2 },
+  rowsPerRequest: { ratio: 5, increase: 10 },
+  blocksPerRequest: { ratio: 2, increase: 50 },
+  pageQueryCalls: { ratio: 2, increase: 0.5 },
+  statementCallsPerRequest: { ratio: 2.5, increase: 0.1 },
+  statementRowsPerCall: { ratio: 5, increase: 10 },
+  statementBlocksPerCall: { ratio: 5, increase: 50 },
+  seqScanBlocksRatio: 2,
+  seqScanLargeRows: 1000,
+  repeatedPerRowRatio: 5,
+  changedQuerySimilarity: 0.5,
+  errorRateIncrease: 0.01,
+  minErrors: 5,
+  timingConfidence: 0.95,
+  bootstrapResamples: 2000,
+};
+
+/** Default regression tolerance for timings (config `budgets.tolerance`, `--tolerance`). */
+export const DEFAULT_TOLERANCE = 0.1;
+
+/** True when `value` exceeds `baseline` by both the ratio and the absolute increase. */
+export function exceeds(value: number, baseline: number, limit: { ratio: number; increase: number }): boolean {
+  return value >= baseline * limit.ratio && value - baseline >= limit.increase;
+}

@@ -1,0 +1,82 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Analysis, QueryRow } from '../analyze/analysis.ts';
+import type { ReportFile } from './report-file.ts';
+
+const round = (value: number | null | undefined, digits = 3) => (value === null || value === undefined ? '' : Number(value.toFixed(digits)));
+
+function pagesCsv(analysis: Analysis): string {
+  return stringify(
+    analysis.pages.map((page) => ({
+      page: page.page,
+      requests: page.requests,
+      errors: page.errors,
+      error_rate: round(page.errorRate, 5),
+      p50_ms: round(page.latencyMs.p50),
+      p95_ms: round(page.latencyMs.p95),
+      p99_ms: round(page.latencyMs.p99),
+      baseline_p95_ms: round(page.baseline?.latencyMs.p95),
+      p95_ratio: round(page.p95Ratio?.point),
+      p95_ratio_low: round(page.p95Ratio?.low),
+      p95_ratio_high: round(page.p95Ratio?.high),
+      queries_per_request: round(page.counters?.queriesPerRequest),
+      baseline_queries_per_request: round(page.baselineCounters?.queriesPerRequest),
+      rows_per_request: round(page.counters?.rowsPerRequest),
+      blocks_per_request: round(page.counters?.blocksPerRequest),
+      budget_p95_ms: page.budget?.p95Ms ?? '',
+      budget_p99_ms: page.budget?.p99Ms ?? '',
+      budget_error_rate: page.budget?.errorRate ?? '',
+      verdict: page.verdict,
+    })),
+    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'verdict'] },
+  );
+}
+
+function queryRecord(row: QueryRow) {
+  return {
+    id: row.id,
+    fingerprint: row.fingerprint,
+    status: row.status,
+    replaces: row.replaces?.id ?? '',
+    calls: row.cost.calls,
+    calls_per_request: round(row.cost.callsPerRequest, 4),
+    pages: row.pages.map((page) => `${page.page}=${round(page.callsPerRequest)}${page.inferred ? ' (inferred)' : ''}`).join('; '),
+    mean_ms: round(row.cost.meanMs, 4),
+    total_ms: round(row.cost.totalMs),
+    share: round(row.cost.share, 4),
+    rows_per_call: round(row.cost.rowsPerCall),
+    blocks_per_call: round(row.cost.blocksPerCall),
+    baseline_calls_per_request: round(row.baselineCost?.callsPerRequest, 4),
+    baseline_mean_ms: round(row.baselineCost?.meanMs, 4),
+    baseline_rows_per_call: round(row.baselineCost?.rowsPerCall),
+    baseline_blocks_per_call: round(row.baselineCost?.blocksPerCall),
+    plan_changes: row.planChanges.join('; '),
+    verdict: row.verdict,
+    query: row.query,
+  };
+}
+
+function queriesCsv(analysis: Analysis): string {
+  const rows = [...analysis.queries.compared, ...analysis.queries.new, ...analysis.queries.vanished];
+  return stringify(rows.map(queryRecord), {
+    header: true,
+    columns: ['id', 'fingerprint', 'status', 'replaces', 'calls', 'calls_per_request', 'pages', 'mean_ms', 'total_ms', 'share', 'rows_per_call', 'blocks_per_call', 'baseline_calls_per_request', 'baseline_mean_ms', 'baseline_rows_per_call', 'baseline_blocks_per_call', 'plan_changes', 'verdict', 'query'],
+  });
+}
+
+function timelineCsv(analysis: Analysis): string {
+  const pages = analysis.timeline.pages;
+  const columns = ['second', 'requests', 'errors', ...pages.map((page) => `p95_ms ${page}`), 'db_active', 'db_waiting'];
+  return stringify(
+    analysis.timeline.points.map((point) => [point.second, point.requests, point.errors, ...pages.map((page) => round(point.p95ByPage[page])), point.active ?? '', point.waiting ?? '']),
+    { header: true, columns },
+  );
+}
+
+/** pages.csv, queries.csv and timeline.csv, for a spreadsheet. */
+export function renderCsv(analysis: Analysis): ReportFile[] {
+  return [
+    { name: 'pages.csv', text: pagesCsv(analysis) },
+    { name: 'queries.csv', text: queriesCsv(analysis) },
+    { name: 'timeline.csv', text: timelineCsv(analysis) },
+  ];
+}

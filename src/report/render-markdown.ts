@@ -1,0 +1,198 @@
+import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts';
+import { formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
+import type { ReportFile } from './report-file.ts';
+
+export const MARKDOWN_REPORT_FILE = 'report.md';
+/** GitHub refuses comments over 65,536 characters; keep a margin. */
+export const MARKDOWN_LIMIT = 60_000;
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(header), `| ${header.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+function collapsed(summary: string, body: string): string {
+  return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+
+function checkLines(checks: readonly Check[]): string[] {
+  const failing = checks.filter((check) => check.status === 'fail');
+  const warnings = checks.filter((check) => check.status === 'warn');
+  const lines: string[] = [];
+  if (failing.length > 0) lines.push('**Failing checks**, most severe first:', '', ...failing.map((check, index) => `${index + 1}. ${check.sentence}`), '');
+  if (warnings.length > 0) lines.push('**Timing warnings** (not failing):', '', ...warnings.map((check) => `- ${check.sentence}`), '');
+  return lines;
+}
+
+export function budgetText(page: PageRow): string {
+  if (!page.budget) return '—';
+  const parts = [
+    page.budget.p95Ms !== undefined ? `p95 ≤ ${formatMs(page.budget.p95Ms)}` : '',
+    page.budget.p99Ms !== undefined ? `p99 ≤ ${formatMs(page.budget.p99Ms)}` : '',
+    page.budget.errorRate !== undefined ? `errors ≤ ${formatPercent(page.budget.errorRate)}` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+export function p95ChangeText(page: PageRow): string {
+  if (!page.p95Ratio) return page.baseline ? `baseline ${formatMs(page.baseline.latencyMs.p95)}` : '—';
+  const { point, low, high, confidence } = page.p95Ratio;
+  return `${formatRatio(point)} (${Math.round(confidence * 100)} %: ${formatRatio(low)}–${formatRatio(high)})`;
+}
+
+export function countersText(page: PageRow): string {
+  if (!page.counters) return '—';
+  const now = formatCount(page.counters.queriesPerRequest);
+  return page.baselineCounters ? `${now} (was ${formatCount(page.baselineCounters.queriesPerRequest)})` : now;
+}
+
+function pagesTable(analysis: Analysis): string {
+  return table(
+    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', 'p95 vs baseline', 'queries/request', 'budget', 'verdict'],
+    analysis.pages.map((page) => [
+      page.page,
+      formatCount(page.requests),
+      formatPercent(page.errorRate),
+      formatMs(page.latencyMs.p50),
+      formatMs(page.latencyMs.p95),
+      formatMs(page.latencyMs.p99),
+      p95ChangeText(page),
+      countersText(page),
+      budgetText(page),
+      page.verdict === 'fail' ? '❌ fail' : '✅ pass',
+    ]),
+  );
+}
+
+export function changeText(row: QueryRow): string {
+  if (!row.baselineCost) return row.status === 'vanished' ? 'vanished' : 'new';
+  const parts = [
+    `calls/req ${formatRatio(ratio(row.cost.callsPerRequest, row.baselineCost.callsPerRequest))}`,
+    `buffers/call ${formatRatio(ratio(row.cost.blocksPerCall, row.baselineCost.blocksPerCall))}`,
+    `mean ${formatRatio(ratio(row.cost.meanMs, row.baselineCost.meanMs))}`,
+  ];
+  return `${row.replaces ? `rewritten from ${row.replaces.id}; ` : ''}${parts.join(', ')}`;
+}
+
+const ratio = (value: number, baseline: number) => (baseline === 0 ? (value === 0 ? 1 : Number.POSITIVE_INFINITY) : value / baseline);
+
+export function pagesText(row: QueryRow): string {
+  if (row.pages.length === 0) return '—';
+  return row.pages.map((page) => (page.inferred ? `${page.page} (inferred)` : `${page.page} ${formatCount(page.callsPerRequest)}`)).join(', ');
+}
+
+function queryTable(rows: readonly QueryRow[], queryLength: number): string {
+  return table(
+    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', 'change vs baseline', 'plan changes'],
+    rows.map((row) => [
+      `${row.verdict === 'fail' ? '❌ ' : ''}${code(row.id)}`,
+      code(shortQuery(row.query, queryLength)),
+      formatCount(row.cost.calls),
+      pagesText(row),
+      formatMs(row.cost.meanMs),
+      formatMs(row.cost.totalMs),
+      formatPercent(row.cost.share),
+      formatCount(row.cost.rowsPerCall),
+      formatCount(row.cost.blocksPerCall),
+      changeText(row),
+      row.planChanges.join('; ') || '—',
+    ]),
+  );
+}
+
+function queriesSection(analysis: Analysis, maxRows: number, queryLength: number): string[] {
+  const { compared, new: added, vanished } = analysis.queries;
+  const limited = (rows: readonly QueryRow[]) => {
+    const shown = rows.slice(0, maxRows);
+    const more = rows.length - shown.length;
+    return `${queryTable(shown, queryLength)}${more > 0 ? `\n\n… and ${more} more (see queries.csv or the HTML report)` : ''}`;
+  };
+  const lines = ['### Queries', ''];
+  const title = analysis.baseline.length > 0 ? `${compared.length} queries compared with the baseline, by total time` : `${compared.length} queries, by total time`;
+  lines.push(collapsed(title, limited(compared)), '');
+  if (added.length > 0) lines.push(collapsed(`${added.length} new queries (not in the baseline)`, limited(added)), '');
+  if (vanished.length > 0) lines.push(collapsed(`${vanished.length} vanished queries (only in the baseline)`, limited(vanished)), '');
+  return lines;
+}
+
+function timelineSection(analysis: Analysis, step: number): string[] {
+  const { pages, points } = analysis.timeline;
+  if (points.length === 0) return [];
+  const rows = points
+    .filter((_, index) => index % step === 0)
+    .map((point) => [
+      `${point.second} s`,
+      formatCount(point.requests),
+      formatCount(point.errors),
+      ...pages.map((page) => (point.p95ByPage[page] === null || point.p95ByPage[page] === undefined ? '—' : formatMs(point.p95ByPage[page]!))),
+      point.active === null ? '—' : String(point.active),
+      point.waiting === null ? '—' : String(point.waiting),
+    ]);
+  const every = step > 1 ? `, every ${step} s` : '';
+  return ['### Timeline', '', collapsed(`requests/s, p95 per page, errors and database connections (run ${analysis.timeline.run}${every})`, table(['t', 'requests/s', 'errors', ...pages.map((page) => `p95 ${page}`), 'db active', 'db waiting'], rows)), ''];
+}
+
+function contextSection(analysis: Analysis): string[] {
+  const { candidate, baseline } = analysis.context;
+  const value = (context: typeof candidate | null, pick: (c: typeof candidate) => string) => (context ? pick(context) : '—');
+  const rows: Array<[string, (c: typeof candidate) => string]> = [
+    ['runs', () => ''],
+    ['release', (c) => c.release ?? '—'],
+    ['scenario', (c) => `${c.scenario.name} (${c.scenario.file})`],
+    ['scale, seed', (c) => `${c.scale ?? '—'}, ${c.seed ?? '—'}`],
+    ['rehearse, node', (c) => `${c.rehearseVersion}, ${c.node}`],
+    ['k6', (c) => c.k6Version ?? '—'],
+    ['postgres', (c) => `${c.postgresVersion ?? '—'} (${c.dbProvider})`],
+    ['machine', (c) => `${c.machine.cpus} × ${c.machine.cpuModel}, ${Math.round(c.machine.memoryBytes / 2 ** 30)} GiB, ${c.machine.platform}/${c.machine.arch}`],
+  ];
+  const runs = (refs: Analysis['candidate']) => refs.map((ref) => code(ref.id)).join(', ') || '—';
+  return [
+    '### Context',
+    '',
+    table(
+      ['', 'candidate', 'baseline'],
+      rows.map(([label, pick]) => (label === 'runs' ? [label, runs(analysis.candidate), runs(analysis.baseline)] : [label, value(candidate, pick), value(baseline, pick)])),
+    ),
+    '',
+  ];
+}
+
+function compose(analysis: Analysis, maxQueryRows: number, queryLength: number, timelineStep: number | null): string {
+  const icon = analysis.verdict === 'fail' ? '❌' : '✅';
+  const lines = [`## ${icon} ${analysis.headline}`, '', ...checkLines(analysis.checks)];
+  if (analysis.notes.length > 0) lines.push(...analysis.notes.map((note) => `> ${note}`), '');
+  lines.push('### Pages', '', pagesTable(analysis), '');
+  lines.push(...queriesSection(analysis, maxQueryRows, queryLength));
+  if (timelineStep !== null) lines.push(...timelineSection(analysis, timelineStep));
+  lines.push(...contextSection(analysis));
+  lines.push(`<sub>rehearse report · thresholds and method: docs/REPORTS.md · timing tolerance ${formatPercent(analysis.tolerance)}</sub>`, '');
+  return lines.join('\n');
+}
+
+/**
+ * The report as Markdown for a pull-request comment or a job summary: the
+ * verdict, failing checks, pages, then long tables collapsed. Shrinks itself
+ * (fewer query rows, a coarser timeline, then none) to stay under GitHub's
+ * comment limit.
+ */
+export function renderMarkdownText(analysis: Analysis): string {
+  const attempts: Array<[number, number, number | null]> = [
+    [50, 160, 1],
+    [30, 120, 5],
+    [20, 80, 10],
+    [10, 60, null],
+  ];
+  for (const [rows, length, step] of attempts) {
+    const text = compose(analysis, rows, length, step);
+    if (text.length <= MARKDOWN_LIMIT) return text;
+  }
+  const text = compose(analysis, 5, 40, null);
+  return text.length <= MARKDOWN_LIMIT ? text : `${text.slice(0, MARKDOWN_LIMIT - 40)}\n\n… (cut to fit a comment)\n`;
+}
+
+export function renderMarkdown(analysis: Analysis): ReportFile[] {
+  return [{ name: MARKDOWN_REPORT_FILE, text: renderMarkdownText(analysis) }];
+}

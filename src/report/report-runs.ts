@@ -1,0 +1,75 @@
+import path from 'node:path';
+import type { Analysis } from '../analyze/analysis.ts';
+import { analyzeRuns } from '../analyze/analyze-runs.ts';
+import type { BudgetSets } from '../analyze/budget-checks.ts';
+import { readRunRecord, type RunRecord } from '../run/run-record.ts';
+import { renderMarkdownText } from './render-markdown.ts';
+import { RENDERERS, REPORT_FORMATS, type ReportFormat } from './renderers.ts';
+import { loadScenarioBudgets } from './scenario-budgets.ts';
+import { appendStepSummary, writeReportFiles } from './write-report.ts';
+
+export interface ReportRunsOptions {
+  /** Run directories or run.json files of the release under test (several: repeats). */
+  candidates: readonly string[];
+  /** Run directories or run.json files of the baseline release; empty for budgets only. */
+  baselines?: readonly string[];
+  formats?: readonly ReportFormat[];
+  /** Default: the first candidate run's directory. */
+  outDir?: string;
+  /** Timing tolerance (fraction). */
+  tolerance?: number;
+  /** `budgets.pages` from the config. */
+  configBudgets?: BudgetSets['config'];
+  /** Read the scenario file's budgets too (default true). */
+  scenarioBudgets?: boolean;
+  /** Folders a record's relative scenario path is tried against (default: the working directory). */
+  scenarioRoots?: readonly string[];
+  /** Append the Markdown here (GitHub Actions' $GITHUB_STEP_SUMMARY). */
+  stepSummaryFile?: string;
+}
+
+export interface ReportOutcome {
+  analysis: Analysis;
+  /** Paths of the files written. */
+  files: string[];
+  /** 0 every check passed, 1 one failed. */
+  exitCode: 0 | 1;
+}
+
+function runDirectory(location: string): string {
+  return location.endsWith('.json') ? path.dirname(location) : location;
+}
+
+/**
+ * Reads the run records, analyses them, writes the report in every asked
+ * format, and says whether CI should pass. Bad input (a missing or damaged
+ * record, runs of another scenario or schema) throws a RunRecordError.
+ *
+ * @example
+ * const { analysis, exitCode } = await reportRuns({ candidates: ['reports/run-b'], baselines: ['reports/run-a'], formats: ['markdown', 'junit'] });
+ */
+export async function reportRuns(options: ReportRunsOptions): Promise<ReportOutcome> {
+  const candidates: RunRecord[] = [];
+  for (const location of options.candidates) candidates.push(await readRunRecord(location));
+  const baselines: RunRecord[] = [];
+  for (const location of options.baselines ?? []) baselines.push(await readRunRecord(location));
+  const notes: string[] = [];
+  let scenario: BudgetSets['scenario'];
+  if ((options.scenarioBudgets ?? true) && candidates[0]) {
+    const loaded = await loadScenarioBudgets(candidates[0], options.scenarioRoots ?? [process.cwd()]);
+    scenario = loaded.pages;
+    if (loaded.note) notes.push(loaded.note);
+  }
+  const analysis = analyzeRuns({
+    candidates,
+    baselines,
+    budgets: { config: options.configBudgets, scenario },
+    notes,
+    ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
+  });
+  const formats = options.formats ?? REPORT_FORMATS;
+  const files = formats.flatMap((format) => RENDERERS[format](analysis));
+  const written = await writeReportFiles(options.outDir ?? runDirectory(options.candidates[0]!), files);
+  if (options.stepSummaryFile) await appendStepSummary(options.stepSummaryFile, renderMarkdownText(analysis));
+  return { analysis, files: written, exitCode: analysis.verdict === 'fail' ? 1 : 0 };
+}

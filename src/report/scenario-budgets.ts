@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { PageBudgetLimits } from '../analyze/analysis.ts';
+import { RehearseError } from '../errors.ts';
+import type { RunRecord } from '../run/run-record-schema.ts';
+import { loadScenario } from '../scenario/load-scenario.ts';
+
+export interface ScenarioBudgets {
+  pages: Record<string, PageBudgetLimits> | undefined;
+  /** Why there are none, when the file could not be read. */
+  note: string | null;
+}
+
+/**
+ * The page budgets of the scenario a run rehearsed, read from the file the
+ * record names (resolved against each of `roots`). A scenario that moved or
+ * no longer loads is a note in the report, not an error: the run record is
+ * still worth reading.
+ */
+export async function loadScenarioBudgets(run: RunRecord, roots: readonly string[]): Promise<ScenarioBudgets> {
+  const file = run.context.scenario.file;
+  const found = roots.map((root) => path.resolve(root, file)).find((candidate) => existsSync(candidate));
+  if (!found) return { pages: undefined, note: `The scenario's budgets were not checked: ${file} (from run ${run.id}) was not found.` };
+  try {
+    const { scenario } = await loadScenario(found);
+    return { pages: scenario.budgets?.pages, note: null };
+  } catch (error) {
+    if (!(error instanceof RehearseError)) throw error;
+    return { pages: undefined, note: `The scenario's budgets were not checked: ${error.message.split('\n')[0]}` };
+  }
+}

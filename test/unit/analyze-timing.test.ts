@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeRuns } from '../../src/analyze/analyze-runs.ts';
+import { p95RatioInterval } from '../../src/analyze/p95-ratio-interval.ts';
+import { page, runRecord, timeline } from '../support/run-record-builders.ts';
+
+// A deterministic wobble, so the bootstrap has something to resample.
+const wobble = (second: number) => 1 + 0.2 * Math.sin(second * 1.7);
+
+function run(release: string, p95: number, id = release) {
+  return runRecord({ id, release, pages: [page('Posts', { p95 })], timeline: timeline([{ page: 'Posts', p95, jitter: wobble }]) });
+}
+
+describe('timings with uncertainty', () => {
+  it('gives the same interval every time for the same records', () => {
+    const input = { candidate: [run('next', 200)], baseline: [run('baseline', 100)], page: 'Posts', confidence: 0.95, resamples: 500 };
+    const first = p95RatioInterval(input)!;
+    expect(p95RatioInterval(input)).toEqual(first);
+    expect(first.point).toBe(2);
+    expect(first.low).toBeLessThanOrEqual(2);
+    expect(first.high).toBeGreaterThanOrEqual(2);
+    expect(first.method).toBe('bootstrap-seconds');
+  });
+
+  it('only warns, not fails, on a slowdown seen with one run per side', () => {
+    const analysis = analyzeRuns({ baselines: [run('baseline', 100)], candidates: [run('next', 200)] });
+    const check = analysis.checks.find((entry) => entry.kind === 'p95-ratio')!;
+    expect(check.status).toBe('warn');
+    expect(check.sentence).toMatch(/^Posts: p95 200 ms, baseline 100 ms \(2×, 95 % interval [\d.]+×–[\d.]+×, above the 10.0 % tolerance within these runs, but one run per side cannot tell a slowdown from machine noise/);
+    expect(analysis.verdict).toBe('pass');
+  });
+
+  it('fails when repeats put the whole interval above 1 + tolerance', () => {
+    const analysis = analyzeRuns({
+      baselines: [run('baseline', 100, 'b1'), run('baseline', 105, 'b2'), run('baseline', 98, 'b3')],
+      candidates: [run('next', 200, 'c1'), run('next', 210, 'c2'), run('next', 190, 'c3')],
+    });
+    const check = analysis.checks.find((entry) => entry.kind === 'p95-ratio')!;
+    expect(check.status).toBe('fail');
+    expect(analysis.pages[0]!.p95Ratio).toMatchObject({ method: 'repeats' });
+    expect(analysis.pages[0]!.p95Ratio!.low).toBeGreaterThan(1.1);
+    expect(analysis.verdict).toBe('fail');
+  });
+
+  it('passes repeats within the tolerance, and a slowdown under a wider tolerance', () => {
+    const baselines = [run('baseline', 100, 'b1'), run('baseline', 104, 'b2')];
+    expect(analyzeRuns({ baselines, candidates: [run('next', 103, 'c1'), run('next', 101, 'c2')] }).verdict).toBe('pass');
+    expect(analyzeRuns({ baselines, candidates: [run('next', 150, 'c1'), run('next', 160, 'c2')], tolerance: 1 }).verdict).toBe('pass');
+  });
+
+  it('does not judge a page with too few seconds of requests', () => {
+    const short = (release: string, p95: number) => runRecord({ release, pages: [page('Posts', { p95 })], timeline: timeline([{ page: 'Posts', p95 }], 3) });
+    const check = analyzeRuns({ baselines: [short('baseline', 100)], candidates: [short('next', 300)] }).checks.find((entry) => entry.kind === 'p95-ratio')!;
+    expect(check.status).toBe('pass');
+    expect(check.sentence).toContain('too few seconds with requests for an interval; not judged');
+  });
+});

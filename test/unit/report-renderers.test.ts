@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analyze/analysis.ts';
+import { analyzeRuns } from '../../src/analyze/analyze-runs.ts';
+import { renderCsv } from '../../src/report/render-csv.ts';
+import { renderHtmlText } from '../../src/report/render-html.ts';
+import { renderJson } from '../../src/report/render-json.ts';
+import { escapeXml, renderJunit } from '../../src/report/render-junit.ts';
+import { MARKDOWN_LIMIT, renderMarkdownText } from '../../src/report/render-markdown.ts';
+import { parseFormats, RENDERERS, REPORT_FORMATS } from '../../src/report/renderers.ts';
+import { niceScale, renderTimeChart } from '../../src/report/svg-chart.ts';
+import { page, profile, runRecord, statement } from '../support/run-record-builders.ts';
+
+const SESSION = 'select * from sessions where token = $1';
+const PARENT = 'select first_name, last_name from parents where id = $1';
+
+function failingAnalysis(): Analysis {
+  const pages = [page('My Bookings', { p95: 40 }), page('Login', { p95: 80 })];
+  const baseline = runRecord({ pages, statements: [statement('a1', SESSION)], profiles: [profile('My Bookings', [{ name: 'a1', query: SESSION, callsPerRequest: 3 }])] });
+  const candidate = runRecord({
+    release: 'bookings-n-plus-one',
+    pages,
+    statements: [statement('a1', SESSION), statement('d1', PARENT, { calls: 3000 })],
+    profiles: [profile('My Bookings', [{ name: 'a1', query: SESSION, callsPerRequest: 3 }, { name: 'd1', query: PARENT, callsPerRequest: 60 }])],
+  });
+  return analyzeRuns({ baselines: [baseline], candidates: [candidate], budgets: { scenario: { Login: { p95Ms: 1500 } } } });
+}
+
+describe('renderers', () => {
+  const analysis = failingAnalysis();
+  const sentence = analysis.checks[0]!.sentence;
+
+  it('has one renderer per format', () => {
+    expect(Object.keys(RENDERERS).sort()).toEqual([...REPORT_FORMATS].sort());
+    expect(parseFormats('md, HTML,junit,xml')).toEqual({ formats: ['markdown', 'html', 'junit'], unknown: [] });
+    expect(parseFormats('md,pdf').unknown).toEqual(['pdf']);
+  });
+
+  it('Markdown: verdict first, failing sentences, pages, collapsed queries, timeline and context', () => {
+    const text = renderMarkdownText(analysis);
+    expect(text.split('\n')[0]).toBe(`## ❌ ${analysis.headline}`);
+    expect(text).toContain(`1. ${sentence}`);
+    const order = ['**Failing checks**', '### Pages', '### Queries', '### Timeline', '### Context'].map((heading) => text.indexOf(heading));
+    expect(order.every((index) => index > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(text).toContain('<details><summary>1 queries compared with the baseline, by total time</summary>');
+    expect(text).toContain('<details><summary>1 new queries (not in the baseline)</summary>');
+    expect(text).toMatch(/\| My Bookings \| 100 \| 0.0 % \|/);
+  });
+
+  it('Markdown: stays under the comment limit with hundreds of queries and a long timeline', () => {
+    const many = Array.from({ length: 400 }, (_, index) => statement(index.toString(16).padStart(4, '0'), `select ${'x, '.repeat(60)} from table_${index} where id = $1`));
+    const big = analyzeRuns({ baselines: [runRecord({ statements: many })], candidates: [runRecord({ release: 'next', statements: many })] });
+    big.timeline.points = Array.from({ length: 3600 }, (_, second) => ({ second, requests: 10, errors: 0, p95ByPage: { 'My Bookings': 12.5 }, active: 1, waiting: 0 }));
+    const text = renderMarkdownText(big);
+    expect(text.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    expect(text).toContain('### Context');
+    expect(text).toMatch(/… and \d+ more \(see queries.csv or the HTML report\)/);
+  });
+
+  it('JSON: the whole analysis with its schema version', () => {
+    const [file] = renderJson(analysis);
+    expect(file!.name).toBe('report.json');
+    const parsed = JSON.parse(file!.text) as Analysis;
+    expect(parsed.schemaVersion).toBe(1);
+    expect(parsed.checks[0]!.sentence).toBe(sentence);
+    expect(parsed.thresholds.queriesPerRequest).toEqual({ ratio: 1.5, increase: 2 });
+  });
+
+  it('CSV: pages, queries and timeline with headers, quoting SQL that holds commas', () => {
+    const files = Object.fromEntries(renderCsv(analysis).map((file) => [file.name, file.text]));
+    expect(Object.keys(files)).toEqual(['pages.csv', 'queries.csv', 'timeline.csv']);
+    expect(files['pages.csv']!.split('\n')[0]).toBe(
+      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,verdict',
+    );
+    expect(files['pages.csv']).toContain('My Bookings,100,0,0,20,40,60,40,1,');
+    expect(files['queries.csv']).toContain('"select first_name, last_name from parents where id = $1"');
+    expect(files['timeline.csv']!.split('\n')[0]).toBe('second,requests,errors,p95_ms My Bookings,p95_ms Login,db_active,db_waiting');
+    expect(files['timeline.csv']!.trim().split('\n')).toHaveLength(31);
+  });
+
+  it('JUnit: one test case per check, failures carrying the sentence', () => {
+    const [file] = renderJunit(analysis);
+    const failures = analysis.checks.filter((check) => check.status === 'fail').length;
+    expect(file!.text).toContain(`<testsuites name="rehearse" tests="${analysis.checks.length}" failures="${failures}">`);
+    expect(file!.text.match(/<testcase /g)).toHaveLength(analysis.checks.length);
+    expect(file!.text).toContain(`<failure message="${escapeXml(sentence)}" type="queries-per-request">`);
+    expect(escapeXml('a < b & "c" \u0001')).toBe('a &lt; b &amp; &quot;c&quot; ');
+  });
+
+  it('HTML: one self-contained file with SVG charts, sortable tables and collapsible plans', () => {
+    const html = renderHtmlText(analysis);
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html).toContain('<table class="sortable">');
+    expect(html).toContain('<details class="plan"><summary>plan (Index Scan)</summary>');
+    expect(html).toContain('same query repeated per row (N+1)');
+  });
+
+  it('charts: round axes and gaps where there is no value', () => {
+    expect(niceScale(87)).toEqual({ top: 100, step: 20 });
+    expect(niceScale(0)).toEqual({ top: 1, step: 0.2 });
+    const svg = renderTimeChart({ title: 'p95 <all>', leftLabel: 'ms', series: [{ name: 'p95', color: '#000', kind: 'line', axis: 'left', values: [{ x: 0, y: 1 }, { x: 1, y: null }, { x: 2, y: 3 }, { x: 3, y: 2 }] }] });
+    expect(svg).toContain('p95 &lt;all&gt;');
+    expect(svg.match(/M[\d.]+,[\d.]+/g)).toHaveLength(2);
+  });
+});
