@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { startActivitySampler } from '../collect/activity-sampler.ts';
@@ -207,7 +207,15 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
   record = { ...record, finishedAt: new Date().toISOString() };
   const recordFile = await writeRunRecord(dir, record, { secrets });
   await rm(path.join(dir, 'data'), { recursive: true, force: true });
+  await pointLatestAt(dir);
   return { record, dir, recordFile };
+}
+
+/** `reports/latest` → the newest run, so scripts and CI need not know its id. */
+async function pointLatestAt(dir: string): Promise<void> {
+  const latest = path.join(path.dirname(dir), 'latest');
+  await rm(latest, { force: true });
+  await symlink(path.basename(dir), latest).catch(() => undefined);
 }
 
 async function serverVersion(database: RunningDatabase): Promise<string | null> {

@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, startCli } from '../support/cli.ts';
 import { appProcesses, createRunProject, leftoverProcesses, processesMatching, type RunProject } from '../support/run-project.ts';
@@ -57,6 +58,7 @@ describe('rehearse run, end to end on the school-portal fixture', () => {
     expect(profiles['My Bookings']!.statements.some((statement) => statement.fingerprint === bookings!.fingerprint)).toBe(true);
 
     expect(record.files).toEqual({ k6Raw: 'k6-samples.csv.gz', appLog: 'app.log' });
+    expect(readlinkSync(`${project.dir}/reports/latest`)).toBe(record.id);
     expect(JSON.stringify(record)).not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);
     expect(leftoverProcesses(project)).toEqual([]);
   });

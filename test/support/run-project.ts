@@ -42,7 +42,7 @@ export async function createRunProject(scale = 0.002): Promise<RunProject> {
     dir,
     config,
     async onlyRecord() {
-      const runs = await readdir(path.join(dir, 'reports'));
+      const runs = (await readdir(path.join(dir, 'reports'))).filter((name) => name !== 'latest');
       if (runs.length !== 1) throw new Error(`expected one run, found ${runs.join(', ') || 'none'}`);
       return readRunRecord(path.join(dir, 'reports', runs[0]!));
     },
