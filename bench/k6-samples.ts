@@ -9,6 +9,7 @@
  * Run alone: `npx tsx bench/k6-samples.ts [samples]`.
  */
 import { execFile } from 'node:child_process';
+import { seededRandom } from '../src/analyze/statistics.ts';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,18 +36,6 @@ export interface K6SamplesBenchResult {
   peakRssMb: number;
   requests: number;
   passed: boolean;
-}
-
-/** Deterministic pseudo-random numbers, so every run processes the same file. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function csvField(value: string): string {
@@ -76,7 +65,7 @@ function iterationLines(second: number, durationMs: number): string {
 
 /** Writes at least `samples` lines; returns how many it wrote. */
 export async function writeSyntheticK6Csv(file: string, samples: number): Promise<number> {
-  const next = random(42);
+  const next = seededRandom(42);
   const out = createWriteStream(file, { highWaterMark: 1 << 20 });
   const write = (text: string) =>
     out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve()));

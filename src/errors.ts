@@ -26,9 +26,8 @@ export class UsageError extends RehearseError {
   readonly exitCode = 2;
 }
 
-/** The config file is missing, does not import, or fails validation. Exit 2. */
-export class ConfigError extends RehearseError {
-  readonly code = 'config';
+/** A user's file (config, scenario, run record) that cannot be used. Exit 2. */
+export abstract class FileError extends RehearseError {
   readonly exitCode = 2;
 
   constructor(
@@ -38,6 +37,11 @@ export class ConfigError extends RehearseError {
   ) {
     super(message, { file, ...details });
   }
+}
+
+/** The config file is missing, does not import, or fails validation. Exit 2. */
+export class ConfigError extends FileError {
+  readonly code = 'config';
 }
 
 /** A database rehearse must not write to. Exit 2, before any write. */
@@ -64,32 +68,14 @@ export class InfrastructureError extends RehearseError {
 }
 
 /** A scenario file is missing, does not import, or fails validation. Exit 2. */
-export class ScenarioError extends RehearseError {
+export class ScenarioError extends FileError {
   readonly code = 'scenario';
-  readonly exitCode = 2;
-
-  constructor(
-    readonly file: string,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
-    super(message, { file, ...details });
-  }
 }
 
 /**
  * A run record that cannot be used: missing, not JSON, not a run record, or
  * written by an incompatible schema version. Exit 2: the input is wrong.
  */
-export class RunRecordError extends RehearseError {
+export class RunRecordError extends FileError {
   readonly code = 'run-record';
-  readonly exitCode = 2;
-
-  constructor(
-    readonly file: string,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
-    super(message, { file, ...details });
-  }
 }

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import { parseFormats, type ReportFormat } from '../report/renderers.ts';
-import { reportRuns, type ReportOutcome } from '../report/report-runs.ts';
+import { reportRuns, type ReportOutcome, type ReportRunsOptions } from '../report/report-runs.ts';
+import type { LoadedConfig } from '../config/load-config.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 
 export interface ReportFlags {
@@ -35,7 +36,7 @@ export function parseTolerance(flag: string | undefined): number | undefined {
 }
 
 /** The verdict, the failing checks and warnings, and the files written. */
-export function printReport(outcome: ReportOutcome): void {
+function printReport(outcome: ReportOutcome): void {
   const { analysis } = outcome;
   const lines = [analysis.headline];
   for (const check of analysis.checks.filter((entry) => entry.status === 'fail')) lines.push(`  ✗ ${check.sentence}`);
@@ -50,18 +51,33 @@ export function printReport(outcome: ReportOutcome): void {
 export async function reportFromFlags(candidates: string[], baselines: string[], flags: ReportFlags, global: GlobalFlags): Promise<void> {
   if (candidates.length === 0) throw new UsageError('expected at least one candidate run (a run directory or its run.json)');
   const formats = formatsFrom(flags.format);
-  const flagTolerance = parseTolerance(flags.tolerance);
-  const loaded = await loadCommandConfig(global);
+  const tolerance = parseTolerance(flags.tolerance);
+  await reportWithConfig(candidates, baselines, await loadCommandConfig(global), {
+    scenarioBudgets: flags.scenarioBudgets ?? true,
+    ...(tolerance !== undefined ? { tolerance } : {}),
+    ...(formats ? { formats } : {}),
+    ...(flags.out ? { outDir: flags.out } : {}),
+  });
+}
+
+/**
+ * Reports with the config's budgets and tolerance (overridden by `options`),
+ * prints the verdict and sets the exit code; also what `run --baseline` does.
+ */
+export async function reportWithConfig(
+  candidates: string[],
+  baselines: string[],
+  loaded: LoadedConfig,
+  options: Partial<ReportRunsOptions> = {},
+): Promise<void> {
   const outcome = await reportRuns({
     candidates,
     baselines,
     configBudgets: loaded.config.budgets.pages,
-    tolerance: flagTolerance ?? loaded.config.budgets.tolerance,
-    scenarioBudgets: flags.scenarioBudgets ?? true,
+    tolerance: loaded.config.budgets.tolerance,
     scenarioRoots: [process.cwd(), loaded.root],
-    ...(formats ? { formats } : {}),
-    ...(flags.out ? { outDir: flags.out } : {}),
     ...(process.env.GITHUB_STEP_SUMMARY ? { stepSummaryFile: process.env.GITHUB_STEP_SUMMARY } : {}),
+    ...options,
   });
   printReport(outcome);
   process.exitCode = outcome.exitCode;

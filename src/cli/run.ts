@@ -5,13 +5,12 @@ import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { UsageError } from '../errors.ts';
 import { renderRunSummary } from '../run/render-run-summary.ts';
 import { runExitCode } from '../run/run-exit-code.ts';
-import { reportRuns } from '../report/report-runs.ts';
 import { runRehearsal } from '../run/run-rehearsal.ts';
 import { parseDuration } from '../scenario/duration.ts';
 import type { BuildOptions } from '../scenario/plan-script.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { withInterrupts } from './interrupts.ts';
-import { printReport, splitRuns } from './report.ts';
+import { reportWithConfig, splitRuns } from './report.ts';
 import { SeedProgress } from './seed-progress.ts';
 
 export interface RunFlags extends DbFlags {
@@ -92,22 +91,8 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
   process.exitCode = runExitCode(outcome.record);
   if (flags.baseline && outcome.record.status === 'complete') {
     process.stdout.write('\n');
-    await reportAgainstBaseline(outcome.dir, splitRuns([flags.baseline]), loaded);
+    await reportWithConfig([outcome.dir], splitRuns([flags.baseline]), loaded);
   }
-}
-
-/** `run --baseline`: the report a `compare` would print, and its exit code. */
-async function reportAgainstBaseline(runDir: string, baselines: string[], loaded: LoadedConfig): Promise<void> {
-  const outcome = await reportRuns({
-    candidates: [runDir],
-    baselines,
-    configBudgets: loaded.config.budgets.pages,
-    tolerance: loaded.config.budgets.tolerance,
-    scenarioRoots: [process.cwd(), loaded.root],
-    ...(process.env.GITHUB_STEP_SUMMARY ? { stepSummaryFile: process.env.GITHUB_STEP_SUMMARY } : {}),
-  });
-  printReport(outcome);
-  process.exitCode = outcome.exitCode;
 }
 
 export function addRunOptions(command: Command): Command {
