@@ -115,7 +115,7 @@ function failureOf(stage: string, error: unknown, signal: AbortSignal): { status
  */
 export async function runRehearsal(options: RehearsalOptions): Promise<RehearsalOutcome> {
   const prepared = await prepare(options);
-  const { config, root } = options.loaded;
+  const { root } = options.loaded;
   const id = makeRunId(prepared.scenario.name, options.release);
   const dir = path.join(options.reportsDir ?? path.join(root, 'reports'), id);
   await mkdir(dir, { recursive: true });
