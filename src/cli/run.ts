@@ -6,9 +6,8 @@ import { UsageError } from '../errors.ts';
 import { renderRunSummary } from '../run/render-run-summary.ts';
 import { runExitCode } from '../run/run-exit-code.ts';
 import { runRehearsal } from '../run/run-rehearsal.ts';
-import { parseDuration } from '../scenario/duration.ts';
-import type { BuildOptions } from '../scenario/plan-script.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
+import { loadShapeFlags, positiveNumber, positiveWholeNumber, wholeNumber } from './flag-values.ts';
 import { withInterrupts } from './interrupts.ts';
 import { reportWithConfig, splitRuns } from './report.ts';
 import { SeedProgress } from './seed-progress.ts';
@@ -25,13 +24,6 @@ export interface RunFlags extends DbFlags {
   baseline?: string;
 }
 
-function number(flag: string, value: string | undefined, valid: (n: number) => boolean, expected: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!valid(n)) throw new UsageError(`${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
 function appEnv(pairs: string[] = []): Record<string, string> {
   return Object.fromEntries(
     pairs.map((pair) => {
@@ -42,26 +34,12 @@ function appEnv(pairs: string[] = []): Record<string, string> {
   );
 }
 
-function buildOptions(flags: RunFlags): BuildOptions {
-  const build: BuildOptions = {};
-  if (flags.duration) {
-    try {
-      build.durationSeconds = parseDuration(flags.duration);
-    } catch {
-      throw new UsageError(`--duration: expected a duration such as "60s" or "2m", got ${JSON.stringify(flags.duration)}`);
-    }
-  }
-  const rateScale = number('--rate-scale', flags.rateScale, (n) => n > 0, 'a number > 0');
-  if (rateScale !== undefined) build.rateScale = rateScale;
-  return build;
-}
-
 /** Runs a rehearsal from parsed flags and prints its summary; shared by `run` and `demo`. */
 export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig, extraAppEnv: Record<string, string> = {}): Promise<void> {
-  const scale = number('--scale', flags.scale, (n) => n > 0, 'a number > 0') ?? loaded.config.data.scale;
-  const seedValue = number('--seed', flags.seed, (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0') ?? loaded.config.data.seed;
-  const probeRequests = number('--probe-requests', flags.probeRequests, (n) => Number.isSafeInteger(n) && n > 0, 'a whole number > 0');
-  const build = buildOptions(flags);
+  const scale = positiveNumber('--scale', flags.scale) ?? loaded.config.data.scale;
+  const seedValue = wholeNumber('--seed', flags.seed) ?? loaded.config.data.seed;
+  const probeRequests = positiveWholeNumber('--probe-requests', flags.probeRequests);
+  const build = loadShapeFlags(flags);
   const env = { ...appEnv(flags.appEnv), ...extraAppEnv };
   const db = resolveDbOptions(loaded.config.db, process.env, flags);
   const progress = new SeedProgress();

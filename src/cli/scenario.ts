@@ -1,33 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.ts';
 import { buildScript } from '../scenario/build-script.ts';
-import { parseDuration } from '../scenario/duration.ts';
 import { listScenarios } from '../scenario/list-scenarios.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
+import { loadShapeFlags } from './flag-values.ts';
 
 interface BuildFlags {
   out?: string;
   duration?: string;
   rateScale?: string;
-}
-
-function buildOptions(flags: BuildFlags) {
-  const options: { out?: string; durationSeconds?: number; rateScale?: number } = {};
-  if (flags.out) options.out = flags.out;
-  if (flags.duration) {
-    try {
-      options.durationSeconds = parseDuration(flags.duration);
-    } catch {
-      throw new UsageError(`--duration: expected a duration such as "30s" or "2m", got ${JSON.stringify(flags.duration)}`);
-    }
-  }
-  if (flags.rateScale) {
-    const scale = Number(flags.rateScale);
-    if (!(scale > 0)) throw new UsageError(`--rate-scale: expected a number > 0, got ${JSON.stringify(flags.rateScale)}`);
-    options.rateScale = scale;
-  }
-  return options;
 }
 
 export function registerScenario(program: Command): void {
@@ -39,7 +20,7 @@ export function registerScenario(program: Command): void {
     .option('--duration <d>', 'stretch or compress the load shape to this total length, e.g. 20s')
     .option('--rate-scale <f>', 'multiply every arrival rate and VU count, e.g. 0.1')
     .action(async (file: string, flags: BuildFlags) => {
-      const built = await buildScript(file, buildOptions(flags));
+      const built = await buildScript(file, { ...loadShapeFlags(flags), ...(flags.out ? { out: flags.out } : {}) });
       process.stdout.write(`${built.source} → ${path.relative(process.cwd(), built.script)}\n`);
       process.stdout.write(`  test data is read from ${path.relative(process.cwd(), built.dataDir)} (or REHEARSE_DATA_DIR); set BASE_URL to the app\n`);
     });

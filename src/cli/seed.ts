@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { createProjectProvider } from '../db/project-provider.ts';
-import { UsageError } from '../errors.ts';
 import { introspectedModel, loadModel } from '../seed/load-model.ts';
 import { renderSeedSummary } from '../seed/render-seed-summary.ts';
 import { seed } from '../seed/seed.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
+import { positiveNumber, wholeNumber } from './flag-values.ts';
 import { withInterrupts } from './interrupts.ts';
 import { SeedProgress } from './seed-progress.ts';
 
@@ -36,7 +36,7 @@ export function registerSeed(program: Command): void {
 async function seedCommand(flags: SeedFlags, globals: GlobalFlags): Promise<void> {
   const { config, root } = await loadCommandConfig(globals);
   const scale = positiveNumber('--scale', flags.scale) ?? config.data.scale;
-  const seedValue = nonNegativeInteger('--seed', flags.seed) ?? config.data.seed;
+  const seedValue = wholeNumber('--seed', flags.seed) ?? config.data.seed;
   const modelFile = flags.model ?? config.data.model;
   const model = modelFile ? await loadModel(modelFile, flags.model ? process.cwd() : root) : introspectedModel();
   const options = resolveDbOptions(config.db, process.env, flags);
@@ -63,16 +63,3 @@ async function seedCommand(flags: SeedFlags, globals: GlobalFlags): Promise<void
   });
 }
 
-function positiveNumber(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag}: expected a positive number, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function nonNegativeInteger(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number ≥ 0, got ${JSON.stringify(value)}`);
-  return n;
-}

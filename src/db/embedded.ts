@@ -9,6 +9,7 @@ import { InfrastructureError } from '../errors.ts';
 import { InterruptedError, sleep, throwIfAborted } from '../system/abort.ts';
 import { runCommand, stopChild, tailOf } from '../system/child-process.ts';
 import { findFreePort } from '../system/free-port.ts';
+import { isProcessAlive } from '../system/process-alive.ts';
 import { OutputTail } from '../system/output-tail.ts';
 import { connectionUrl } from './connection-url.ts';
 import { locatePostgresBinaries } from './embedded-binaries.ts';
@@ -132,19 +133,10 @@ async function persistentCluster(clusterDir: string, user: OsUser | undefined): 
 async function refuseIfRunning(dataDir: string): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
   throw new InfrastructureError(
     `the project's Postgres cluster (${path.dirname(dataDir)}) is already in use by another rehearse command (server pid ${pid}); wait for it to finish or stop it, then run again`,
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function initCluster(initdb: string, dataDir: string, password: string, user: OsUser | undefined, signal?: AbortSignal) {

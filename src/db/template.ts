@@ -1,4 +1,5 @@
 import type { Queryable } from './queryable.ts';
+import { isProcessAlive } from '../system/process-alive.ts';
 
 /**
  * Seeded data is kept as a template database named for what produced it
@@ -91,17 +92,9 @@ export async function dropAbandonedBuilds(admin: Queryable): Promise<string[]> {
   const { builds } = await listRehearseDatabases(admin);
   const abandoned = builds.filter((name) => {
     const pid = Number(/_(\d+)_[0-9a-z]+$/.exec(name)?.[1]);
-    return Number.isInteger(pid) && pid > 0 && !processAlive(pid);
+    return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
   });
   for (const name of abandoned) await dropDatabase(admin, name);
   return abandoned;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
