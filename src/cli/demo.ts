@@ -19,7 +19,7 @@ export function registerDemo(program: Command): void {
   addRunOptions(
     program
       .command('demo')
-      .description("run the parents'-evening login spike against the bundled school-portal app and print where the run record is")
+      .description("run the parents'-evening login spike against the bundled school-portal app and print where the run record and report are")
       .option('--release <name>', `school-portal release: ${RELEASES.join(' | ')}`, 'baseline'),
   ).action(async (flags: RunFlags) => {
     const release = flags.release ?? 'baseline';

@@ -66,11 +66,13 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
   );
   progress.finish();
   process.stdout.write(renderRunSummary(outcome.record, path.relative(process.cwd(), outcome.recordFile)));
-  process.exitCode = runExitCode(outcome.record);
-  if (flags.baseline && outcome.record.status === 'complete') {
-    process.stdout.write('\n');
-    await reportWithConfig([outcome.dir], splitRuns([flags.baseline]), loaded);
-  }
+  const runCode = runExitCode(outcome.record);
+  process.exitCode = runCode;
+  if (outcome.record.status !== 'complete') return;
+  // The job ends in a report: against --baseline when given, else the budgets alone.
+  process.stdout.write('\n');
+  await reportWithConfig([outcome.dir], splitRuns(flags.baseline ? [flags.baseline] : []), loaded);
+  process.exitCode = Math.max(runCode, Number(process.exitCode ?? 0));
 }
 
 export function addRunOptions(command: Command): Command {
@@ -82,7 +84,7 @@ export function addRunOptions(command: Command): Command {
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config)')
     .option('--url <url>', 'a Postgres server or disposable database to rehearse on (implies --db url)')
     .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)')
-    .option('--baseline <runs>', 'then report against these baseline runs (comma-separated) and exit 1 on a regression')
+    .option('--baseline <runs>', 'report against these baseline runs (comma-separated) and exit 1 on a regression; without it the report checks budgets only')
     .option('--keep-database', "keep the run's database copy instead of dropping it");
 }
 
