@@ -147,7 +147,7 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
     record = { ...record, context: { ...record.context, postgresVersion: await serverVersion(database) } };
 
     const runDatabase = runDatabaseName();
-    step('seed', `preparing the data: model ${prepared.model.name ?? 'model'}, scale ${options.scale}, seed ${options.seed}`);
+    step('seed', `preparing the data: model ${prepared.model.name}, scale ${options.scale}, seed ${options.seed}`);
     const seeded = await seed({ database, model: prepared.model, scale: options.scale, seed: options.seed, targetDatabase: runDatabase, signal: options.signal, onEvent: options.onSeedEvent });
     if (!options.keepDatabase) cleanups.push(() => dropDatabase(database.admin, runDatabase).catch(() => undefined));
     options.log(`  ${seeded.template?.reused ? 'reused' : 'built'} template, cloned into ${runDatabase} (${seeded.totalRows} rows)`);
