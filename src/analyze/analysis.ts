@@ -10,13 +10,20 @@ export const CHECK_KINDS = [
   'page-query-calls',
   'blocks-per-request',
   'rows-per-request',
+  'response-bytes',
   'query-calls',
   'query-blocks',
   'query-rows',
   'errors',
+  'budget-queries-per-request',
+  'budget-response-bytes',
+  'budget-query-calls',
+  'budget-query-rows',
+  'budget-query-blocks',
   'budget-error-rate',
   'budget-p99',
   'budget-p95',
+  'budget-query-mean',
   'p95-ratio',
 ] as const;
 /** Also the order failing checks are reported in: deterministic evidence first, because it says why. */
@@ -61,12 +68,25 @@ export interface PageBudgetLimits {
   p95Ms?: number;
   p99Ms?: number;
   errorRate?: number;
+  /** Checked against the query profile (probe). */
+  queriesPerRequest?: number;
+  responseBytes?: number;
+}
+
+/** Checked against the whole load's pg_stat_statements. */
+export interface QueryBudgetLimits {
+  meanMs?: number;
+  callsPerRequest?: number;
+  rowsPerCall?: number;
+  blocksPerCall?: number;
 }
 
 export interface PageCounters {
   queriesPerRequest: number;
   rowsPerRequest: number;
   blocksPerRequest: number;
+  /** Body bytes per request (probe); null for records that did not measure it. */
+  responseBytesPerRequest: number | null;
 }
 
 export interface PageRow {
@@ -100,7 +120,7 @@ export interface QueryRow {
   id: string;
   fingerprint: string;
   query: string;
-  /** `matched` (same fingerprint in both), `changed` (a new fingerprint replacing a similar vanished one), `new`, `vanished`. */
+  /** `matched` (same fingerprint in both), `changed` (a new fingerprint replacing a similar vanished one), `new`, `vanished`. Without a baseline every query is `new` and listed under `compared`. */
   status: 'matched' | 'changed' | 'new' | 'vanished';
   /** For `changed`: the baseline query it replaces. */
   replaces: { id: string; fingerprint: string; query: string } | null;
@@ -113,6 +133,8 @@ export interface QueryRow {
   baselinePlan: { summary: PlanSummary } | null;
   /** "new Seq Scan on appointments", "join method Hash Join → Nested Loop", … */
   planChanges: string[];
+  /** From the config's `budgets.queries`, when one matches. */
+  budget: QueryBudgetLimits | null;
   verdict: CheckStatus;
 }
 

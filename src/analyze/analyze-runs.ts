@@ -128,7 +128,8 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     unordered.push(...timings.checks);
     intervals = timings.intervals;
   }
-  unordered.push(...checkBudgets(candidate.pages, budgets));
+  const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
+  unordered.push(...budgetOutcome.checks);
   const checks = orderChecks(unordered);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set(failing.map((check) => check.page));
@@ -138,7 +139,8 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     const before = baseline?.pages.find((entry) => entry.page === page.page);
     const profile = candidate.profiles.find((entry) => entry.page === page.page);
     const baseProfile = baseline?.profiles.find((entry) => entry.page === page.page);
-    const counters = (entry: typeof profile) => (entry ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest } : null);
+    const counters = (entry: typeof profile) =>
+      entry ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest } : null;
     return {
       page: page.page,
       requests: page.requests,
@@ -164,9 +166,9 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     thresholds,
     checks,
     pages,
-    queries: buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries }),
+    queries: buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries, budgets: budgets.queries ?? [] }),
     timeline: buildTimeline(options.candidates[0]!),
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
-    notes: [...(options.notes ?? []), ...dataNotes(options.candidates, baselines), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
+    notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
   };
 }

@@ -1,6 +1,8 @@
-import type { Check, PageBudgetLimits } from './analysis.ts';
-import { formatMs, formatPercent } from './format-number.ts';
-import type { PooledPage } from './pool-runs.ts';
+import type { Check, PageBudgetLimits, QueryBudgetLimits } from './analysis.ts';
+import { pagesPhrase, statementCounters } from './counter-checks.ts';
+import { formatBytes, formatCount, formatMs, formatPercent, shortQuery } from './format-number.ts';
+import type { PooledSide } from './pool-runs.ts';
+import type { Thresholds } from './thresholds.ts';
 
 /** Where a budget came from, said in its sentence. */
 export type BudgetSource = 'config' | 'scenario';
@@ -10,14 +12,30 @@ export interface SourcedBudget {
   source: Partial<Record<keyof PageBudgetLimits, BudgetSource>>;
 }
 
+/**
+ * One entry of the config's `budgets.queries`. `match` is a fingerprint or
+ * its first 8 digits (a query id), null for `*`; an entry written as SQL
+ * text is turned into its fingerprint before the analysis (see
+ * `queryBudgetRules`).
+ */
+export interface QueryBudgetRule {
+  /** The key as the config wrote it, named in sentences. */
+  key: string;
+  match: string | null;
+  limits: QueryBudgetLimits;
+}
+
 export interface BudgetSets {
   /** `budgets.pages` of rehearse.config.ts; `*` applies to every page. */
   config?: Record<string, PageBudgetLimits>;
   /** The scenario file's `budgets.pages`. */
   scenario?: Record<string, PageBudgetLimits>;
+  /** `budgets.queries` of rehearse.config.ts, in the config's order. */
+  queries?: readonly QueryBudgetRule[];
 }
 
-const FIELDS = ['p95Ms', 'p99Ms', 'errorRate'] as const;
+const PAGE_FIELDS = ['p95Ms', 'p99Ms', 'errorRate', 'queriesPerRequest', 'responseBytes'] as const;
+const QUERY_FIELDS = ['meanMs', 'callsPerRequest', 'rowsPerCall', 'blocksPerCall'] as const;
 
 /** One page's budget, field by field: config page > config `*` > scenario page. */
 export function resolvePageBudget(page: string, sets: BudgetSets): SourcedBudget | null {
@@ -29,7 +47,7 @@ export function resolvePageBudget(page: string, sets: BudgetSets): SourcedBudget
   const limits: PageBudgetLimits = {};
   const source: SourcedBudget['source'] = {};
   for (const [from, layer] of layers) {
-    for (const field of FIELDS) {
+    for (const field of PAGE_FIELDS) {
       const value = layer?.[field];
       if (value === undefined) continue;
       limits[field] = value;
@@ -39,33 +57,119 @@ export function resolvePageBudget(page: string, sets: BudgetSets): SourcedBudget
   return Object.keys(limits).length === 0 ? null : { limits, source };
 }
 
-/** Absolute limits per page: p95 and p99 (median over repeats) and the pooled error rate. */
-export function checkBudgets(pages: readonly PooledPage[], sets: BudgetSets): Check[] {
-  return pages.flatMap((page) => {
+/** True when the rule names this query: `*`, its id or its fingerprint. */
+function ruleMatches(rule: QueryBudgetRule, fingerprint: string): boolean {
+  return rule.match === null || fingerprint.startsWith(rule.match);
+}
+
+/** One query's budget, field by field: a rule naming the query (the later one in the config) > `*`. */
+export function resolveQueryBudget(fingerprint: string, rules: readonly QueryBudgetRule[]): { limits: QueryBudgetLimits; source: Partial<Record<keyof QueryBudgetLimits, string>> } | null {
+  const ordered = [...rules.filter((rule) => rule.match === null), ...rules.filter((rule) => rule.match !== null)];
+  const limits: QueryBudgetLimits = {};
+  const source: Partial<Record<keyof QueryBudgetLimits, string>> = {};
+  for (const rule of ordered) {
+    if (!ruleMatches(rule, fingerprint)) continue;
+    for (const field of QUERY_FIELDS) {
+      const value = rule.limits[field];
+      if (value === undefined) continue;
+      limits[field] = value;
+      source[field] = `budgets.queries[${JSON.stringify(rule.key)}]`;
+    }
+  }
+  return Object.keys(limits).length === 0 ? null : { limits, source };
+}
+
+interface Limit {
+  kind: Check['kind'];
+  label: string;
+  measured: number;
+  limit: number;
+  format: (value: number) => string;
+  source: string;
+}
+
+/** `lead` opens the sentence: "Posts: " or "Posts: query 4d413cfd — ". */
+function budgetCheck(subject: Pick<Check, 'page' | 'queryId' | 'fingerprint'>, id: string, lead: string, { kind, label, measured, limit, format, source }: Limit, tail = ''): Check {
+  const failed = measured > limit;
+  return {
+    ...subject,
+    id: `${kind}:${id}`,
+    kind,
+    status: failed ? 'fail' : 'pass',
+    sentence: `${lead}${label} ${format(measured)} ${failed ? 'is over' : 'is within'} its ${format(limit)} budget (${source})${tail}`,
+    measured,
+    baseline: null,
+    limit,
+    magnitude: limit === 0 ? (measured > 0 ? Number.POSITIVE_INFINITY : 0) : measured / limit,
+  };
+}
+
+export interface BudgetOutcome {
+  checks: Check[];
+  /** Budgets that could not be checked, and why. */
+  notes: string[];
+}
+
+/**
+ * Absolute limits per page — p95 and p99 (median over repeats), the pooled
+ * error rate, and queries and response bytes per request from the query
+ * profile — and per query, over the whole load.
+ */
+export function checkBudgets(side: PooledSide, sets: BudgetSets, thresholds: Thresholds): BudgetOutcome {
+  const pages = checkPageBudgets(side, sets);
+  const queries = checkQueryBudgets(side, sets.queries ?? [], thresholds);
+  return { checks: [...pages.checks, ...queries.checks], notes: [...pages.notes, ...queries.notes] };
+}
+
+function checkPageBudgets(side: PooledSide, sets: BudgetSets): BudgetOutcome {
+  const notes: string[] = [];
+  const checks = side.pages.flatMap((page) => {
     const budget = resolvePageBudget(page.page, sets);
     if (!budget) return [];
-    const checks: Check[] = [];
-    const check = (kind: Check['kind'], measured: number, limit: number, format: (value: number) => string, label: string, field: keyof PageBudgetLimits): Check => {
-      const failed = measured > limit;
-      const relation = failed ? 'is over' : 'is within';
-      return {
-        id: `${kind}:${page.page}`,
-        kind,
-        status: failed ? 'fail' : 'pass',
-        page: page.page,
-        queryId: null,
-        fingerprint: null,
-        sentence: `${page.page}: ${label} ${format(measured)} ${relation} its ${format(limit)} budget (${budget.source[field]})`,
-        measured,
-        baseline: null,
-        limit,
-        magnitude: limit === 0 ? (measured > 0 ? Number.POSITIVE_INFINITY : 0) : measured / limit,
-      };
-    };
-    const { p95Ms, p99Ms, errorRate } = budget.limits;
-    if (errorRate !== undefined) checks.push(check('budget-error-rate', page.errorRate, errorRate, formatPercent, 'error rate', 'errorRate'));
-    if (p99Ms !== undefined) checks.push(check('budget-p99', page.latencyMs.p99, p99Ms, formatMs, 'p99', 'p99Ms'));
-    if (p95Ms !== undefined) checks.push(check('budget-p95', page.latencyMs.p95, p95Ms, formatMs, 'p95', 'p95Ms'));
-    return checks;
+    const { p95Ms, p99Ms, errorRate, queriesPerRequest, responseBytes } = budget.limits;
+    const profile = side.profiles.find((entry) => entry.page === page.page);
+    const limits: Limit[] = [];
+    const unprofiled: string[] = [];
+    if (errorRate !== undefined) limits.push({ kind: 'budget-error-rate', label: 'error rate', measured: page.errorRate, limit: errorRate, format: formatPercent, source: budget.source.errorRate! });
+    if (p99Ms !== undefined) limits.push({ kind: 'budget-p99', label: 'p99', measured: page.latencyMs.p99, limit: p99Ms, format: formatMs, source: budget.source.p99Ms! });
+    if (p95Ms !== undefined) limits.push({ kind: 'budget-p95', label: 'p95', measured: page.latencyMs.p95, limit: p95Ms, format: formatMs, source: budget.source.p95Ms! });
+    if (queriesPerRequest !== undefined) {
+      if (profile) limits.push({ kind: 'budget-queries-per-request', label: 'queries per request', measured: profile.queriesPerRequest, limit: queriesPerRequest, format: formatCount, source: budget.source.queriesPerRequest! });
+      else unprofiled.push('queriesPerRequest');
+    }
+    if (responseBytes !== undefined) {
+      if (profile?.responseBytesPerRequest != null) {
+        limits.push({ kind: 'budget-response-bytes', label: 'response body per request', measured: profile.responseBytesPerRequest, limit: responseBytes, format: formatBytes, source: budget.source.responseBytes! });
+      } else unprofiled.push('responseBytes');
+    }
+    if (unprofiled.length > 0) notes.push(`${page.page}: the ${unprofiled.join(' and ')} budget was not checked: the run has no query profile measuring it for this page.`);
+    return limits.map((limit) => budgetCheck({ page: page.page, queryId: null, fingerprint: null }, page.page, `${page.page}: `, limit));
   });
+  return { checks, notes };
+}
+
+function checkQueryBudgets(side: PooledSide, rules: readonly QueryBudgetRule[], thresholds: Thresholds): BudgetOutcome {
+  if (rules.length === 0) return { checks: [], notes: [] };
+  const checks = side.statements.flatMap((statement) => {
+    const budget = resolveQueryBudget(statement.fingerprint, rules);
+    if (!budget) return [];
+    const counters = statementCounters(statement, side);
+    const { first, phrase } = pagesPhrase(statement, side, thresholds);
+    const measured: Record<keyof QueryBudgetLimits, [Check['kind'], string, number, (value: number) => string]> = {
+      callsPerRequest: ['budget-query-calls', 'calls per request of the load', counters.callsPerRequest, formatCount],
+      rowsPerCall: ['budget-query-rows', 'rows per call', counters.rowsPerCall, formatCount],
+      blocksPerCall: ['budget-query-blocks', 'shared buffers per call', counters.blocksPerCall, formatCount],
+      meanMs: ['budget-query-mean', 'mean time', counters.meanMs, formatMs],
+    };
+    return QUERY_FIELDS.flatMap((field) => {
+      const limit = budget.limits[field];
+      if (limit === undefined) return [];
+      const [kind, label, value, format] = measured[field];
+      const subject = { page: first, queryId: statement.id, fingerprint: statement.fingerprint };
+      return [budgetCheck(subject, statement.id, `${phrase} — `, { kind, label, measured: value, limit, format, source: budget.source[field]! }, `: ${shortQuery(statement.query)}`)];
+    });
+  });
+  const unmatched = rules.filter((rule) => rule.match !== null && !side.statements.some((statement) => ruleMatches(rule, statement.fingerprint)));
+  const notes = unmatched.map((rule) => `budgets.queries[${JSON.stringify(rule.key)}] matched no query of the run, so it was not checked (a query's id is in the queries table).`);
+  return { checks, notes };
 }

@@ -1,5 +1,5 @@
 import type { Check } from './analysis.ts';
-import { formatCount, formatRatio, shortQuery } from './format-number.ts';
+import { formatBytes, formatCount, formatRatio, shortQuery } from './format-number.ts';
 import { pagesOfQuery, type QueryMatching } from './match-queries.ts';
 import type { PooledProfile, PooledProfileStatement, PooledSide, PooledStatement } from './pool-runs.ts';
 import { exceeds, type Thresholds } from './thresholds.ts';
@@ -51,7 +51,7 @@ function describeCallGrowth(growth: Growth, thresholds: Thresholds): string {
 }
 
 function pageCheck(
-  kind: 'queries-per-request' | 'rows-per-request' | 'blocks-per-request',
+  kind: 'queries-per-request' | 'rows-per-request' | 'blocks-per-request' | 'response-bytes',
   page: string,
   value: number,
   baseline: number,
@@ -59,9 +59,10 @@ function pageCheck(
   unit: string,
   culprit: Growth | undefined,
   describe: (growth: Growth) => string,
+  format: (value: number) => string = formatCount,
 ): Check {
   const failed = exceeds(value, baseline, limit);
-  const evidence = `${page}: ${formatCount(value)} ${unit} per request, baseline ${formatCount(baseline)}`;
+  const evidence = `${page}: ${format(value)} ${unit} per request, baseline ${format(baseline)}`;
   const named = failed && culprit && culprit.delta > 0 ? culprit : undefined;
   return {
     id: `${kind}:${page}`,
@@ -78,7 +79,7 @@ function pageCheck(
   };
 }
 
-/** Pages with a query profile on both sides: queries, rows and shared buffers per request, and each query's calls per request. */
+/** Pages with a query profile on both sides: queries, rows, shared buffers and response bytes per request, and each query's calls per request. */
 export function checkPageCounters({ baseline, candidate, matching, thresholds }: CounterInputs): Check[] {
   const checks: Check[] = [];
   for (const profile of candidate.profiles) {
@@ -93,11 +94,14 @@ export function checkPageCounters({ baseline, candidate, matching, thresholds }:
       ),
     );
     const rows = growthOnPage(profile, before, matching, (statement) => statement.callsPerRequest * statement.rowsPerCall);
-    checks.push(
-      pageCheck('rows-per-request', profile.page, profile.rowsPerRequest, before.rowsPerRequest, thresholds.rowsPerRequest, 'rows', rows[0], ({ statement, before: was }) =>
-        `query ${statement.id} returns ${formatCount(statement.rowsPerCall)} rows per call (${was ? `baseline ${formatCount(was.rowsPerCall)}` : 'new'}): ${shortQuery(statement.query)}`,
-      ),
-    );
+    const describeRows = ({ statement, before: was }: Growth) =>
+      `query ${statement.id} returns ${formatCount(statement.rowsPerCall)} rows per call (${was ? `baseline ${formatCount(was.rowsPerCall)}` : 'new'}): ${shortQuery(statement.query)}`;
+    checks.push(pageCheck('rows-per-request', profile.page, profile.rowsPerRequest, before.rowsPerRequest, thresholds.rowsPerRequest, 'rows', rows[0], describeRows));
+    if (profile.responseBytesPerRequest !== null && before.responseBytesPerRequest !== null) {
+      checks.push(
+        pageCheck('response-bytes', profile.page, profile.responseBytesPerRequest, before.responseBytesPerRequest, thresholds.responseBytesPerRequest, 'of response body', rows[0], describeRows, formatBytes),
+      );
+    }
     const blocks = growthOnPage(profile, before, matching, (statement) => statement.callsPerRequest * statement.blocksPerCall);
     checks.push(
       pageCheck('blocks-per-request', profile.page, profile.blocksPerRequest, before.blocksPerRequest, thresholds.blocksPerRequest, 'shared buffers', blocks[0], ({ statement, before: was }) =>
@@ -132,14 +136,20 @@ export interface StatementCounters {
   callsPerRequest: number;
   rowsPerCall: number;
   blocksPerCall: number;
+  meanMs: number;
 }
 
 export function statementCounters(statement: PooledStatement, side: PooledSide): StatementCounters {
-  return { callsPerRequest: per(statement.calls, side.requests), rowsPerCall: per(statement.rows, statement.calls), blocksPerCall: per(statement.blocks, statement.calls) };
+  return {
+    callsPerRequest: per(statement.calls, side.requests),
+    rowsPerCall: per(statement.rows, statement.calls),
+    blocksPerCall: per(statement.blocks, statement.calls),
+    meanMs: per(statement.totalMs, statement.calls),
+  };
 }
 
-/** "My Bookings, Video call" or "My Bookings (inferred)" or "no profiled page". */
-function pagesPhrase(statement: PooledStatement, side: PooledSide, thresholds: Thresholds): { first: string | null; phrase: string } {
+/** "My Bookings, Video call: query 4d413cfd", or "query 4d413cfd" when no profiled page issues it. */
+export function pagesPhrase(statement: PooledStatement, side: PooledSide, thresholds: Thresholds): { first: string | null; phrase: string } {
   const pages = pagesOfQuery(statement, side.profiles, thresholds.changedQuerySimilarity);
   if (pages.length === 0) return { first: null, phrase: `query ${statement.id}` };
   const names = pages.map((entry) => entry.page).join(', ');

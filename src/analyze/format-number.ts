@@ -20,6 +20,13 @@ export function formatMs(value: number): string {
   return `${value.toFixed(2)} ms`;
 }
 
+/** 812 B, 14.2 KiB, 3.1 MiB */
+export function formatBytes(value: number): string {
+  if (value >= 2 ** 20) return `${(value / 2 ** 20).toFixed(1)} MiB`;
+  if (value >= 1024) return `${(value / 1024).toFixed(1)} KiB`;
+  return `${Math.round(value)} B`;
+}
+
 /** 1.5 %, 0.02 % */
 export function formatPercent(fraction: number): string {
   const percent = fraction * 100;

@@ -35,6 +35,8 @@ export interface PooledProfile {
   queriesPerRequest: number;
   rowsPerRequest: number;
   blocksPerRequest: number;
+  /** null when a run's profile did not measure it (records from before rehearse did). */
+  responseBytesPerRequest: number | null;
   statements: PooledProfileStatement[];
 }
 
@@ -117,6 +119,7 @@ function poolProfile(runs: readonly RunRecord[], page: string): PooledProfile | 
     queriesPerRequest: weighted((profile) => profile.queriesPerRequest),
     rowsPerRequest: weighted((profile) => profile.rowsPerRequest),
     blocksPerRequest: weighted((profile) => profile.sharedBlocksPerRequest),
+    responseBytesPerRequest: profiles.every((profile) => profile.responseBytesPerRequest !== undefined) ? weighted((profile) => profile.responseBytesPerRequest!) : null,
     statements: [...statements.values()]
       .map(({ first, calls, rows, blocks }) => ({
         ...first,

@@ -1,5 +1,6 @@
 import type { PlanSummary } from '../run/run-record-schema.ts';
 import type { QueryCost, QueryRow } from './analysis.ts';
+import { resolveQueryBudget, type QueryBudgetRule } from './budget-checks.ts';
 import { statementCounters } from './counter-checks.ts';
 import { pagesOfQuery, type QueryMatching } from './match-queries.ts';
 import type { PooledSide, PooledStatement } from './pool-runs.ts';
@@ -10,7 +11,7 @@ function cost(statement: PooledStatement, side: PooledSide): QueryCost {
   return {
     calls: statement.calls,
     callsPerRequest: counters.callsPerRequest,
-    meanMs: statement.calls === 0 ? 0 : statement.totalMs / statement.calls,
+    meanMs: counters.meanMs,
     totalMs: statement.totalMs,
     share: side.queryMs === 0 ? 0 : statement.totalMs / side.queryMs,
     rowsPerCall: counters.rowsPerCall,
@@ -42,10 +43,11 @@ export interface QueryRowInputs {
   thresholds: Thresholds;
   /** Fingerprints named by a failing check. */
   failing: ReadonlySet<string>;
+  budgets: readonly QueryBudgetRule[];
 }
 
 /** The queries table: compared (same or rewritten query), new, vanished; each sorted by total time. */
-export function buildQueryRows({ baseline, candidate, matching, thresholds, failing }: QueryRowInputs): { compared: QueryRow[]; new: QueryRow[]; vanished: QueryRow[] } {
+export function buildQueryRows({ baseline, candidate, matching, thresholds, failing, budgets }: QueryRowInputs): { compared: QueryRow[]; new: QueryRow[]; vanished: QueryRow[] } {
   const compared: QueryRow[] = [];
   const added: QueryRow[] = [];
   for (const statement of candidate.statements) {
@@ -63,6 +65,7 @@ export function buildQueryRows({ baseline, candidate, matching, thresholds, fail
       plan: statement.plan,
       baselinePlan: before?.plan ? { summary: before.plan.summary } : null,
       planChanges: describePlanChanges(statement.plan?.summary, before?.plan?.summary),
+      budget: resolveQueryBudget(statement.fingerprint, budgets)?.limits ?? null,
       verdict: failing.has(statement.fingerprint) ? 'fail' : 'pass',
     };
     (baseline && row.status === 'new' ? added : compared).push(row);
@@ -82,6 +85,7 @@ export function buildQueryRows({ baseline, candidate, matching, thresholds, fail
       plan: statement.plan,
       baselinePlan: null,
       planChanges: [],
+      budget: null,
       verdict: 'pass',
     };
     return [row];

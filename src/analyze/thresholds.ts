@@ -17,6 +17,8 @@ export interface Thresholds {
   rowsPerRequest: { ratio: number; increase: number };
   /** A page's shared buffers (hit + read) per request. */
   blocksPerRequest: { ratio: number; increase: number };
+  /** A page's response body bytes per request (probe). */
+  responseBytesPerRequest: { ratio: number; increase: number };
   /** A query's calls per request of one page (query profile). */
   pageQueryCalls: { ratio: number; increase: number };
   /** A query's calls per request over the whole load (calls / all requests). */
@@ -49,6 +51,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   queriesPerRequest: { ratio: 1.5, increase: 2 },
   rowsPerRequest: { ratio: 5, increase: 10 },
   blocksPerRequest: { ratio: 2, increase: 50 },
+  responseBytesPerRequest: { ratio: 1.5, increase: 8192 },
   pageQueryCalls: { ratio: 2, increase: 0.5 },
   statementCallsPerRequest: { ratio: 2.5, increase: 0.1 },
   statementRowsPerCall: { ratio: 5, increase: 10 },

@@ -73,7 +73,7 @@ export async function reportWithConfig(
   const outcome = await reportRuns({
     candidates,
     baselines,
-    configBudgets: loaded.config.budgets.pages,
+    configBudgets: loaded.config.budgets,
     tolerance: loaded.config.budgets.tolerance,
     scenarioRoots: [process.cwd(), loaded.root],
     ...(process.env.GITHUB_STEP_SUMMARY ? { stepSummaryFile: process.env.GITHUB_STEP_SUMMARY } : {}),

@@ -4,7 +4,8 @@ import { compareText } from './compare-text.ts';
 /**
  * A page's database cost per request, from the statements a probe of that
  * page alone caused (a pg_stat_statements delta, merged by fingerprint):
- * queries, rows and shared blocks per request, and per statement its calls
+ * queries, rows and shared blocks per request (and, given the body bytes of
+ * the answers, response bytes per request), and per statement its calls
  * per request. These counts do not move with machine noise, so an N+1 or a
  * missing index shows as a large, exact change.
  *
@@ -12,7 +13,7 @@ import { compareText } from './compare-text.ts';
  * const profile = profileQueries('My Bookings', 20, await mergeByFingerprint(delta.entries));
  * profile.queriesPerRequest; // 41 for an N+1 over 40 bookings
  */
-export function profileQueries(page: string, requests: number, statements: readonly Statement[]): QueryProfile {
+export function profileQueries(page: string, requests: number, statements: readonly Statement[], responseBytes?: number): QueryProfile {
   const per = (total: number, count: number) => (count === 0 ? 0 : total / count);
   const blocks = (statement: Statement) => statement.sharedBlocksHit + statement.sharedBlocksRead;
   const calls = statements.reduce((total, statement) => total + statement.calls, 0);
@@ -24,6 +25,7 @@ export function profileQueries(page: string, requests: number, statements: reado
     queriesPerRequest: per(calls, requests),
     rowsPerRequest: per(rows, requests),
     sharedBlocksPerRequest: per(sharedBlocks, requests),
+    ...(responseBytes !== undefined ? { responseBytesPerRequest: per(responseBytes, requests) } : {}),
     statements: [...statements]
       .sort((a, b) => b.calls - a.calls || compareText(a.fingerprint, b.fingerprint))
       .map((statement) => ({

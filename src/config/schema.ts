@@ -57,11 +57,33 @@ const pageBudgetSchema = z.strictObject({
   p99Ms: z.number().positive().optional(),
   /** Fraction of failed requests, 0..1. */
   errorRate: z.number().min(0).max(1).optional(),
+  /** Queries per request, measured by the probe that requests the page alone. */
+  queriesPerRequest: z.number().min(0).optional(),
+  /** Response body bytes per request, measured by the same probe. */
+  responseBytes: z.number().positive().optional(),
 });
+
+/** Measured over the whole load (pg_stat_statements). */
+const queryBudgetSchema = z.strictObject({
+  /** Mean execution time per call. */
+  meanMs: z.number().positive().optional(),
+  /** Calls per request of the load (every page's requests). */
+  callsPerRequest: z.number().min(0).optional(),
+  rowsPerCall: z.number().min(0).optional(),
+  /** Shared buffers (hit + read) per call. */
+  blocksPerCall: z.number().min(0).optional(),
+});
+
+/** `*`, a query id from a report, a full fingerprint, or the query's SQL (matched by fingerprint). */
+export const QUERY_BUDGET_KEY = /^(?:\*|[0-9a-f]{8}|[0-9a-f]{16}|\s*(?:select|with|insert|update|delete|values|table)\b[\s\S]*)$/i;
+
+const queryBudgetKey = z.string().regex(QUERY_BUDGET_KEY, '"*", a query id from a report (8 hex digits), its fingerprint (16 hex digits), or the query\'s SQL');
 
 const budgetsSchema = z.strictObject({
   /** Budgets per page name; `*` applies to every page. */
   pages: z.record(z.string().min(1), pageBudgetSchema).default({}),
+  /** Budgets per query: by id, fingerprint or SQL text; `*` applies to every query. */
+  queries: z.record(queryBudgetKey, queryBudgetSchema).default({}),
   /** Regression tolerance for timings, as a fraction (0.1 = 10 %). */
   tolerance: z.number().min(0).default(0.1),
 });
@@ -71,7 +93,7 @@ export const configSchema = z.strictObject({
   app: appSchema.optional(),
   data: dataSchema.default({ scale: 1, seed: 42 }),
   scenarios: scenariosSchema.default({ dir: 'scenarios' }),
-  budgets: budgetsSchema.default({ pages: {}, tolerance: 0.1 }),
+  budgets: budgetsSchema.default({ pages: {}, queries: {}, tolerance: 0.1 }),
 });
 
 /** What a user writes in rehearse.config.ts. */
@@ -79,3 +101,4 @@ export type UserConfig = z.input<typeof configSchema>;
 /** The validated config with every default filled in. */
 export type Config = z.output<typeof configSchema>;
 export type PageBudget = z.output<typeof pageBudgetSchema>;
+export type QueryBudget = z.output<typeof queryBudgetSchema>;

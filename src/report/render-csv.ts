@@ -22,12 +22,16 @@ function pagesCsv(analysis: Analysis): string {
       baseline_queries_per_request: round(page.baselineCounters?.queriesPerRequest),
       rows_per_request: round(page.counters?.rowsPerRequest),
       blocks_per_request: round(page.counters?.blocksPerRequest),
+      response_bytes_per_request: round(page.counters?.responseBytesPerRequest, 1),
+      baseline_response_bytes_per_request: round(page.baselineCounters?.responseBytesPerRequest, 1),
       budget_p95_ms: page.budget?.p95Ms ?? '',
       budget_p99_ms: page.budget?.p99Ms ?? '',
       budget_error_rate: page.budget?.errorRate ?? '',
+      budget_queries_per_request: page.budget?.queriesPerRequest ?? '',
+      budget_response_bytes: page.budget?.responseBytes ?? '',
       verdict: page.verdict,
     })),
-    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'verdict'] },
+    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'verdict'] },
   );
 }
 
@@ -50,6 +54,10 @@ function queryRecord(row: QueryRow) {
     baseline_rows_per_call: round(row.baselineCost?.rowsPerCall),
     baseline_blocks_per_call: round(row.baselineCost?.blocksPerCall),
     plan_changes: row.planChanges.join('; '),
+    budget_mean_ms: row.budget?.meanMs ?? '',
+    budget_calls_per_request: row.budget?.callsPerRequest ?? '',
+    budget_rows_per_call: row.budget?.rowsPerCall ?? '',
+    budget_blocks_per_call: row.budget?.blocksPerCall ?? '',
     verdict: row.verdict,
     query: row.query,
   };
@@ -59,7 +67,7 @@ function queriesCsv(analysis: Analysis): string {
   const rows = [...analysis.queries.compared, ...analysis.queries.new, ...analysis.queries.vanished];
   return stringify(rows.map(queryRecord), {
     header: true,
-    columns: ['id', 'fingerprint', 'status', 'replaces', 'calls', 'calls_per_request', 'pages', 'mean_ms', 'total_ms', 'share', 'rows_per_call', 'blocks_per_call', 'baseline_calls_per_request', 'baseline_mean_ms', 'baseline_rows_per_call', 'baseline_blocks_per_call', 'plan_changes', 'verdict', 'query'],
+    columns: ['id', 'fingerprint', 'status', 'replaces', 'calls', 'calls_per_request', 'pages', 'mean_ms', 'total_ms', 'share', 'rows_per_call', 'blocks_per_call', 'baseline_calls_per_request', 'baseline_mean_ms', 'baseline_rows_per_call', 'baseline_blocks_per_call', 'plan_changes', 'budget_mean_ms', 'budget_calls_per_request', 'budget_rows_per_call', 'budget_blocks_per_call', 'verdict', 'query'],
   });
 }
 

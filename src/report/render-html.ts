@@ -1,6 +1,6 @@
 import type { Analysis, QueryRow } from '../analyze/analysis.ts';
 import { formatCount, formatMs, formatPercent } from '../analyze/format-number.ts';
-import { budgetText, changeText, countersText, p95ChangeText, pagesText } from './render-markdown.ts';
+import { budgetText, changeText, countersText, hasQueryBudgets, p95ChangeText, pagesText, queryBudgetText, responseBytesText } from './render-markdown.ts';
 import type { ReportFile } from './report-file.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
 
@@ -47,10 +47,11 @@ function pagesSection(analysis: Analysis): string {
     td(escapeHtml(p95ChangeText(page)), page.p95Ratio?.point),
     td(escapeHtml(countersText(page)), page.counters?.queriesPerRequest),
     td(page.counters ? formatCount(page.counters.blocksPerRequest) : '—', page.counters?.blocksPerRequest),
+    td(escapeHtml(responseBytesText(page)), page.counters?.responseBytesPerRequest),
     td(escapeHtml(budgetText(page))),
     td(`<span class="${page.verdict}">${page.verdict}</span>`),
   ]);
-  return `<h2>Pages</h2>${sortableTable(['page', 'requests', 'errors', 'p50', 'p95', 'p99', 'p95 vs baseline', 'queries/request', 'buffers/request', 'budget', 'verdict'], rows)}`;
+  return `<h2>Pages</h2>${sortableTable(['page', 'requests', 'errors', 'p50', 'p95', 'p99', 'p95 vs baseline', 'queries/request', 'buffers/request', 'body/request', 'budget', 'verdict'], rows)}`;
 }
 
 function planCell(row: QueryRow): string {
@@ -59,9 +60,11 @@ function planCell(row: QueryRow): string {
   return `${changes}<details class="plan"><summary>plan (${escapeHtml(row.plan.summary.nodeTypes.join(', '))})</summary><pre>${escapeHtml(JSON.stringify(row.plan.json, null, 2))}</pre></details>`;
 }
 
-function queryTable(rows: readonly QueryRow[]): string {
+function queryTable(analysis: Analysis, rows: readonly QueryRow[]): string {
+  const hasBaseline = analysis.baseline.length > 0;
+  const budgets = hasQueryBudgets(analysis);
   return sortableTable(
-    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', 'change vs baseline', 'plan'],
+    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', ...(budgets ? ['budget'] : []), 'change vs baseline', 'plan'],
     rows.map((row) => [
       td(`<code class="${row.verdict}">${escapeHtml(row.id)}</code>`),
       td(`<code class="sql">${escapeHtml(row.query)}</code>`),
@@ -72,7 +75,8 @@ function queryTable(rows: readonly QueryRow[]): string {
       td(formatPercent(row.cost.share), row.cost.share),
       td(formatCount(row.cost.rowsPerCall), row.cost.rowsPerCall),
       td(formatCount(row.cost.blocksPerCall), row.cost.blocksPerCall),
-      td(escapeHtml(changeText(row))),
+      ...(budgets ? [td(escapeHtml(queryBudgetText(row)))] : []),
+      td(escapeHtml(changeText(row, hasBaseline))),
       td(planCell(row)),
     ]),
   );
@@ -81,9 +85,9 @@ function queryTable(rows: readonly QueryRow[]): string {
 function queriesSection(analysis: Analysis): string {
   const { compared, new: added, vanished } = analysis.queries;
   return [
-    `<h2>Queries</h2>${queryTable(compared)}`,
-    added.length > 0 ? `<h3>New queries (not in the baseline)</h3>${queryTable(added)}` : '',
-    vanished.length > 0 ? `<h3>Vanished queries (only in the baseline)</h3>${queryTable(vanished)}` : '',
+    `<h2>Queries</h2>${queryTable(analysis, compared)}`,
+    added.length > 0 ? `<h3>New queries (not in the baseline)</h3>${queryTable(analysis, added)}` : '',
+    vanished.length > 0 ? `<h3>Vanished queries (only in the baseline)</h3>${queryTable(analysis, vanished)}` : '',
   ].join('\n');
 }
 

@@ -1,5 +1,5 @@
 import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts';
-import { formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
+import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
 import type { ReportFile } from './report-file.ts';
 
 export const MARKDOWN_REPORT_FILE = 'report.md';
@@ -33,8 +33,26 @@ export function budgetText(page: PageRow): string {
     page.budget.p95Ms !== undefined ? `p95 ≤ ${formatMs(page.budget.p95Ms)}` : '',
     page.budget.p99Ms !== undefined ? `p99 ≤ ${formatMs(page.budget.p99Ms)}` : '',
     page.budget.errorRate !== undefined ? `errors ≤ ${formatPercent(page.budget.errorRate)}` : '',
+    page.budget.queriesPerRequest !== undefined ? `queries ≤ ${formatCount(page.budget.queriesPerRequest)}` : '',
+    page.budget.responseBytes !== undefined ? `body ≤ ${formatBytes(page.budget.responseBytes)}` : '',
   ];
   return parts.filter(Boolean).join(', ');
+}
+
+export function queryBudgetText(row: QueryRow): string {
+  if (!row.budget) return '—';
+  const parts = [
+    row.budget.meanMs !== undefined ? `mean ≤ ${formatMs(row.budget.meanMs)}` : '',
+    row.budget.callsPerRequest !== undefined ? `calls/req ≤ ${formatCount(row.budget.callsPerRequest)}` : '',
+    row.budget.rowsPerCall !== undefined ? `rows/call ≤ ${formatCount(row.budget.rowsPerCall)}` : '',
+    row.budget.blocksPerCall !== undefined ? `buffers/call ≤ ${formatCount(row.budget.blocksPerCall)}` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+/** Whether any row of the report has a query budget, so the budget column is worth its width. */
+export function hasQueryBudgets(analysis: Analysis): boolean {
+  return [...analysis.queries.compared, ...analysis.queries.new].some((row) => row.budget !== null);
 }
 
 export function p95ChangeText(page: PageRow): string {
@@ -49,9 +67,16 @@ export function countersText(page: PageRow): string {
   return page.baselineCounters ? `${now} (was ${formatCount(page.baselineCounters.queriesPerRequest)})` : now;
 }
 
+export function responseBytesText(page: PageRow): string {
+  const now = page.counters?.responseBytesPerRequest;
+  if (now === null || now === undefined) return '—';
+  const was = page.baselineCounters?.responseBytesPerRequest;
+  return was === null || was === undefined ? formatBytes(now) : `${formatBytes(now)} (was ${formatBytes(was)})`;
+}
+
 function pagesTable(analysis: Analysis): string {
   return table(
-    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', 'p95 vs baseline', 'queries/request', 'budget', 'verdict'],
+    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', 'p95 vs baseline', 'queries/request', 'body/request', 'budget', 'verdict'],
     analysis.pages.map((page) => [
       page.page,
       formatCount(page.requests),
@@ -61,13 +86,16 @@ function pagesTable(analysis: Analysis): string {
       formatMs(page.latencyMs.p99),
       p95ChangeText(page),
       countersText(page),
+      responseBytesText(page),
       budgetText(page),
       page.verdict === 'fail' ? '❌ fail' : '✅ pass',
     ]),
   );
 }
 
-export function changeText(row: QueryRow): string {
+/** The change against the baseline; '—' in a report without one. */
+export function changeText(row: QueryRow, hasBaseline: boolean): string {
+  if (!hasBaseline) return '—';
   if (!row.baselineCost) return row.status === 'vanished' ? 'vanished' : 'new';
   const parts = [
     `calls/req ${formatRatio(ratio(row.cost.callsPerRequest, row.baselineCost.callsPerRequest))}`,
@@ -84,9 +112,11 @@ export function pagesText(row: QueryRow): string {
   return row.pages.map((page) => (page.inferred ? `${page.page} (inferred)` : `${page.page} ${formatCount(page.callsPerRequest)}`)).join(', ');
 }
 
-function queryTable(rows: readonly QueryRow[], queryLength: number): string {
+function queryTable(analysis: Analysis, rows: readonly QueryRow[], queryLength: number): string {
+  const hasBaseline = analysis.baseline.length > 0;
+  const budgets = hasQueryBudgets(analysis);
   return table(
-    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', 'change vs baseline', 'plan changes'],
+    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', ...(budgets ? ['budget'] : []), 'change vs baseline', 'plan changes'],
     rows.map((row) => [
       `${row.verdict === 'fail' ? '❌ ' : ''}${code(row.id)}`,
       code(shortQuery(row.query, queryLength)),
@@ -97,7 +127,8 @@ function queryTable(rows: readonly QueryRow[], queryLength: number): string {
       formatPercent(row.cost.share),
       formatCount(row.cost.rowsPerCall),
       formatCount(row.cost.blocksPerCall),
-      changeText(row),
+      ...(budgets ? [queryBudgetText(row)] : []),
+      changeText(row, hasBaseline),
       row.planChanges.join('; ') || '—',
     ]),
   );
@@ -108,7 +139,7 @@ function queriesSection(analysis: Analysis, maxRows: number, queryLength: number
   const limited = (rows: readonly QueryRow[]) => {
     const shown = rows.slice(0, maxRows);
     const more = rows.length - shown.length;
-    return `${queryTable(shown, queryLength)}${more > 0 ? `\n\n… and ${more} more (see queries.csv or the HTML report)` : ''}`;
+    return `${queryTable(analysis, shown, queryLength)}${more > 0 ? `\n\n… and ${more} more (see queries.csv or the HTML report)` : ''}`;
   };
   const lines = ['### Queries', ''];
   const title = analysis.baseline.length > 0 ? `${compared.length} queries compared with the baseline, by total time` : `${compared.length} queries, by total time`;

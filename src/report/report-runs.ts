@@ -1,10 +1,11 @@
 import path from 'node:path';
-import type { Analysis } from '../analyze/analysis.ts';
+import type { Analysis, PageBudgetLimits, QueryBudgetLimits } from '../analyze/analysis.ts';
 import { analyzeRuns } from '../analyze/analyze-runs.ts';
 import type { BudgetSets } from '../analyze/budget-checks.ts';
 import { readRunRecord, type RunRecord } from '../run/run-record.ts';
 import { renderMarkdownText } from './render-markdown.ts';
 import { RENDERERS, REPORT_FORMATS, type ReportFormat } from './renderers.ts';
+import { queryBudgetRules } from './query-budget-rules.ts';
 import { loadScenarioBudgets } from './scenario-budgets.ts';
 import { appendStepSummary, writeReportFiles } from './write-report.ts';
 
@@ -18,8 +19,8 @@ export interface ReportRunsOptions {
   outDir?: string;
   /** Timing tolerance (fraction). */
   tolerance?: number;
-  /** `budgets.pages` from the config. */
-  configBudgets?: BudgetSets['config'];
+  /** `budgets.pages` and `budgets.queries` from the config. */
+  configBudgets?: { pages?: Record<string, PageBudgetLimits>; queries?: Record<string, QueryBudgetLimits> };
   /** Read the scenario file's budgets too (default true). */
   scenarioBudgets?: boolean;
   /** Folders a record's relative scenario path is tried against (default: the working directory). */
@@ -63,7 +64,7 @@ export async function reportRuns(options: ReportRunsOptions): Promise<ReportOutc
   const analysis = analyzeRuns({
     candidates,
     baselines,
-    budgets: { config: options.configBudgets, scenario },
+    budgets: { config: options.configBudgets?.pages, scenario, queries: await queryBudgetRules(options.configBudgets?.queries ?? {}) },
     notes,
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
   });

@@ -27,8 +27,14 @@ export class CookieJar {
   }
 }
 
-/** Requests one page of a journey for one row, with the user's cookies; returns the status. */
-export async function requestPage(baseUrl: string, step: PageStep, row: DataRow, jar: CookieJar): Promise<number> {
+export interface PageResponse {
+  status: number;
+  /** Body bytes as the app sent them, after any content decoding. */
+  bytes: number;
+}
+
+/** Requests one page of a journey for one row, with the user's cookies. */
+export async function requestPage(baseUrl: string, step: PageStep, row: DataRow, jar: CookieJar): Promise<PageResponse> {
   const headers: Record<string, string> = {};
   const cookie = jar.header();
   if (cookie) headers.cookie = cookie;
@@ -51,8 +57,8 @@ export async function requestPage(baseUrl: string, step: PageStep, row: DataRow,
     signal: AbortSignal.timeout(60_000),
   });
   jar.store(response);
-  await response.arrayBuffer();
-  return response.status;
+  const received = await response.arrayBuffer();
+  return { status: response.status, bytes: received.byteLength };
 }
 
 /**
@@ -64,7 +70,7 @@ export async function replayUntil(baseUrl: string, journey: Journey, pageName: s
   for (const step of journey.steps) {
     if (step.kind !== 'page') continue;
     if (step.name === pageName) return jar;
-    const status = await requestPage(baseUrl, step, row, jar);
+    const { status } = await requestPage(baseUrl, step, row, jar);
     if (!step.expect.includes(status)) throw new Error(`${step.name} answered ${status} (expected ${step.expect.join(' or ')})`);
   }
   throw new Error(`page ${JSON.stringify(pageName)} is not in this journey`);

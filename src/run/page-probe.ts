@@ -38,7 +38,8 @@ function journeysFor(scenario: Scenario, page: string): { journey: Journey; step
  * replayed first (signing in), then pg_stat_statements is reset for the run
  * database and each user requests the page once, one at a time. The users are taken from the end of the
  * dataset, which the load (row n for VU n) is least likely to have touched,
- * so caches warmed by the load do not hide a per-user cost.
+ * so caches warmed by the load do not hide a per-user cost. The body bytes
+ * of those answers are counted too: k6 counts bytes per iteration, not per page.
  */
 export async function probePages(options: ProbeOptions): Promise<QueryProfile[]> {
   const profiles: QueryProfile[] = [];
@@ -58,10 +59,14 @@ async function probePage(options: ProbeOptions, page: string): Promise<QueryProf
   }
   const before = await resetStatementStats(options.admin, options.database);
   let answered = 0;
+  let bytes = 0;
   for (const { step, row, jar } of sessions) {
     throwIfAborted(options.signal);
-    if (step.expect.includes(await requestPage(options.baseUrl, step, row, jar))) answered += 1;
+    const response = await requestPage(options.baseUrl, step, row, jar);
+    if (!step.expect.includes(response.status)) continue;
+    answered += 1;
+    bytes += response.bytes;
   }
   const delta = diffStatementSnapshots(before, await snapshotStatementStats(options.admin, options.database));
-  return profileQueries(page, answered, await mergeByFingerprint(delta.entries));
+  return profileQueries(page, answered, await mergeByFingerprint(delta.entries), bytes);
 }

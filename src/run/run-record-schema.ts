@@ -186,6 +186,8 @@ export const queryProfileSchema = z.object({
   queriesPerRequest: nonNegative,
   rowsPerRequest: nonNegative,
   sharedBlocksPerRequest: nonNegative,
+  /** Body bytes per answered request; absent in records written before rehearse measured it. */
+  responseBytesPerRequest: nonNegative.optional(),
   statements: z.array(profileStatementSchema),
 });
 export type QueryProfile = z.infer<typeof queryProfileSchema>;

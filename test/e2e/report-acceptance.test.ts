@@ -113,23 +113,35 @@ describe('rehearse compare on real runs of the fixture releases', () => {
     expect(outcomes.filter((outcome) => !outcome.startsWith('0 ')), outcomes.join('\n')).toEqual([]);
   });
 
-  it('gates on a budget: below the measured p95 fails with exit 1 and a JUnit failure, above it passes', async () => {
+  it('gates on budgets: below the measured p95, queries per request and query calls it fails with exit 1 and JUnit failures, above them it passes', async () => {
     const run = runs.get(`${SPIKE}:baseline`)![0]!;
     const record = await readRunRecord(run);
     const login = record.pages.find((page) => page.page === 'Login')!;
-    for (const [name, p95Ms, code] of [
-      ['tight', Math.max(0.001, login.latencyMs.p95 / 2), 1],
-      ['loose', login.latencyMs.p95 * 20 + 5000, 0],
+    const bookings = record.queryProfiles.find((profile) => profile.page === 'My Bookings')!;
+    const requests = record.pages.reduce((sum, page) => sum + page.requests, 0);
+    const query = record.statements.find((statement) => /from appointments a/.test(statement.query))!;
+    expect(query, 'the My Bookings query').toBeDefined();
+    const callsPerRequest = query.calls / requests;
+    for (const [name, factor, code] of [
+      ['tight', 0.5, 1],
+      ['loose', 20, 0],
     ] as const) {
+      // The query is keyed by its SQL text as the report prints it; rehearse matches it by fingerprint.
+      const budgets = {
+        pages: { Login: { p95Ms: login.latencyMs.p95 * factor + (code === 0 ? 5000 : 0) }, 'My Bookings': { queriesPerRequest: bookings.queriesPerRequest * factor } },
+        queries: { [query.query]: { callsPerRequest: callsPerRequest * factor } },
+      };
       const config = path.join(project.dir, `budget-${name}.config.ts`);
-      await writeFile(config, `export default { budgets: { pages: { Login: { p95Ms: ${p95Ms} } } } };\n`);
+      await writeFile(config, `export default ${JSON.stringify({ budgets })};\n`);
       const dir = path.join(out, `budget-${name}`);
       const result = await runCli(['report', run, '--config', config, '--no-scenario-budgets', '--format', 'junit,md', '--out', dir], { cwd: project.dir });
       expect(result.code, result.stdout + result.stderr).toBe(code);
       const junit = await readFile(path.join(dir, 'junit.xml'), 'utf8');
-      expect(junit).toContain('name="budget-p95:Login"');
+      for (const id of ['budget-p95:Login', 'budget-queries-per-request:My Bookings', `budget-query-calls:${query.id}`]) expect(junit).toContain(`name="${id}"`);
       if (code === 1) {
         expect(junit).toMatch(/<failure message="Login: p95 [^"]+ is over its [^"]+ budget \(config\)"/);
+        expect(junit).toMatch(/<failure message="My Bookings: queries per request [^"]+ is over its [^"]+ budget \(config\)"/);
+        expect(junit).toContain(`query ${query.id} — calls per request of the load`);
         expect(result.stdout).toContain('Login: p95');
       } else {
         expect(junit).not.toContain('<failure');

@@ -55,6 +55,8 @@ describe('rehearse run, end to end on the school-portal fixture', () => {
     expect(Object.keys(profiles).sort()).toEqual(['Login', 'My Bookings', 'Video call']);
     expect(profiles['My Bookings']!.requests).toBe(10); // 5 parents and 5 teachers
     expect(profiles['My Bookings']!.queriesPerRequest).toBeGreaterThanOrEqual(1);
+    // Body bytes of the probe's answers: an HTML page, not an empty one.
+    for (const profile of record.queryProfiles) expect(profile.responseBytesPerRequest, profile.page).toBeGreaterThan(200);
     expect(profiles['My Bookings']!.statements.some((statement) => statement.fingerprint === bookings!.fingerprint)).toBe(true);
 
     expect(record.files).toEqual({ k6Raw: 'k6-samples.csv.gz', appLog: 'app.log' });

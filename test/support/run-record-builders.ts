@@ -91,7 +91,7 @@ export interface ProfiledQuery {
   blocksPerCall?: number;
 }
 
-export function profile(pageName: string, queries: ProfiledQuery[], requests = 10): QueryProfile {
+export function profile(pageName: string, queries: ProfiledQuery[], requests = 10, responseBytesPerRequest?: number): QueryProfile {
   const statements = queries.map((entry) => ({
     fingerprint: fingerprint(entry.name),
     id: fingerprint(entry.name).slice(0, 8),
@@ -109,6 +109,7 @@ export function profile(pageName: string, queries: ProfiledQuery[], requests = 1
     queriesPerRequest: sum((entry) => entry.callsPerRequest),
     rowsPerRequest: sum((entry) => entry.callsPerRequest * entry.rowsPerCall),
     sharedBlocksPerRequest: sum((entry) => entry.callsPerRequest * entry.sharedBlocksPerCall),
+    ...(responseBytesPerRequest !== undefined ? { responseBytesPerRequest } : {}),
     statements,
   };
 }

@@ -118,6 +118,20 @@ describe('deterministic counters', () => {
     expect(first.sentence).toBe('Posts: query f1000000 makes 1 call per request (baseline 0.4): select * from posts where school_id = any($1) limit $2');
   });
 
+  it('fails a page whose response body grew ≥ 1.5× and by ≥ 8 KiB, naming the query whose rows grew most', () => {
+    const feed = 'select * from posts where school_id = $1 order by created_at desc limit $2';
+    const posts = (release: string, rowsPerCall: number, bytes: number | undefined) =>
+      runRecord({ scenario: 'posts-feed-burst', release, pages: [page('Posts')], profiles: [profile('Posts', [{ name: 'f1', query: feed, callsPerRequest: 1, rowsPerCall }], 10, bytes)] });
+    const check = analyzeRuns({ baselines: [posts('baseline', 20, 6_300)], candidates: [posts('unbounded', 400, 131_000)] }).checks.find((entry) => entry.kind === 'response-bytes')!;
+    expect(check).toMatchObject({ id: 'response-bytes:Posts', status: 'fail', page: 'Posts', queryId: 'f1000000', measured: 131_000, baseline: 6_300 });
+    expect(check.sentence).toBe('Posts: 127.9 KiB of response body per request, baseline 6.2 KiB (21×) — query f1000000 returns 400 rows per call (baseline 20): select * from posts where school_id = $1 order by created_at desc limit $2');
+    const small = analyzeRuns({ baselines: [posts('baseline', 20, 2_000)], candidates: [posts('next', 20, 9_000)] }).checks.find((entry) => entry.kind === 'response-bytes')!;
+    expect(small).toMatchObject({ status: 'pass', measured: 9_000, baseline: 2_000 });
+    const unmeasured = analyzeRuns({ baselines: [posts('baseline', 20, undefined)], candidates: [posts('unbounded', 400, 131_000)] });
+    expect(unmeasured.checks.filter((entry) => entry.kind === 'response-bytes')).toEqual([]);
+    expect(unmeasured.pages[0]!.baselineCounters!.responseBytesPerRequest).toBeNull();
+  });
+
   it('lists new and vanished queries separately', () => {
     const candidate = runRecord({ release: 'next', statements: [statement('a1', SESSION), statement('z9', 'select 1 from audit_log where id = $1')] });
     const analysis = analyzeRuns({ baselines: [runRecord({ statements: [statement('a1', SESSION), statement('y8', 'insert into tracking values ($1)')] })], candidates: [candidate] });

@@ -21,11 +21,12 @@ describe('config validation', () => {
       app: { command: 'node server.js', healthPath: '/health', env: { NODE_ENV: 'production' } },
       data: { model: './model.ts', scale: 0.5, seed: 7 },
       scenarios: { dir: 'load' },
-      budgets: { pages: { 'My Bookings': { p95Ms: 300, errorRate: 0.01 } }, tolerance: 0.2 },
+      budgets: { pages: { 'My Bookings': { p95Ms: 300, errorRate: 0.01, queriesPerRequest: 6 } }, queries: { '*': { meanMs: 50 }, '4d413cfd': { callsPerRequest: 1 }, 'select * from posts where id = 1': { rowsPerCall: 1 } }, tolerance: 0.2 },
     });
     expect(config.db.provider).toBe('testcontainers');
     expect(config.app?.readyTimeoutSeconds).toBe(30);
     expect(config.budgets.pages['My Bookings']?.p95Ms).toBe(300);
+    expect(Object.keys(config.budgets.queries)).toEqual(['*', '4d413cfd', 'select * from posts where id = 1']);
   });
 
   it('accepts an empty config: every part has a default', () => {
@@ -48,6 +49,8 @@ describe('config validation', () => {
     ['a malformed url', { db: { provider: 'url', url: 'not a url' } }, 'rehearse.config.ts: db.url: expected a URL, got "not a url"'],
     ['a budget with a string', { budgets: { pages: { 'My Bookings': { p95Ms: '300ms' } } } }, 'rehearse.config.ts: budgets.pages["My Bookings"].p95Ms: expected number, got "300ms"'],
     ['an error rate above 1', { budgets: { pages: { posts: { errorRate: 5 } } } }, 'rehearse.config.ts: budgets.pages.posts.errorRate: expected <= 1, got 5'],
+    ['a query budget keyed by a page name', { budgets: { queries: { 'My Bookings': { meanMs: 5 } } } }, 'rehearse.config.ts: budgets.queries["My Bookings"]: invalid key, expected "*", a query id from a report (8 hex digits), its fingerprint (16 hex digits), or the query\'s SQL'],
+    ['an unknown query budget field', { budgets: { queries: { '*': { p95Ms: 5 } } } }, 'rehearse.config.ts: budgets.queries["*"].p95Ms: unknown key'],
     ['a bad setting name', { db: { settings: { 'Work-Mem': '1MB' } } }, 'rehearse.config.ts: db.settings["Work-Mem"]: invalid key, expected a Postgres setting name'],
     ['a setting of the wrong type', { db: { settings: { work_mem: ['1MB'] } } }, 'rehearse.config.ts: db.settings.work_mem:'],
     ['a config that is not an object', 'embedded', 'rehearse.config.ts: (top level): expected object, got "embedded"'],

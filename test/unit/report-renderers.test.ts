@@ -57,6 +57,20 @@ describe('renderers', () => {
     expect(text).toMatch(/… and \d+ more \(see queries.csv or the HTML report\)/);
   });
 
+  it('Markdown and HTML without a baseline: no "new" in the change column; query budgets and response bytes shown', () => {
+    const record = runRecord({ statements: [statement('a1', SESSION)], profiles: [profile('My Bookings', [{ name: 'a1', query: SESSION, callsPerRequest: 1 }], 10, 5_120)] });
+    const budgets = { queries: [{ key: 'a1000000', match: 'a1000000', limits: { meanMs: 5 } }] };
+    const alone = analyzeRuns({ candidates: [record], budgets });
+    const markdown = renderMarkdownText(alone);
+    expect(markdown).toContain('| id | query | calls | calls/request by page | mean | total | share | rows/call | buffers/call | budget | change vs baseline | plan changes |');
+    expect(markdown).toMatch(/\| `a1000000` \| .* \| mean ≤ 5.00 ms \| — \| — \|/);
+    expect(markdown).toMatch(/\| My Bookings \| 100 \| .* \| 1 \| 5.0 KiB \| — \| ✅ pass \|/);
+    const html = renderHtmlText(alone);
+    expect(html).toContain('<td>mean ≤ 5.00 ms</td><td>—</td>');
+    expect(html).toContain('<td data-sort="5120">5.0 KiB</td>');
+    expect(renderMarkdownText(analysis)).not.toContain('| budget | change vs baseline |');
+  });
+
   it('JSON: the whole analysis with its schema version', () => {
     const [file] = renderJson(analysis);
     expect(file!.name).toBe('report.json');
@@ -70,7 +84,7 @@ describe('renderers', () => {
     const files = Object.fromEntries(renderCsv(analysis).map((file) => [file.name, file.text]));
     expect(Object.keys(files)).toEqual(['pages.csv', 'queries.csv', 'timeline.csv']);
     expect(files['pages.csv']!.split('\n')[0]).toBe(
-      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,verdict',
+      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,response_bytes_per_request,baseline_response_bytes_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,budget_queries_per_request,budget_response_bytes,verdict',
     );
     expect(files['pages.csv']).toContain('My Bookings,100,0,0,20,40,60,40,1,');
     expect(files['queries.csv']).toContain('"select first_name, last_name from parents where id = $1"');
