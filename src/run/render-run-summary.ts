@@ -1,3 +1,4 @@
+import { formatBytes } from '../analyze/format-number.ts';
 import type { RunRecord } from './run-record.ts';
 
 const ms = (value: number) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
@@ -17,7 +18,14 @@ export function renderRunSummary(record: RunRecord, recordFile: string): string 
     lines.push('', ...table(['page', 'requests', 'errors', 'p50', 'p95', 'p99'], record.pages.map((page) => [page.page, String(page.requests), percent(page.errorRate), ms(page.latencyMs.p50), ms(page.latencyMs.p95), ms(page.latencyMs.p99)])));
   }
   if (record.queryProfiles.length > 0) {
-    lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request'], record.queryProfiles.map((profile) => [profile.page, profile.queriesPerRequest.toFixed(1), profile.rowsPerRequest.toFixed(1), profile.sharedBlocksPerRequest.toFixed(1)])));
+    const rows = record.queryProfiles.map((profile) => [
+      profile.page,
+      profile.queriesPerRequest.toFixed(1),
+      profile.rowsPerRequest.toFixed(1),
+      profile.sharedBlocksPerRequest.toFixed(1),
+      profile.responseBytesPerRequest === undefined ? '—' : formatBytes(profile.responseBytesPerRequest),
+    ]);
+    lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request', 'body/request'], rows));
   }
   lines.push('', `run record: ${recordFile}`);
   return `${lines.join('\n')}\n`;
