@@ -73,7 +73,8 @@ export function resolveQueryBudget(fingerprint: string, rules: readonly QueryBud
       const value = rule.limits[field];
       if (value === undefined) continue;
       limits[field] = value;
-      source[field] = `budgets.queries[${JSON.stringify(rule.key)}]`;
+      // A key written as SQL is shortened: the sentence ends with the query anyway.
+      source[field] = `budgets.queries[${JSON.stringify(shortQuery(rule.key, 40))}]`;
     }
   }
   return Object.keys(limits).length === 0 ? null : { limits, source };
