@@ -1,6 +1,6 @@
 import type { Analysis, QueryRow } from '../analyze/analysis.ts';
 import { formatCount, formatMs, formatPercent } from '../analyze/format-number.ts';
-import { budgetText, changeText, countersText, hasQueryBudgets, p95ChangeText, pagesText, queryBudgetText, responseBytesText } from './render-markdown.ts';
+import { budgetText, changeText, countersText, hasBaseline, hasQueryBudgets, p95ChangeText, pagesText, queryBudgetText, responseBytesText } from './render-markdown.ts';
 import type { ReportFile } from './report-file.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
 
@@ -37,6 +37,7 @@ function checksSection(analysis: Analysis): string {
 }
 
 function pagesSection(analysis: Analysis): string {
+  const compared = hasBaseline(analysis);
   const rows = analysis.pages.map((page) => [
     td(escapeHtml(page.page)),
     td(formatCount(page.requests), page.requests),
@@ -44,14 +45,15 @@ function pagesSection(analysis: Analysis): string {
     td(formatMs(page.latencyMs.p50), page.latencyMs.p50),
     td(formatMs(page.latencyMs.p95), page.latencyMs.p95),
     td(formatMs(page.latencyMs.p99), page.latencyMs.p99),
-    td(escapeHtml(p95ChangeText(page)), page.p95Ratio?.point),
+    ...(compared ? [td(escapeHtml(p95ChangeText(page)), page.p95Ratio?.point)] : []),
     td(escapeHtml(countersText(page)), page.counters?.queriesPerRequest),
     td(page.counters ? formatCount(page.counters.blocksPerRequest) : '—', page.counters?.blocksPerRequest),
     td(escapeHtml(responseBytesText(page)), page.counters?.responseBytesPerRequest),
     td(escapeHtml(budgetText(page))),
     td(`<span class="${page.verdict}">${page.verdict}</span>`),
   ]);
-  return `<h2>Pages</h2>${sortableTable(['page', 'requests', 'errors', 'p50', 'p95', 'p99', 'p95 vs baseline', 'queries/request', 'buffers/request', 'body/request', 'budget', 'verdict'], rows)}`;
+  const header = ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', 'buffers/request', 'body/request', 'budget', 'verdict'];
+  return `<h2>Pages</h2>${sortableTable(header, rows)}`;
 }
 
 function planCell(row: QueryRow): string {
@@ -61,10 +63,10 @@ function planCell(row: QueryRow): string {
 }
 
 function queryTable(analysis: Analysis, rows: readonly QueryRow[]): string {
-  const hasBaseline = analysis.baseline.length > 0;
+  const compared = hasBaseline(analysis);
   const budgets = hasQueryBudgets(analysis);
   return sortableTable(
-    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', ...(budgets ? ['budget'] : []), 'change vs baseline', 'plan'],
+    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', ...(budgets ? ['budget'] : []), ...(compared ? ['change vs baseline'] : []), 'plan'],
     rows.map((row) => [
       td(`<code class="${row.verdict}">${escapeHtml(row.id)}</code>`),
       td(`<code class="sql">${escapeHtml(row.query)}</code>`),
@@ -76,7 +78,7 @@ function queryTable(analysis: Analysis, rows: readonly QueryRow[]): string {
       td(formatCount(row.cost.rowsPerCall), row.cost.rowsPerCall),
       td(formatCount(row.cost.blocksPerCall), row.cost.blocksPerCall),
       ...(budgets ? [td(escapeHtml(queryBudgetText(row)))] : []),
-      td(escapeHtml(changeText(row, hasBaseline))),
+      ...(compared ? [td(escapeHtml(changeText(row)))] : []),
       td(planCell(row)),
     ]),
   );

@@ -74,9 +74,15 @@ export function responseBytesText(page: PageRow): string {
   return was === null || was === undefined ? formatBytes(now) : `${formatBytes(now)} (was ${formatBytes(was)})`;
 }
 
+/** Whether the report compares with a baseline; without one its "vs baseline" columns are left out. */
+export function hasBaseline(analysis: Analysis): boolean {
+  return analysis.baseline.length > 0;
+}
+
 function pagesTable(analysis: Analysis): string {
+  const compared = hasBaseline(analysis);
   return table(
-    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', 'p95 vs baseline', 'queries/request', 'body/request', 'budget', 'verdict'],
+    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', 'body/request', 'budget', 'verdict'],
     analysis.pages.map((page) => [
       page.page,
       formatCount(page.requests),
@@ -84,7 +90,7 @@ function pagesTable(analysis: Analysis): string {
       formatMs(page.latencyMs.p50),
       formatMs(page.latencyMs.p95),
       formatMs(page.latencyMs.p99),
-      p95ChangeText(page),
+      ...(compared ? [p95ChangeText(page)] : []),
       countersText(page),
       responseBytesText(page),
       budgetText(page),
@@ -93,9 +99,7 @@ function pagesTable(analysis: Analysis): string {
   );
 }
 
-/** The change against the baseline; '—' in a report without one. */
-export function changeText(row: QueryRow, hasBaseline: boolean): string {
-  if (!hasBaseline) return '—';
+export function changeText(row: QueryRow): string {
   if (!row.baselineCost) return row.status === 'vanished' ? 'vanished' : 'new';
   const parts = [
     `calls/req ${formatRatio(ratio(row.cost.callsPerRequest, row.baselineCost.callsPerRequest))}`,
@@ -113,10 +117,10 @@ export function pagesText(row: QueryRow): string {
 }
 
 function queryTable(analysis: Analysis, rows: readonly QueryRow[], queryLength: number): string {
-  const hasBaseline = analysis.baseline.length > 0;
+  const compared = hasBaseline(analysis);
   const budgets = hasQueryBudgets(analysis);
   return table(
-    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', ...(budgets ? ['budget'] : []), 'change vs baseline', 'plan changes'],
+    ['id', 'query', 'calls', 'calls/request by page', 'mean', 'total', 'share', 'rows/call', 'buffers/call', ...(budgets ? ['budget'] : []), ...(compared ? ['change vs baseline', 'plan changes'] : [])],
     rows.map((row) => [
       `${row.verdict === 'fail' ? '❌ ' : ''}${code(row.id)}`,
       code(shortQuery(row.query, queryLength)),
@@ -128,8 +132,7 @@ function queryTable(analysis: Analysis, rows: readonly QueryRow[], queryLength: 
       formatCount(row.cost.rowsPerCall),
       formatCount(row.cost.blocksPerCall),
       ...(budgets ? [queryBudgetText(row)] : []),
-      changeText(row, hasBaseline),
-      row.planChanges.join('; ') || '—',
+      ...(compared ? [changeText(row), row.planChanges.join('; ') || '—'] : []),
     ]),
   );
 }

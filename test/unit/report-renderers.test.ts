@@ -57,18 +57,22 @@ describe('renderers', () => {
     expect(text).toMatch(/… and \d+ more \(see queries.csv or the HTML report\)/);
   });
 
-  it('Markdown and HTML without a baseline: no "new" in the change column; query budgets and response bytes shown', () => {
+  it('Markdown and HTML without a baseline: no "vs baseline" columns; query budgets and response bytes shown', () => {
     const record = runRecord({ statements: [statement('a1', SESSION)], profiles: [profile('My Bookings', [{ name: 'a1', query: SESSION, callsPerRequest: 1 }], 10, 5_120)] });
     const budgets = { queries: [{ key: 'a1000000', match: 'a1000000', limits: { meanMs: 5 } }] };
     const alone = analyzeRuns({ candidates: [record], budgets });
     const markdown = renderMarkdownText(alone);
-    expect(markdown).toContain('| id | query | calls | calls/request by page | mean | total | share | rows/call | buffers/call | budget | change vs baseline | plan changes |');
-    expect(markdown).toMatch(/\| `a1000000` \| .* \| mean ≤ 5.00 ms \| — \| — \|/);
+    expect(markdown).toContain('| page | requests | errors | p50 | p95 | p99 | queries/request | body/request | budget | verdict |');
+    expect(markdown).toContain('| id | query | calls | calls/request by page | mean | total | share | rows/call | buffers/call | budget |\n');
+    expect(markdown).toMatch(/\| `a1000000` \| .* \| mean ≤ 5.00 ms \|\n/);
     expect(markdown).toMatch(/\| My Bookings \| 100 \| .* \| 1 \| 5.0 KiB \| — \| ✅ pass \|/);
     const html = renderHtmlText(alone);
-    expect(html).toContain('<td>mean ≤ 5.00 ms</td><td>—</td>');
+    expect(html).not.toContain('vs baseline');
+    expect(html).toContain('<td>mean ≤ 5.00 ms</td><td><details class="plan">');
     expect(html).toContain('<td data-sort="5120">5.0 KiB</td>');
-    expect(renderMarkdownText(analysis)).not.toContain('| budget | change vs baseline |');
+    const compared = renderMarkdownText(analysis);
+    expect(compared).toContain('| buffers/call | change vs baseline | plan changes |');
+    expect(compared).toContain('| p99 | p95 vs baseline |');
   });
 
   it('JSON: the whole analysis with its schema version', () => {
