@@ -74,10 +74,14 @@ const queryBudgetSchema = z.strictObject({
   blocksPerCall: z.number().min(0).optional(),
 });
 
-/** `*`, a query id from a report, a full fingerprint, or the query's SQL (matched by fingerprint). */
-export const QUERY_BUDGET_KEY = /^(?:\*|[0-9a-f]{8}|[0-9a-f]{16}|\s*(?:select|with|insert|update|delete|values|table)\b[\s\S]*)$/i;
+/** A query id as reports print it (8 hex digits) or its whole fingerprint (16). */
+export const QUERY_ID_KEY = /^(?:[0-9a-f]{8}|[0-9a-f]{16})$/i;
+const SQL_KEY = /^\s*(?:select|with|insert|update|delete|values|table)\b/i;
 
-const queryBudgetKey = z.string().regex(QUERY_BUDGET_KEY, '"*", a query id from a report (8 hex digits), its fingerprint (16 hex digits), or the query\'s SQL');
+/** `*`, a query id, a fingerprint, or the query's SQL (matched by fingerprint). */
+const queryBudgetKey = z
+  .string()
+  .refine((key) => key === '*' || QUERY_ID_KEY.test(key) || SQL_KEY.test(key), '"*", a query id from a report (8 hex digits), its fingerprint (16 hex digits), or the query\'s SQL');
 
 const budgetsSchema = z.strictObject({
   /** Budgets per page name; `*` applies to every page. */

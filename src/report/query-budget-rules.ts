@@ -1,8 +1,7 @@
 import type { QueryBudgetLimits } from '../analyze/analysis.ts';
 import type { QueryBudgetRule } from '../analyze/budget-checks.ts';
 import { fingerprintQuery } from '../collect/query-fingerprint.ts';
-
-const HEX_ID = /^(?:[0-9a-f]{8}|[0-9a-f]{16})$/i;
+import { QUERY_ID_KEY } from '../config/schema.ts';
 
 /**
  * The config's `budgets.queries` as rules the analysis matches against
@@ -17,7 +16,7 @@ const HEX_ID = /^(?:[0-9a-f]{8}|[0-9a-f]{16})$/i;
 export async function queryBudgetRules(budgets: Record<string, QueryBudgetLimits>): Promise<QueryBudgetRule[]> {
   const rules: QueryBudgetRule[] = [];
   for (const [key, limits] of Object.entries(budgets)) {
-    const match = key === '*' ? null : HEX_ID.test(key) ? key.toLowerCase() : (await fingerprintQuery(key)).fingerprint;
+    const match = key === '*' ? null : QUERY_ID_KEY.test(key) ? key.toLowerCase() : (await fingerprintQuery(key)).fingerprint;
     rules.push({ key, match, limits });
   }
   return rules;
