@@ -37,17 +37,15 @@ export interface BudgetSets {
 const PAGE_FIELDS = ['p95Ms', 'p99Ms', 'errorRate', 'queriesPerRequest', 'responseBytes'] as const;
 const QUERY_FIELDS = ['meanMs', 'callsPerRequest', 'rowsPerCall', 'blocksPerCall'] as const;
 
-/** One page's budget, field by field: config page > config `*` > scenario page. */
-export function resolvePageBudget(page: string, sets: BudgetSets): SourcedBudget | null {
-  const layers: Array<[BudgetSource, PageBudgetLimits | undefined]> = [
-    ['scenario', sets.scenario?.[page]],
-    ['config', sets.config?.['*']],
-    ['config', sets.config?.[page]],
-  ];
-  const limits: PageBudgetLimits = {};
-  const source: SourcedBudget['source'] = {};
+/** Budget layers merged field by field, each later layer over the earlier; each field remembers its layer's source. */
+function layerBudgets<Limits extends object, Source>(
+  layers: ReadonlyArray<readonly [Source, Limits | undefined]>,
+  fields: readonly (keyof Limits)[],
+): { limits: Limits; source: Partial<Record<keyof Limits, Source>> } | null {
+  const limits = {} as Limits;
+  const source: Partial<Record<keyof Limits, Source>> = {};
   for (const [from, layer] of layers) {
-    for (const field of PAGE_FIELDS) {
+    for (const field of fields) {
       const value = layer?.[field];
       if (value === undefined) continue;
       limits[field] = value;
@@ -57,6 +55,18 @@ export function resolvePageBudget(page: string, sets: BudgetSets): SourcedBudget
   return Object.keys(limits).length === 0 ? null : { limits, source };
 }
 
+/** One page's budget, field by field: config page > config `*` > scenario page. */
+export function resolvePageBudget(page: string, sets: BudgetSets): SourcedBudget | null {
+  return layerBudgets<PageBudgetLimits, BudgetSource>(
+    [
+      ['scenario', sets.scenario?.[page]],
+      ['config', sets.config?.['*']],
+      ['config', sets.config?.[page]],
+    ],
+    PAGE_FIELDS,
+  );
+}
+
 /** True when the rule names this query: `*`, its id or its fingerprint. */
 function ruleMatches(rule: QueryBudgetRule, fingerprint: string): boolean {
   return rule.match === null || fingerprint.startsWith(rule.match);
@@ -64,20 +74,13 @@ function ruleMatches(rule: QueryBudgetRule, fingerprint: string): boolean {
 
 /** One query's budget, field by field: a rule naming the query (the later one in the config) > `*`. */
 export function resolveQueryBudget(fingerprint: string, rules: readonly QueryBudgetRule[]): { limits: QueryBudgetLimits; source: Partial<Record<keyof QueryBudgetLimits, string>> } | null {
-  const ordered = [...rules.filter((rule) => rule.match === null), ...rules.filter((rule) => rule.match !== null)];
-  const limits: QueryBudgetLimits = {};
-  const source: Partial<Record<keyof QueryBudgetLimits, string>> = {};
-  for (const rule of ordered) {
-    if (!ruleMatches(rule, fingerprint)) continue;
-    for (const field of QUERY_FIELDS) {
-      const value = rule.limits[field];
-      if (value === undefined) continue;
-      limits[field] = value;
-      // A key written as SQL is shortened: the sentence ends with the query anyway.
-      source[field] = `budgets.queries[${JSON.stringify(shortQuery(rule.key, 40))}]`;
-    }
-  }
-  return Object.keys(limits).length === 0 ? null : { limits, source };
+  const matching = rules.filter((rule) => ruleMatches(rule, fingerprint));
+  const ordered = [...matching.filter((rule) => rule.match === null), ...matching.filter((rule) => rule.match !== null)];
+  // A key written as SQL is shortened: the sentence ends with the query anyway.
+  return layerBudgets<QueryBudgetLimits, string>(
+    ordered.map((rule) => [`budgets.queries[${JSON.stringify(shortQuery(rule.key, 40))}]`, rule.limits] as const),
+    QUERY_FIELDS,
+  );
 }
 
 interface Limit {

@@ -145,7 +145,7 @@ function queriesSection(analysis: Analysis, maxRows: number, queryLength: number
     return `${queryTable(analysis, shown, queryLength)}${more > 0 ? `\n\n… and ${more} more (see queries.csv or the HTML report)` : ''}`;
   };
   const lines = ['### Queries', ''];
-  const title = analysis.baseline.length > 0 ? `${compared.length} queries compared with the baseline, by total time` : `${compared.length} queries, by total time`;
+  const title = hasBaseline(analysis) ? `${compared.length} queries compared with the baseline, by total time` : `${compared.length} queries, by total time`;
   lines.push(collapsed(title, limited(compared)), '');
   if (added.length > 0) lines.push(collapsed(`${added.length} new queries (not in the baseline)`, limited(added)), '');
   if (vanished.length > 0) lines.push(collapsed(`${vanished.length} vanished queries (only in the baseline)`, limited(vanished)), '');
