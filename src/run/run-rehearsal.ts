@@ -25,7 +25,7 @@ import { loadModel } from '../seed/load-model.ts';
 import type { DataModel } from '../seed/model.ts';
 import type { SeedEvent } from '../seed/seed-events.ts';
 import { seed } from '../seed/seed.ts';
-import { InterruptedError, throwIfAborted } from '../system/abort.ts';
+import { InterruptedError, throwIfAborted, whenAborted } from '../system/abort.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import { startApp, type RunningApp } from './app-process.ts';
 import { watchDatabase } from './database-watchdog.ts';
@@ -286,8 +286,8 @@ async function driveLoad(inputs: LoadInputs): Promise<LoadResult> {
   };
   const watchdog = watchDatabase(database.admin, (reason) => end(new DatabaseDiedError(`the database stopped answering during the load: ${reason}`)));
   void inputs.app.exited?.then(({ code, signal }) => end(new AppDiedError(`the app exited during the load (${code ?? signal})`)));
-  const onUserAbort = () => end(new InterruptedError(String(inputs.signal.reason ?? 'interrupted')));
-  inputs.signal.addEventListener('abort', onUserAbort, { once: true });
+  // A Ctrl-C that came while pg_stat_statements was being reset ends the load before it starts.
+  const stopListening = whenAborted(inputs.signal, () => end(new InterruptedError(String(inputs.signal.reason ?? 'interrupted'))));
   let exitCode: number | null = null;
   let thresholdsFailed = false;
   try {
@@ -304,7 +304,7 @@ async function driveLoad(inputs: LoadInputs): Promise<LoadResult> {
     // A k6 killed because the load was ended is not k6's failure.
     failure ??= error as Error;
   } finally {
-    inputs.signal.removeEventListener('abort', onUserAbort);
+    stopListening();
     watchdog.stop();
   }
   // A last sample each, so the app's counters cover every request k6 made.

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { whenAborted } from './abort.ts';
 import { OutputTail } from './output-tail.ts';
 
 export interface ExitStatus {
@@ -57,11 +58,10 @@ export function runCommand(
       stderr += chunk;
       onOutput?.(chunk.toString());
     });
-    const onAbort = () => child.kill('SIGTERM');
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopListening = whenAborted(signal, () => child.kill('SIGTERM'));
     child.once('error', reject);
     child.once('close', (code, exitSignal) => {
-      signal?.removeEventListener('abort', onAbort);
+      stopListening();
       resolve({ code, signal: exitSignal, stdout, stderr });
     });
   });
