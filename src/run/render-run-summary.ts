@@ -14,6 +14,10 @@ function table(header: string[], rows: string[][]): string[] {
 export function renderRunSummary(record: RunRecord, recordFile: string): string {
   const lines = [`run ${record.id}: ${record.status}${record.failure ? ` (${record.failure.stage}: ${record.failure.message})` : ''}`];
   if (record.k6.thresholdsFailed) lines.push('  k6 thresholds (budgets) failed');
+  // Which stages did not do their work, so a reader knows what the record lacks.
+  for (const stage of record.stages.filter((entry) => entry.status === 'failed' || entry.status === 'not-run')) {
+    lines.push(`  ${stage.name}: ${stage.status}${stage.message ? ` — ${stage.message}` : ''}`);
+  }
   if (record.pages.length > 0) {
     lines.push('', ...table(['page', 'requests', 'errors', 'p50', 'p95', 'p99'], record.pages.map((page) => [page.page, String(page.requests), percent(page.errorRate), ms(page.latencyMs.p50), ms(page.latencyMs.p95), ms(page.latencyMs.p99)])));
   }

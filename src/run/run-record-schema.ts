@@ -216,6 +216,36 @@ export const runContextSchema = z.object({
 });
 export type RunContext = z.infer<typeof runContextSchema>;
 
+/**
+ * What happened to one stage of a run. `failed`: it ran and did not finish
+ * its work (the message says why); `not-run`: an earlier failure or an
+ * interruption meant it never started; `skipped`: nothing to do (the message
+ * says why, e.g. no app metrics configured).
+ */
+export const STAGE_STATUSES = ['ok', 'failed', 'skipped', 'not-run'] as const;
+export type StageStatus = (typeof STAGE_STATUSES)[number];
+
+export const stageSchema = z.object({
+  /** `database`, `seed`, `test data`, `app`, `load`, `collect activity`, `results`, `probe` … */
+  name: z.string(),
+  status: z.enum(STAGE_STATUSES),
+  startedAt: epochMs.nullable(),
+  finishedAt: epochMs.nullable(),
+  message: z.string().nullable(),
+});
+export type Stage = z.infer<typeof stageSchema>;
+
+/** One phase of the load as the load driver ran it (one today; capacity steps are several). */
+export const loadPhaseSchema = z.object({
+  name: z.string(),
+  startedAt: epochMs,
+  finishedAt: epochMs.nullable(),
+  /** k6's exit code; null when it never finished (killed, interrupted). */
+  exitCode: z.number().int().nullable(),
+  thresholdsFailed: z.boolean(),
+});
+export type LoadPhaseResult = z.infer<typeof loadPhaseSchema>;
+
 export const RUN_STATUSES = ['complete', 'incomplete', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -226,6 +256,8 @@ export const runRecordSchema = z
     status: z.enum(RUN_STATUSES),
     /** What ended the run early: the stage (`database`, `app`, `k6`, `collect`, `signal` …) and the message. */
     failure: z.object({ stage: z.string(), message: z.string() }).nullable(),
+    /** Every stage in order with its status; empty in records written before stages were recorded. */
+    stages: z.array(stageSchema).default([]),
     startedAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().nullable(),
     context: runContextSchema,
@@ -234,6 +266,8 @@ export const runRecordSchema = z
       exitCode: z.number().int().nullable(),
       thresholdsFailed: z.boolean(),
     }),
+    /** The load's phases as driven; empty in records written before phases were recorded. */
+    phases: z.array(loadPhaseSchema).default([]),
     pages: z.array(pageResultSchema),
     /** null when no k6 samples were read. */
     totals: totalsSchema.nullable(),

@@ -59,6 +59,11 @@ describe('rehearse run, end to end on the school-portal fixture', () => {
     for (const profile of record.queryProfiles) expect(profile.responseBytesPerRequest, profile.page).toBeGreaterThan(200);
     expect(profiles['My Bookings']!.statements.some((statement) => statement.fingerprint === bookings!.fingerprint)).toBe(true);
 
+    expect(record.stages.map((stage) => `${stage.name}:${stage.status}`)).toEqual([
+      'database:ok', 'seed:ok', 'test data:ok', 'app:ok', 'load:ok',
+      'collect activity:ok', 'collect statements:ok', 'collect app metrics:ok', 'results:ok', 'probe:ok',
+    ]);
+    expect(record.phases).toEqual([expect.objectContaining({ name: 'load', exitCode: expect.any(Number) })]);
     expect(record.files).toEqual({ k6Raw: 'k6-samples.csv.gz', appLog: 'app.log' });
     expect(readlinkSync(`${project.dir}/reports/latest`)).toBe(record.id);
     expect(JSON.stringify(record)).not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);
@@ -91,6 +96,11 @@ describe('rehearse run, when something fails or the user interrupts', () => {
     expect(code).toBe(3);
     expect(record.status).toBe('incomplete');
     expect(record.failure).toMatchObject({ stage: 'app', message: expect.stringContaining('the app exited during the load') });
+    // What was gathered before the app died is kept: the requests k6 made and the statements they ran.
+    const status = Object.fromEntries(record.stages.map((stage) => [stage.name, stage.status]));
+    expect(status).toMatchObject({ load: 'failed', 'collect statements': 'ok', results: 'ok', probe: 'not-run' });
+    expect(record.pages.length).toBeGreaterThan(0);
+    expect(record.statements.length).toBeGreaterThan(0);
     expect(leftoverProcesses(project)).toEqual([]);
   });
 

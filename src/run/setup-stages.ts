@@ -1,0 +1,126 @@
+import path from 'node:path';
+import pg from 'pg';
+import { activityCollector } from '../collect/activity-collector.ts';
+import type { Collector } from '../collect/collector.ts';
+import { metricsCollector } from '../collect/metrics-collector.ts';
+import { statementsCollector } from '../collect/statements-collector.ts';
+import type { LoadedConfig } from '../config/load-config.ts';
+import { withDatabase } from '../db/connection-url.ts';
+import { createProjectProvider } from '../db/project-provider.ts';
+import type { RunningDatabase } from '../db/provider.ts';
+import { dropDatabase } from '../db/template.ts';
+import type { K6Binary } from '../k6/locate-k6.ts';
+import { writeScript } from '../scenario/build-script.ts';
+import type { Scenario } from '../scenario/define-scenario.ts';
+import { exportTestData } from '../scenario/export-test-data.ts';
+import type { DataModel } from '../seed/model.ts';
+import { seed } from '../seed/seed.ts';
+import { startApp, type RunningApp } from './app-process.ts';
+import type { RehearsalOptions } from './run-rehearsal.ts';
+import { runDatabaseName } from './run-id.ts';
+import type { StageLog } from './stages.ts';
+
+export const K6_RAW_FILE = 'k6-samples.csv.gz';
+export const APP_LOG_FILE = 'app.log';
+
+/** What a run needs, validated before anything starts. */
+export interface Prepared {
+  scenario: Scenario;
+  scenarioFile: string;
+  model: DataModel;
+  k6: K6Binary;
+  appCommand: NonNullable<LoadedConfig['config']['app']>;
+}
+
+/** One run under way: its inputs, its folder, its stages, and what it must stop or hide. */
+export interface RunInProgress {
+  options: RehearsalOptions;
+  prepared: Prepared;
+  dir: string;
+  stages: StageLog;
+  /** Stopped last-in first-out when the run ends, however it ends. */
+  cleanups: (() => Promise<void>)[];
+  /** Values no file of the run may hold (the database password). */
+  secrets: string[];
+}
+
+/** Where the scenario's test data is exported for k6 and the probe (removed when the run ends). */
+export function dataDirOf(run: RunInProgress): string {
+  return path.join(run.dir, 'data');
+}
+
+export async function startDatabase(run: RunInProgress): Promise<RunningDatabase> {
+  const { options } = run;
+  const database = await createProjectProvider(options.db, options.loaded.root).start({ signal: options.signal, onProgress: options.log });
+  run.cleanups.push(() => database.stop());
+  run.secrets.push(database.connection.password);
+  return database;
+}
+
+export async function serverVersion(database: RunningDatabase): Promise<string | null> {
+  const { rows } = await database.admin.query<{ version: string }>(`select current_setting('server_version') as version`).catch(() => ({ rows: [] }));
+  return rows[0]?.version ?? null;
+}
+
+/** Seeds (or reuses) the template and clones the run's own database from it; returns its name. */
+export async function seedRunDatabase(run: RunInProgress, database: RunningDatabase): Promise<string> {
+  const { options, prepared } = run;
+  const runDatabase = runDatabaseName();
+  const seeded = await seed({ database, model: prepared.model, scale: options.scale, seed: options.seed, targetDatabase: runDatabase, signal: options.signal, onEvent: options.onSeedEvent });
+  if (!options.keepDatabase) run.cleanups.push(() => dropDatabase(database.admin, runDatabase).catch(() => undefined));
+  options.log(`  ${seeded.template?.reused ? 'reused' : 'built'} template, cloned into ${runDatabase} (${seeded.totalRows} rows)`);
+  return runDatabase;
+}
+
+/** Exports the scenario's datasets from the run's database and writes the k6 script; returns the script. */
+export async function exportData(run: RunInProgress, runUrl: string): Promise<string> {
+  const { options, prepared } = run;
+  const pool = new pg.Pool({ connectionString: runUrl, max: 2 });
+  pool.on('error', () => undefined);
+  try {
+    for (const dataset of await exportTestData(pool, prepared.scenario, dataDirOf(run), path.relative(process.cwd(), prepared.scenarioFile))) {
+      options.log(`  ${dataset.name}: ${dataset.rows} rows`);
+    }
+  } finally {
+    await pool.end();
+  }
+  const built = await writeScript(prepared.scenario, prepared.scenarioFile, { ...options.build, root: options.loaded.root, out: path.join(run.dir, 'script.js') });
+  return built.script;
+}
+
+export interface AppUnderTest {
+  baseUrl: string;
+  /** Whether rehearse started it and wrote its output to APP_LOG_FILE. */
+  logged: boolean;
+  exited?: RunningApp['exited'];
+}
+
+/** Starts `app.command` on the run's database and waits until it is healthy, or takes `app.baseUrl` as it is. */
+export async function startAppUnderTest(run: RunInProgress, runUrl: string): Promise<AppUnderTest> {
+  const { options } = run;
+  const app = run.prepared.appCommand;
+  if (app.baseUrl) return { baseUrl: app.baseUrl.replace(/\/$/, ''), logged: false };
+  const running = await startApp({
+    command: app.command!,
+    cwd: path.resolve(options.loaded.root, app.cwd ?? '.'),
+    env: { ...app.env, ...options.appEnv },
+    databaseUrl: runUrl,
+    healthPath: app.healthPath,
+    readyTimeoutSeconds: app.readyTimeoutSeconds,
+    logFile: path.join(run.dir, APP_LOG_FILE),
+    signal: options.signal,
+  });
+  run.cleanups.push(() => running.stop());
+  options.log(`  healthy at ${running.baseUrl}`);
+  return { baseUrl: running.baseUrl, logged: true, exited: running.exited };
+}
+
+/** The collectors this config asks for: Postgres activity and statements always, the app's metrics when it has a path. */
+export function createCollectors(app: Prepared['appCommand']): Collector[] {
+  return [activityCollector(), statementsCollector(), ...(app.metricsPath ? [metricsCollector(app.metricsPath)] : [])];
+}
+
+/** The run database's URL on the server. */
+export function runDatabaseUrl(database: RunningDatabase, runDatabase: string): string {
+  return withDatabase(database.url, runDatabase);
+}
