@@ -90,7 +90,8 @@ describe('rehearse run, when something fails or the user interrupts', () => {
 
   it('ends incomplete, naming the app, when the app dies mid-run', async () => {
     const { code, record } = await runUntil(/running parents-evening-login-spike with k6/, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // Long enough for the spike's first arrivals to have been served.
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
       for (const pid of appProcesses(project)) process.kill(pid, 'SIGKILL');
     });
     expect(code).toBe(3);
