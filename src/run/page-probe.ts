@@ -24,18 +24,18 @@ export interface ProbeOptions {
   signal?: AbortSignal;
 }
 
-/** Every journey that visits the page (parents and teachers alike), with the page step. */
-function journeysFor(scenario: Scenario, page: string): { journey: Journey; step: PageStep }[] {
+/** Every journey that visits the page (parents and teachers alike), with the page's first step in it. */
+function journeysFor(scenario: Scenario, page: string): { journey: Journey; index: number; step: PageStep }[] {
   return Object.values(scenario.journeys).flatMap((journey) => {
-    const step = journey.steps.find((candidate): candidate is PageStep => candidate.kind === 'page' && candidate.name === page);
-    return step ? [{ journey, step }] : [];
+    const index = journey.steps.findIndex((candidate) => candidate.kind === 'page' && candidate.name === page);
+    return index < 0 ? [] : [{ journey, index, step: journey.steps[index] as PageStep }];
   });
 }
 
 /**
  * Each page's database cost, measured alone: for `requests` users of every
  * journey that visits the page, every page before it in the journey is
- * replayed first (signing in), then pg_stat_statements is reset for the run
+ * replayed first (signing in, capturing what later pages need), then pg_stat_statements is reset for the run
  * database and each user requests the page once, one at a time. The users are taken from the end of the
  * dataset, which the load (row n for VU n) is least likely to have touched,
  * so caches warmed by the load do not hide a per-user cost. The body bytes
@@ -52,17 +52,17 @@ export async function probePages(options: ProbeOptions): Promise<QueryProfile[]>
 
 async function probePage(options: ProbeOptions, page: string): Promise<QueryProfile> {
   const sessions = [];
-  for (const { journey, step } of journeysFor(options.scenario, page)) {
+  for (const { journey, index, step } of journeysFor(options.scenario, page)) {
     const rows = JSON.parse(await readFile(path.join(options.dataDir, datasetFile(journey.data)), 'utf8')) as DataRow[];
     const users = rows.slice(-Math.min(options.requests ?? 10, rows.length));
-    for (const row of users) sessions.push({ step, row, jar: await replayUntil(options.baseUrl, journey, page, row) });
+    for (const row of users) sessions.push({ journey, index, step, user: await replayUntil(options.baseUrl, journey, index, row) });
   }
   const before = await resetStatementStats(options.admin, options.database);
   let answered = 0;
   let bytes = 0;
-  for (const { step, row, jar } of sessions) {
+  for (const { journey, index, step, user } of sessions) {
     throwIfAborted(options.signal);
-    const response = await requestPage(options.baseUrl, step, row, jar);
+    const response = await requestPage(options.baseUrl, journey, index, user);
     if (!step.expect.includes(response.status)) continue;
     answered += 1;
     bytes += response.bytes;

@@ -12,7 +12,18 @@ export interface Dataset<Column extends string = string> {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** A check on the response body; `{column}` is filled from the user's row. */
+/** What a request body may hold: any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Values a page takes from its response for the later steps of the same
+ * virtual user: `{ token: 'json:user.token' }`. Sources: `json:<path>` (dots,
+ * `[n]`, `[*]` for one element at random), `header:<name>`, `cookie:<name>`,
+ * `regex:<pattern with one group>`.
+ */
+export type Captures = Record<string, string>;
+
+/** A check on the response body; `{name}` is filled from the user's row or an earlier capture. */
 export interface BodyCheck {
   name: string;
   contains?: string;
@@ -24,11 +35,15 @@ export interface PageStep {
   /** The page's name: every request is tagged with it, budgets refer to it. */
   name: string;
   method: HttpMethod;
-  /** Path template, e.g. `/evenings/{evening_id}/video`. */
+  /** Path template, e.g. `/evenings/{evening_id}/video` or `/api/articles/{slug}`. */
   path: string;
-  /** Request body; string values are templates. */
-  body?: Record<string, string | number | boolean>;
+  /** Request body: any JSON value; every string inside is a template. A form body is one flat object. */
+  body?: JsonValue;
   bodyType: 'json' | 'form';
+  /** Request headers; values are templates, e.g. `{ Authorization: 'Token {token}' }`. */
+  headers?: Record<string, string>;
+  /** Values to take from the response for later steps, e.g. `{ slug: 'json:articles[*].slug' }`. */
+  capture?: Captures;
   /** Statuses that count as success. */
   expect: number[];
   checks: BodyCheck[];
@@ -48,6 +63,12 @@ export interface Journey {
   /** The dataset each virtual user takes its row from. */
   data: string;
   load: LoadShape;
+  /**
+   * Headers every page of the journey sends (a page's own headers win). One
+   * that names a capture is sent from the step after that capture on, so
+   * `{ Authorization: 'Token {token}' }` starts once the login captured the token.
+   */
+  headers?: Record<string, string>;
   steps: Step[];
 }
 
@@ -103,14 +124,30 @@ export function dataset<Column extends string>(sql: string, columns: readonly Co
 export interface PageOptions {
   method?: HttpMethod;
   path: string;
-  body?: Record<string, string | number | boolean>;
+  body?: JsonValue;
   bodyType?: 'json' | 'form';
+  headers?: Record<string, string>;
+  capture?: Captures;
   expect?: number | number[];
   checks?: BodyCheck[];
   followRedirects?: boolean;
 }
 
-/** A named page request; GET, expecting 200, unless told otherwise. */
+/**
+ * A named page request; GET, expecting 200, unless told otherwise. Requests
+ * are grouped by this name in every report, whatever their URL.
+ *
+ * @example
+ * ```ts
+ * page('Login', {
+ *   method: 'POST',
+ *   path: '/api/users/login',
+ *   body: { user: { email: '{email}', password: '{password}' } },
+ *   capture: { token: 'json:user.token' },
+ * });
+ * page('Article', { path: '/api/articles/{slug}', headers: { Authorization: 'Token {token}' } });
+ * ```
+ */
 export function page(name: string, options: PageOptions): PageStep {
   const expect = options.expect ?? 200;
   const step: PageStep = {
@@ -123,7 +160,9 @@ export function page(name: string, options: PageOptions): PageStep {
     checks: options.checks ?? [],
     followRedirects: options.followRedirects ?? false,
   };
-  if (options.body) step.body = options.body;
+  if (options.body !== undefined) step.body = options.body;
+  if (options.headers) step.headers = options.headers;
+  if (options.capture) step.capture = options.capture;
   return step;
 }
 

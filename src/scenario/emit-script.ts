@@ -1,65 +1,109 @@
-import type { PageStep, Step } from './define-scenario.ts';
-import type { JourneyPlan, K6ScriptPlan } from './plan-script.ts';
-import { formatLiteral } from './js-literal.ts';
-import { parseTemplate, templateColumns } from './template.ts';
+import { captureCheckName, captureMissingName, type Capture, type CaptureSource } from './capture.ts';
+import type { JourneyPlan, K6ScriptPlan, PagePlan, StepPlan } from './plan-script.ts';
+import { Code, formatLiteral } from './js-literal.ts';
+import { mapBodyStrings } from './request-body.ts';
+import { parseTemplate, templateNames } from './template.ts';
+
+/** How a template's `{name}` reads in the script: `row.email` for a column, the local `token` for a capture. */
+type Reference = (name: string) => string;
+
+const rowReference: Reference = (name) => `row.${name}`;
+
+function journeyReference(journey: JourneyPlan): Reference {
+  return (name) => (journey.columns.includes(name) ? `row.${name}` : name);
+}
 
 /** `"/evenings/" + encodeURIComponent(row.evening_id) + "/video"`: literals via JSON.stringify, never pasted. */
-export function templateExpression(template: string, encode: boolean): string {
+export function templateExpression(template: string, encode: boolean, reference: Reference = rowReference): string {
   const parts = parseTemplate(template);
   if (parts.length === 0) return '""';
   return parts
     .map((part) => {
       if ('text' in part) return JSON.stringify(part.text);
-      return encode ? `encodeURIComponent(row.${part.column})` : `row.${part.column}`;
+      return encode ? `encodeURIComponent(${reference(part.name)})` : reference(part.name);
     })
     .join(' + ');
 }
 
 /** A template as a string expression: data values may be numbers, so they are converted. */
-function textExpression(template: string): string {
-  const expression = templateExpression(template, false);
-  return templateColumns(template).length > 0 ? `String(${expression})` : expression;
+function textExpression(template: string, reference: Reference): string {
+  const expression = templateExpression(template, false, reference);
+  return templateNames(template).length > 0 ? `String(${expression})` : expression;
 }
 
-function bodyExpression(step: PageStep): string {
+/** Every string of the body becomes its template's expression; the rest stays a literal. */
+function bodyExpression(step: PagePlan, reference: Reference, indent: string): string {
   if (!step.body) return 'null';
-  const fields = Object.entries(step.body).map(([key, value]) => {
-    const expression = typeof value === 'string' ? templateExpression(value, false) : JSON.stringify(value);
-    return `${JSON.stringify(key)}: ${expression}`;
-  });
-  const object = `{ ${fields.join(', ')} }`;
-  return step.bodyType === 'json' ? `JSON.stringify(${object})` : object;
+  const value = mapBodyStrings(step.body.value, (text) => new Code(templateExpression(text, false, reference)));
+  const literal = formatLiteral(value, indent);
+  return step.body.type === 'json' ? `JSON.stringify(${literal})` : literal;
 }
 
-function paramsLines(step: PageStep): string[] {
+function paramsLines(step: PagePlan, reference: Reference): string[] {
   const lines: string[] = [];
-  if (step.body && step.bodyType === 'json') lines.push(`headers: { "content-type": "application/json" },`);
+  if (step.headers.length > 0) {
+    const headers = Object.fromEntries(step.headers.map(([name, template]) => [name, new Code(templateExpression(template, false, reference))]));
+    lines.push(`headers: ${formatLiteral(headers, '    ')},`);
+  }
   if (!step.followRedirects) lines.push('redirects: 0,');
   lines.push(`responseCallback: http.expectedStatuses(${step.expect.join(', ')}),`);
   lines.push(`tags: { page: ${JSON.stringify(step.name)}, name: ${JSON.stringify(step.name)}, row: String(index) },`);
   return lines;
 }
 
-function checkLines(step: PageStep): string[] {
+function checkLines(step: PagePlan, reference: Reference): string[] {
   const statusTest = step.expect.map((status) => `r.status === ${status}`).join(' || ');
   const lines = [`${JSON.stringify(`${step.name}: status ${step.expect.join(' or ')}`)}: (r) => ${statusTest},`];
   for (const check of step.checks) {
     const label = JSON.stringify(`${step.name}: ${check.name}`);
     const tests: string[] = [];
-    if (check.contains) tests.push(`body.includes(${textExpression(check.contains)})`);
-    if (check.notContains) tests.push(`!body.includes(${textExpression(check.notContains)})`);
+    if (check.contains) tests.push(`body.includes(${textExpression(check.contains, reference)})`);
+    if (check.notContains) tests.push(`!body.includes(${textExpression(check.notContains, reference)})`);
     lines.push(`${label}: (r) => { const body = String(r.body); return ${tests.join(' && ') || 'true'}; },`);
   }
   return lines;
 }
 
-function pageLines(step: PageStep): string[] {
-  const url = `BASE_URL + ${templateExpression(step.path, true)}`;
+const CAPTURE_HELPER: Record<CaptureSource['kind'], string> = { json: 'captureJson', header: 'captureHeader', cookie: 'captureCookie', regex: 'captureRegex' };
+
+function captureArgument(source: CaptureSource): string {
+  switch (source.kind) {
+    case 'json':
+      return formatLiteral(source.path);
+    case 'header':
+    case 'cookie':
+      return JSON.stringify(source.name);
+    case 'regex':
+      return JSON.stringify(source.pattern);
+  }
+}
+
+/** A capture is a typed local; a journey with nothing to capture stops there, its check naming what was missing. */
+function captureLines(step: PagePlan, capture: Capture): string[] {
+  const found = JSON.stringify(captureCheckName(step.name, capture));
+  const missing = JSON.stringify(captureMissingName(step.name, capture));
+  return [
+    `const ${capture.name} = ${CAPTURE_HELPER[capture.source.kind]}(response, ${captureArgument(capture.source)});`,
+    `if (!captured(${capture.name}, ${found}, ${missing})) return;`,
+  ];
+}
+
+function pageLines(step: PagePlan, reference: Reference): string[] {
+  const url = `BASE_URL + ${templateExpression(step.path, true, reference)}`;
   const call =
     step.method === 'GET'
       ? `response = http.get(${url}, {`
-      : `response = http.request(${JSON.stringify(step.method)}, ${url}, ${bodyExpression(step)}, {`;
-  return [`// ${step.name}`, call, ...paramsLines(step).map((line) => `  ${line}`), '});', 'check(response, {', ...checkLines(step).map((line) => `  ${line}`), '});'];
+      : `response = http.request(${JSON.stringify(step.method)}, ${url}, ${bodyExpression(step, reference, '  ')}, {`;
+  return [
+    `// ${step.name}`,
+    call,
+    ...paramsLines(step, reference).map((line) => `  ${line}`),
+    '});',
+    'check(response, {',
+    ...checkLines(step, reference).map((line) => `  ${line}`),
+    '});',
+    ...step.captures.flatMap((capture) => captureLines(step, capture)),
+  ];
 }
 
 function thinkLine(seconds: number | [number, number]): string {
@@ -68,21 +112,118 @@ function thinkLine(seconds: number | [number, number]): string {
   return `sleep(${min} + Math.random() * ${max - min});`;
 }
 
-function stepLines(step: Step): string[] {
-  return step.kind === 'page' ? pageLines(step) : [thinkLine(step.seconds)];
+function stepLines(step: StepPlan, reference: Reference): string[] {
+  return step.kind === 'page' ? pageLines(step, reference) : [thinkLine(step.seconds)];
 }
 
 function journeyLines(journey: JourneyPlan): string[] {
+  const reference = journeyReference(journey);
   const body = [
     `const index = (exec.vu.idInTest - 1) % ${journey.datasetVariable}.length;`,
     `const row = ${journey.datasetVariable}[index];`,
     'let response;',
-    ...journey.steps.flatMap((step) => ['', ...stepLines(step)]),
+    ...journey.steps.flatMap((step) => ['', ...stepLines(step, reference)]),
   ];
   return [`export function ${journey.functionName}() {`, ...body.map((line) => (line ? `  ${line}` : '')), '}'];
 }
 
-/** The k6 script: header, imports, test data, options, one function per journey. */
+/**
+ * The helpers behind captures, written out only for the kinds a script
+ * uses. They mirror extractCapture in src/scenario/capture.ts, which the
+ * probe uses: same paths, same "empty is not found".
+ */
+const CAPTURE_HELPERS: Record<CaptureSource['kind'] | 'captured', string[]> = {
+  captured: [
+    '/**',
+    ' * Records a capture as a check, named `found` when it took a value and `missing` when it did not,',
+    ' * and tells the journey whether it may go on.',
+    ' * @param {string | undefined} value',
+    ' * @param {string} found',
+    ' * @param {string} missing',
+    ' * @returns {value is string}',
+    ' */',
+    'function captured(value, found, missing) {',
+    '  const ok = value !== undefined;',
+    '  check(value, { [ok ? found : missing]: () => ok });',
+    '  return ok;',
+    '}',
+  ],
+  json: [
+    '/**',
+    ' * The value at `path` in the response\'s JSON body ("[*]": one element at random), as text.',
+    ' * @param {import("k6/http").Response} response',
+    ' * @param {(string | number)[]} path',
+    ' * @returns {string | undefined}',
+    ' */',
+    'function captureJson(response, path) {',
+    '  /** @type {unknown} */',
+    '  let value;',
+    '  try {',
+    '    value = JSON.parse(String(response.body));',
+    '  } catch (error) {',
+    '    return undefined;',
+    '  }',
+    '  for (const key of path) {',
+    '    if (Array.isArray(value)) {',
+    '      if (key === "[*]") value = value[Math.floor(Math.random() * value.length)];',
+    '      else if (typeof key === "number") value = value[key];',
+    '      else return undefined;',
+    '    } else if (value !== null && typeof value === "object" && typeof key === "string" && key !== "[*]") {',
+    '      value = /** @type {Record<string, unknown>} */ (value)[key];',
+    '    } else {',
+    '      return undefined;',
+    '    }',
+    '  }',
+    '  if (value === undefined || value === null || value === "") return undefined;',
+    '  return typeof value === "string" ? value : JSON.stringify(value);',
+    '}',
+  ],
+  header: [
+    '/**',
+    ' * A response header, whatever the case of its name.',
+    ' * @param {import("k6/http").Response} response',
+    ' * @param {string} name',
+    ' * @returns {string | undefined}',
+    ' */',
+    'function captureHeader(response, name) {',
+    '  const key = Object.keys(response.headers).find((header) => header.toLowerCase() === name.toLowerCase());',
+    '  return key === undefined || response.headers[key] === "" ? undefined : response.headers[key];',
+    '}',
+  ],
+  cookie: [
+    '/**',
+    ' * A cookie the response set.',
+    ' * @param {import("k6/http").Response} response',
+    ' * @param {string} name',
+    ' * @returns {string | undefined}',
+    ' */',
+    'function captureCookie(response, name) {',
+    '  const cookies = response.cookies[name];',
+    '  return cookies && cookies.length > 0 && cookies[0].value !== "" ? cookies[0].value : undefined;',
+    '}',
+  ],
+  regex: [
+    '/**',
+    ' * The one group of `pattern` in the response body.',
+    ' * @param {import("k6/http").Response} response',
+    ' * @param {string} pattern',
+    ' * @returns {string | undefined}',
+    ' */',
+    'function captureRegex(response, pattern) {',
+    '  const match = new RegExp(pattern).exec(String(response.body));',
+    '  return match && match[1] ? match[1] : undefined;',
+    '}',
+  ],
+};
+
+function helperLines(plan: K6ScriptPlan): string[] {
+  const kinds = new Set(plan.journeys.flatMap((journey) => journey.steps.flatMap((step) => (step.kind === 'page' ? step.captures.map((capture) => capture.source.kind) : []))));
+  if (kinds.size === 0) return [];
+  const used = (['json', 'header', 'cookie', 'regex'] as const).filter((kind) => kinds.has(kind));
+  return ['', '// Captures: values taken from a response for the later steps of the same virtual user.', ...['captured' as const, ...used].flatMap((kind) => ['', ...CAPTURE_HELPERS[kind]])];
+}
+
+/** The k6 script: header, imports, test data, options, one function per journey, then the capture helpers. */
 export function emitScript(plan: K6ScriptPlan, version: string): string {
   const usesSleep = plan.journeys.some((journey) => journey.steps.some((step) => step.kind === 'think'));
   const lines = [
@@ -109,6 +250,7 @@ export function emitScript(plan: K6ScriptPlan, version: string): string {
     '',
     `export const options = ${formatLiteral(plan.options)};`,
     ...plan.journeys.flatMap((journey) => ['', ...journeyLines(journey)]),
+    ...helperLines(plan),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,8 @@
-import type { Budget, Scenario, Step } from './define-scenario.ts';
+import { pageCaptures, type Capture } from './capture.ts';
+import type { BodyCheck, Budget, HttpMethod, Journey, JsonValue, Scenario, ThinkStep } from './define-scenario.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import type { LoadShape } from './load-shapes.ts';
+import { stepHeaders } from './request-headers.ts';
 
 /** Compress or stretch a scenario for a quick check or a longer rehearsal. */
 export interface BuildOptions {
@@ -18,11 +20,30 @@ export interface K6Executor {
   [option: string]: unknown;
 }
 
+/** One request as the script sends it: every header decided, every capture parsed. */
+export interface PagePlan {
+  kind: 'page';
+  name: string;
+  method: HttpMethod;
+  /** Templates (`{name}`) all through, filled from the row or a capture. */
+  path: string;
+  body?: { type: 'json' | 'form'; value: JsonValue };
+  headers: [string, string][];
+  expect: number[];
+  checks: BodyCheck[];
+  followRedirects: boolean;
+  captures: Capture[];
+}
+
+export type StepPlan = PagePlan | ThinkStep;
+
 export interface JourneyPlan {
   name: string;
   functionName: string;
   datasetVariable: string;
-  steps: Step[];
+  /** The dataset's columns: a template name that is not one is a capture. */
+  columns: readonly string[];
+  steps: StepPlan[];
 }
 
 /** Everything the emitter needs, decided; emitting is then mechanical. */
@@ -162,6 +183,25 @@ export function planThresholds(scenario: Scenario): Record<string, Threshold[]> 
   return Object.fromEntries(entries);
 }
 
+export function planSteps(journey: Journey): StepPlan[] {
+  return journey.steps.map((step, index): StepPlan => {
+    if (step.kind === 'think') return step;
+    const page: PagePlan = {
+      kind: 'page',
+      name: step.name,
+      method: step.method,
+      path: step.path,
+      headers: stepHeaders(journey, index),
+      expect: step.expect,
+      checks: step.checks,
+      followRedirects: step.followRedirects,
+      captures: pageCaptures(step.capture),
+    };
+    if (step.body !== undefined) page.body = { type: step.bodyType, value: step.body };
+    return page;
+  });
+}
+
 export function planScript(scenario: Scenario, sourceFile: string, options: BuildOptions = {}): K6ScriptPlan {
   const journeys = Object.entries(scenario.journeys);
   const natural = Math.max(...journeys.map(([, journey]) => shapeSeconds(journey.load)));
@@ -189,7 +229,8 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
       name,
       functionName: journeyFunction(name),
       datasetVariable: datasetVariable(journey.data),
-      steps: journey.steps,
+      columns: scenario.data[journey.data]!.columns,
+      steps: planSteps(journey),
     })),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDuration } from './duration.ts';
+import { nonJsonValues } from './request-body.ts';
 
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as "30s", "1m30s" or "500ms"' });
 const rate = z.number().nonnegative();
@@ -17,6 +18,18 @@ const loadShape = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** Any JSON value; anything else (undefined, NaN, a Date, a function…) is named with where it sits. */
+const jsonBody = z.unknown().superRefine((value, context) => {
+  for (const problem of nonJsonValues(value)) {
+    context.addIssue({ code: 'custom', path: problem.path, message: `expected a JSON value (text, number, boolean, null, array or object), got ${problem.got}`, input: value });
+  }
+});
+
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name');
+const headers = z.record(headerName, z.string()).optional();
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name made of letters, digits and _');
+
 const bodyCheck = z.strictObject({ name: z.string().min(1), contains: z.string().optional(), notContains: z.string().optional() });
 
 const pageStep = z.strictObject({
@@ -24,8 +37,10 @@ const pageStep = z.strictObject({
   name: z.string().min(1),
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
   path: z.string().startsWith('/'),
-  body: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  body: jsonBody.optional(),
   bodyType: z.enum(['json', 'form']),
+  headers,
+  capture: z.record(identifier, z.string()).optional(),
   expect: z.array(z.number().int().min(100).max(599)).min(1),
   checks: z.array(bodyCheck),
   followRedirects: z.boolean(),
@@ -35,8 +50,6 @@ const thinkStep = z.strictObject({
   kind: z.literal('think'),
   seconds: z.union([z.number().nonnegative(), z.tuple([z.number().nonnegative(), z.number().nonnegative()])]),
 });
-
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name made of letters, digits and _');
 
 // 0 is allowed: an impossible budget is how a test proves failures are reported.
 const budget = z.strictObject({
@@ -55,6 +68,7 @@ export const scenarioSchema = z.strictObject({
       z.strictObject({
         data: z.string(),
         load: loadShape,
+        headers,
         steps: z.array(z.discriminatedUnion('kind', [pageStep, thinkStep])).min(1),
       }),
     )

@@ -26,9 +26,8 @@ function valid(): Scenario {
   });
 }
 
-function problemsOf(mutate: (scenario: Scenario) => void): string {
-  const scenario = valid();
-  mutate(scenario);
+/** The message a rejected scenario gets (exit 2, as every scenario error). */
+function rejected(scenario: Scenario): string {
   try {
     validateScenario(FILE, scenario);
   } catch (error) {
@@ -37,6 +36,12 @@ function problemsOf(mutate: (scenario: Scenario) => void): string {
     return (error as Error).message;
   }
   throw new Error('expected the scenario to be rejected');
+}
+
+function problemsOf(mutate: (scenario: Scenario) => void): string {
+  const scenario = valid();
+  mutate(scenario);
+  return rejected(scenario);
 }
 
 describe('scenario validation', () => {
@@ -95,5 +100,103 @@ describe('scenario validation', () => {
       delete s.journeys.parents;
     });
     expect(message).toContain('journeys["the parents"]: invalid key');
+  });
+
+  it('rejects a budget on a page whose name has a comma, which k6 cannot filter on', () => {
+    const message = problemsOf((s) => {
+      s.journeys.parents!.steps[2] = page('Bookings, mine', { path: '/bookings' });
+      s.budgets!.pages = { 'Bookings, mine': { p95Ms: 300 } };
+    });
+    expect(message).toContain('budgets.pages["Bookings, mine"]: a page with a budget cannot have a comma in its name');
+  });
+});
+
+describe('scenario validation of bodies, headers and captures', () => {
+  function api(steps: Scenario['journeys'][string]['steps'], headers?: Record<string, string>): Scenario {
+    return defineScenario({
+      name: 'api',
+      description: 'a JSON API',
+      data: { readers: dataset('select email, password from users', ['email', 'password']) },
+      journeys: { readers: { data: 'readers', load: steady({ rate: 1, duration: '10s' }), ...(headers ? { headers } : {}), steps } },
+    });
+  }
+  const login = page('Login', { method: 'POST', path: '/api/users/login', body: { user: { email: '{email}', password: '{password}' } }, capture: { token: 'json:user.token' } });
+  const list = page('Articles', { path: '/api/articles', capture: { slug: 'json:articles[*].slug' } });
+
+  it('accepts a nested JSON body, headers and templates from earlier captures', () => {
+    const scenario = api([login, think(1), list, page('Article', { path: '/api/articles/{slug}', headers: { Authorization: 'Token {token}' } })]);
+    expect(validateScenario(FILE, scenario).journeys.readers!.steps).toHaveLength(4);
+  });
+
+  it('accepts a journey header naming a capture of a later step', () => {
+    expect(() => validateScenario(FILE, api([login, list], { Authorization: 'Token {token}' }))).not.toThrow();
+  });
+
+  it('rejects a template naming a capture no earlier step made', () => {
+    const message = rejected(api([login, page('Article', { path: '/api/articles/{slug}' }), list]));
+    expect(message).toBe(
+      'scenarios/x.ts: journeys.readers.steps[1].path: {slug} is not a column of dataset "readers" (columns: email, password) nor captured by an earlier step (captures: token)',
+    );
+  });
+
+  it("rejects a step using its own capture: it exists only after the step's response", () => {
+    const message = rejected(api([page('Login', { method: 'POST', path: '/login/{token}', capture: { token: 'json:token' } })]));
+    expect(message).toBe('scenarios/x.ts: journeys.readers.steps[0].path: {token} is not a column of dataset "readers" (columns: email, password)');
+  });
+
+  it('rejects unknown names inside a nested body and in headers, naming where', () => {
+    const message = rejected(
+      api([
+        login,
+        page('Comment', { method: 'POST', path: '/api/comments', body: { comment: { tags: ['{tag}'] } }, headers: { 'X-Request-Id': '{request}' } }),
+      ]),
+    );
+    expect(message).toContain('journeys.readers.steps[1].body.comment.tags[0]: {tag} is not a column');
+    expect(message).toContain('journeys.readers.steps[1].headers["X-Request-Id"]: {request} is not a column');
+  });
+
+  it('rejects a journey header naming a capture no step makes', () => {
+    expect(rejected(api([login], { Authorization: 'Bearer {jwt}' }))).toBe(
+      'scenarios/x.ts: journeys.readers.headers.Authorization: {jwt} is not a column of dataset "readers" (columns: email, password) nor captured by a step of this journey (captures: token)',
+    );
+  });
+
+  it('rejects a malformed capture source', () => {
+    const message = rejected(api([page('Login', { path: '/login', capture: { token: 'json:user..token' } })]));
+    expect(message).toContain('journeys.readers.steps[0].capture.token: expected a path of keys joined by "."');
+  });
+
+  it('rejects a capture that reuses a column, an earlier capture or a name of the script', () => {
+    const message = rejected(
+      api([
+        page('Login', { path: '/login', capture: { email: 'json:user.email', token: 'json:user.token' } }),
+        page('Again', { path: '/again', capture: { token: 'header:x-token', response: 'json:x' } }),
+      ]),
+    );
+    expect(message).toContain('journeys.readers.steps[0].capture.email: "email" is already a column of dataset "readers": give the capture another name');
+    expect(message).toContain('journeys.readers.steps[1].capture.token: "token" is already captured by an earlier step');
+    expect(message).toContain('journeys.readers.steps[1].capture.response: "response" is a name the generated k6 script uses');
+  });
+
+  it('rejects a capture name that is not an identifier', () => {
+    expect(rejected(api([page('Login', { path: '/login', capture: { 'the-token': 'json:token' } })]))).toContain(
+      'journeys.readers.steps[0].capture["the-token"]: invalid key, expected a name made of letters, digits and _',
+    );
+  });
+
+  it('rejects a nested form body and a GET with a body', () => {
+    const message = rejected(
+      api([
+        page('Form', { method: 'POST', path: '/form', bodyType: 'form', body: { user: { email: '{email}' } } }),
+        page('Get', { path: '/get', body: { q: 'x' } }),
+      ]),
+    );
+    expect(message).toContain('journeys.readers.steps[0].body: a form body is one flat object of text, numbers and booleans');
+    expect(message).toContain('journeys.readers.steps[1].body: a GET request sends no body');
+  });
+
+  it('rejects a body value JSON cannot hold, naming where it sits', () => {
+    const message = rejected(api([page('Dated', { method: 'POST', path: '/dated', body: { event: { when: new Date(0) as unknown as string } } })]));
+    expect(message).toBe('scenarios/x.ts: journeys.readers.steps[0].body.event.when: expected a JSON value (text, number, boolean, null, array or object), got a Date');
   });
 });

@@ -43,7 +43,7 @@ export function journey_parents() {
   let response;
 
   // Login
-  response = http.request("POST", BASE_URL + "/login", JSON.stringify({ "email": row.email, "password": row.password }), {
+  response = http.request("POST", BASE_URL + "/login", JSON.stringify({ email: row.email, password: row.password }), {
     headers: { "content-type": "application/json" },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
