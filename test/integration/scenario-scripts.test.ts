@@ -8,19 +8,25 @@ import { REPO_ROOT } from '../support/cli.ts';
 
 export const SHIPPED_SCENARIOS = ['parents-evening-login-spike', 'posts-feed-burst', 'steady-browse', 'soak', 'breakpoint'];
 
-describe('generated k6 scripts for the shipped scenarios', () => {
+/** Snapshot name → scenario file: the shipped scenarios, and the Conduit fixture's (JSON bodies, headers, captures). */
+const SCENARIO_FILES: Record<string, string> = {
+  ...Object.fromEntries(SHIPPED_SCENARIOS.map((name) => [name, `scenarios/${name}.ts`])),
+  'conduit-readers': 'fixtures/conduit/scenarios/readers.ts',
+};
+
+describe('generated k6 scripts for the shipped scenarios and the fixtures', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-scripts-'));
-    for (const name of SHIPPED_SCENARIOS) {
-      await buildScript(`scenarios/${name}.ts`, { root: REPO_ROOT, out: path.join(dir, `${name}.js`) });
+    for (const [name, file] of Object.entries(SCENARIO_FILES)) {
+      await buildScript(file, { root: REPO_ROOT, out: path.join(dir, `${name}.js`) });
     }
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(SHIPPED_SCENARIOS)('%s matches its reviewed snapshot', async (name) => {
+  it.each(Object.keys(SCENARIO_FILES))('%s matches its reviewed snapshot', async (name) => {
     const script = await readFile(path.join(dir, `${name}.js`), 'utf8');
     await expect(script).toMatchFileSnapshot(path.join(REPO_ROOT, 'test/snapshots/scripts', `${name}.js`));
   });

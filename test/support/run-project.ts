@@ -19,7 +19,17 @@ export interface RunProject {
   remove(): Promise<void>;
 }
 
-export async function createRunProject(scale = 0.002): Promise<RunProject> {
+/** The fixture a run project rehearses: its app's command and its data model (the school-portal by default). */
+export interface RunFixture {
+  appCommand: string;
+  metricsPath?: string;
+  model: string;
+}
+
+export const SCHOOL_PORTAL: RunFixture = { appCommand: 'node --import tsx fixtures/school-portal/app/server.ts', metricsPath: '/metrics', model: 'fixtures/school-portal/model.ts' };
+export const CONDUIT: RunFixture = { appCommand: 'node --import tsx fixtures/conduit/app/server.ts', model: 'fixtures/conduit/model.ts' };
+
+export async function createRunProject(scale = 0.002, fixture: RunFixture = SCHOOL_PORTAL): Promise<RunProject> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-run-'));
   // As root the embedded server runs as "postgres", which must reach .rehearse/pg inside.
   await chmod(dir, 0o755);
@@ -28,13 +38,12 @@ export async function createRunProject(scale = 0.002): Promise<RunProject> {
     config,
     `export default {
   app: {
-    command: 'node --import tsx fixtures/school-portal/app/server.ts',
+    command: '${fixture.appCommand}',
     cwd: ${JSON.stringify(REPO_ROOT)},
     env: { ${PROJECT_MARKER}: ${JSON.stringify(dir)} },
-    healthPath: '/healthz',
-    metricsPath: '/metrics',
+    healthPath: '/healthz',${fixture.metricsPath ? `\n    metricsPath: '${fixture.metricsPath}',` : ''}
   },
-  data: { model: ${JSON.stringify(path.join(REPO_ROOT, 'fixtures/school-portal/model.ts'))}, scale: ${scale}, seed: 7 },
+  data: { model: ${JSON.stringify(path.join(REPO_ROOT, fixture.model))}, scale: ${scale}, seed: 7 },
 };
 `,
   );
