@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildScript } from '../scenario/build-script.ts';
+import { importRecording } from '../scenario/import-recording.ts';
 import { listScenarios } from '../scenario/list-scenarios.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { loadShapeFlags } from './flag-values.ts';
@@ -11,8 +12,18 @@ interface BuildFlags {
   rateScale?: string;
 }
 
+interface ImportFlags {
+  out?: string;
+  name?: string;
+  host: string[];
+  keepStatic?: boolean;
+  force?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 export function registerScenario(program: Command): void {
-  const scenario = program.command('scenario').description('build k6 scripts from scenario files, and list the scenarios');
+  const scenario = program.command('scenario').description('build k6 scripts from scenario files, list the scenarios, import recorded sessions');
   scenario
     .command('build <file>')
     .description('write the k6 script for a scenario file')
@@ -40,5 +51,29 @@ export function registerScenario(program: Command): void {
         else process.stdout.write(`  ${item.name!.padEnd(width)}  ${item.description}\n  ${' '.repeat(width)}  ${shown}\n`);
       }
       if (listed.some((item) => item.problem)) process.exitCode = 2;
+    });
+  scenario
+    .command('import <file.har>')
+    .description('turn a recorded browser session (HAR) into a scenario file')
+    .option('-o, --out <path>', 'where to write the scenario (default: <scenarios.dir>/<name>.ts)')
+    .option('--name <name>', "the scenario's name (default: from the HAR file's name)")
+    .option('--host <host:port>', "also keep requests to this host besides the recording's own (repeatable)", collect, [])
+    .option('--keep-static', 'keep scripts, styles, images and fonts too')
+    .option('--force', 'replace the scenario file if it exists')
+    .action(async (file: string, flags: ImportFlags, command: Command) => {
+      const { config, root } = await loadCommandConfig(command.optsWithGlobals<GlobalFlags>());
+      const imported = await importRecording(file, {
+        scenariosDir: path.resolve(root, config.scenarios.dir),
+        hosts: flags.host,
+        keepStaticFiles: flags.keepStatic ?? false,
+        force: flags.force ?? false,
+        ...(flags.out ? { out: flags.out } : {}),
+        ...(flags.name ? { name: flags.name } : {}),
+      });
+      const shown = path.relative(process.cwd(), imported.file);
+      process.stdout.write(`${file} → ${shown}: ${imported.kept} pages, ${imported.leftOut.length} requests left out (listed at the top of the file)\n`);
+      for (const capture of imported.captures) process.stdout.write(`  capture ${capture.name} ← ${capture.source} of ${capture.page}\n`);
+      for (const literal of imported.literals) process.stdout.write(`  note: ${literal}\n`);
+      process.stdout.write(`check it: rehearse scenario build ${shown}; rehearse it: rehearse run ${shown}\n`);
     });
 }

@@ -2,6 +2,7 @@ import { captureMissingName, extractCapture, pageCaptures, type CaptureResponse 
 import type { Journey, PageStep } from '../scenario/define-scenario.ts';
 import { mapBodyStrings } from '../scenario/request-body.ts';
 import { stepHeaders } from '../scenario/request-headers.ts';
+import { parseSetCookie } from '../scenario/set-cookie.ts';
 import { fillTemplate, type TemplateValues } from '../scenario/template.ts';
 
 export type DataRow = Record<string, string>;
@@ -10,9 +11,8 @@ export type DataRow = Record<string, string>;
 function setCookies(response: Response): Map<string, string> {
   const cookies = new Map<string, string>();
   for (const header of response.headers.getSetCookie()) {
-    const [pair = ''] = header.split(';');
-    const eq = pair.indexOf('=');
-    if (eq > 0) cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    const cookie = parseSetCookie(header);
+    if (cookie) cookies.set(...cookie);
   }
   return cookies;
 }

@@ -9,15 +9,26 @@ export class Code {
   constructor(readonly code: string) {}
 }
 
-function key(name: string): string {
-  return IDENTIFIER.test(name) ? name : JSON.stringify(name);
+/** The quote strings are written with: `"` for k6 scripts, `'` for scenario files, as people write each. */
+export type Quote = '"' | "'";
+
+/** A string literal: JSON.stringify's escaping, then re-quoted with `'` when asked. */
+export function stringLiteral(text: string, quote: Quote = '"'): string {
+  const json = JSON.stringify(text);
+  if (quote === '"') return json;
+  return `'${json.slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
 }
 
-function inline(value: unknown): string {
+function key(name: string, quote: Quote): string {
+  return IDENTIFIER.test(name) ? name : stringLiteral(name, quote);
+}
+
+function inline(value: unknown, quote: Quote): string {
   if (value instanceof Code) return value.code;
-  if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
+  if (typeof value === 'string') return stringLiteral(value, quote);
+  if (Array.isArray(value)) return `[${value.map((item) => inline(item, quote)).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).map(([name, item]) => `${key(name)}: ${inline(item)}`);
+    const entries = Object.entries(value).map(([name, item]) => `${key(name, quote)}: ${inline(item, quote)}`);
     return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
   }
   return JSON.stringify(value);
@@ -29,11 +40,11 @@ function inline(value: unknown): string {
  * Every string goes through JSON.stringify, so nothing is pasted; `Code`
  * leaves are the emitter's own expressions.
  */
-export function formatLiteral(value: unknown, indent = ''): string {
-  const flat = inline(value);
+export function formatLiteral(value: unknown, indent = '', quote: Quote = '"'): string {
+  const flat = inline(value, quote);
   if (indent.length + flat.length <= MAX_INLINE || value === null || typeof value !== 'object' || value instanceof Code) return flat;
   const inner = `${indent}  `;
-  if (Array.isArray(value)) return `[\n${value.map((item) => `${inner}${formatLiteral(item, inner)},`).join('\n')}\n${indent}]`;
-  const entries = Object.entries(value).map(([name, item]) => `${inner}${key(name)}: ${formatLiteral(item, inner)},`);
+  if (Array.isArray(value)) return `[\n${value.map((item) => `${inner}${formatLiteral(item, inner, quote)},`).join('\n')}\n${indent}]`;
+  const entries = Object.entries(value).map(([name, item]) => `${inner}${key(name, quote)}: ${formatLiteral(item, inner, quote)},`);
   return `{\n${entries.join('\n')}\n${indent}}`;
 }
