@@ -8,10 +8,14 @@ import { REPO_ROOT } from '../support/cli.ts';
 
 export const SHIPPED_SCENARIOS = ['parents-evening-login-spike', 'posts-feed-burst', 'steady-browse', 'soak', 'breakpoint'];
 
-/** Snapshot name → scenario file: the shipped scenarios, and the Conduit fixture's (JSON bodies, headers, captures). */
+/**
+ * Snapshot name → scenario file: the shipped scenarios, the Conduit fixture's (JSON bodies, headers,
+ * captures), and one using every capture source, so each capture helper is type-checked.
+ */
 const SCENARIO_FILES: Record<string, string> = {
   ...Object.fromEntries(SHIPPED_SCENARIOS.map((name) => [name, `scenarios/${name}.ts`])),
   'conduit-readers': 'fixtures/conduit/scenarios/readers.ts',
+  'capture-sources': 'test/support/capture-sources-scenario.ts',
 };
 
 describe('generated k6 scripts for the shipped scenarios and the fixtures', () => {
