@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration, formatDuration } from '../../src/scenario/duration.ts';
-import { formatLiteral } from '../../src/scenario/js-literal.ts';
+import { Code, formatLiteral, stringLiteral } from '../../src/scenario/js-literal.ts';
 import { breakpoint, rampingVus, spike, steady } from '../../src/scenario/load-shapes.ts';
 import { integerRates, planExecutor } from '../../src/scenario/plan-script.ts';
 import { templateExpression } from '../../src/scenario/emit-script.ts';
@@ -65,5 +65,13 @@ describe('script building blocks', () => {
 
   it('writes literals the way a person would', () => {
     expect(formatLiteral({ a: 1, 'b c': ['x'] })).toBe('{ a: 1, "b c": ["x"] }');
+    expect(formatLiteral({ Authorization: new Code('"Token " + token'), n: null })).toBe('{ Authorization: "Token " + token, n: null }');
+    expect(formatLiteral({ 'it\'s': 'say "hi"' }, '', "'")).toBe(`{ 'it\\'s': 'say "hi"' }`);
+  });
+
+  it('writes any text as a single-quoted literal that reads back the same', () => {
+    for (const text of ["it's", 'say "hi"', 'back\\slash"', 'line\nbreak', '\u2028']) {
+      expect(new Function(`return ${stringLiteral(text, "'")};`)()).toBe(text);
+    }
   });
 });
