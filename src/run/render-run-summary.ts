@@ -31,6 +31,20 @@ export function renderRunSummary(record: RunRecord, recordFile: string): string 
     ]);
     lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request', 'body/request'], rows));
   }
+  const cpu = cpuLine(record.cpu);
+  if (cpu) lines.push('', cpu);
   lines.push('', `run record: ${recordFile}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `CPU during the load (cores, mean / busiest second): app 0.42 / 0.91 · postgres …`, or nothing when unmeasured. */
+function cpuLine(cpu: RunRecord['cpu']): string | undefined {
+  if (!cpu || cpu.samples.length === 0) return undefined;
+  const parts = cpu.measured.map((name) => {
+    const cores = cpu.samples.map((sample) => sample.cores[name] ?? 0);
+    const mean = cores.reduce((sum, value) => sum + value, 0) / cores.length;
+    return `${name} ${mean.toFixed(2)} / ${Math.max(...cores).toFixed(2)}`;
+  });
+  const unmeasured = Object.entries(cpu.notMeasured).map(([name, reason]) => `${name} not measured (${reason})`);
+  return `CPU during the load (cores, mean / busiest second): ${[...parts, ...unmeasured].join(' · ')}`;
 }

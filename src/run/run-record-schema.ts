@@ -167,6 +167,21 @@ export type MetricsSample = z.infer<typeof metricsSampleSchema>;
 export const samplerFailuresSchema = z.object({ count, last: z.string().nullable() });
 export type SamplerFailures = z.infer<typeof samplerFailuresSchema>;
 
+/** CPU used in one interval: part (`app`, `postgres`, `k6`) → cores busy (CPU seconds per second). */
+export const cpuSampleSchema = z.object({ time: epochMs, cores: z.record(z.string(), nonNegative) });
+export type CpuSample = z.infer<typeof cpuSampleSchema>;
+
+/** CPU of the processes rehearse started, from /proc, every interval of the load. */
+export const cpuSectionSchema = z.object({
+  intervalMs: count,
+  /** The parts measured, and why any other was not (`postgres`: "runs in a container"). */
+  measured: z.array(z.string()),
+  notMeasured: z.record(z.string(), z.string()),
+  samples: z.array(cpuSampleSchema),
+  failures: samplerFailuresSchema,
+});
+export type CpuSection = z.infer<typeof cpuSectionSchema>;
+
 export const profileStatementSchema = z.object({
   fingerprint: z.string(),
   id: z.string(),
@@ -282,6 +297,8 @@ export const runRecordSchema = z
     appMetrics: z
       .object({ url: z.string(), intervalMs: count, samples: z.array(metricsSampleSchema), failures: samplerFailuresSchema })
       .nullable(),
+    /** Absent in records written before CPU was measured. */
+    cpu: cpuSectionSchema.optional(),
     queryProfiles: z.array(queryProfileSchema),
     /** File names inside the run directory; null when not written. */
     files: z.object({ k6Raw: z.string().nullable(), appLog: z.string().nullable() }),

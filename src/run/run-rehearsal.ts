@@ -148,7 +148,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script)})`,
     driver: createLoadDriver('local-k6', prepared.k6),
     phases: [{ name: 'load', script, rawFile: path.join(run.dir, K6_RAW_FILE), env: { BASE_URL: app.baseUrl, REHEARSE_DATA_DIR: dataDirOf(run) } }],
-    collectors: createCollectors(prepared.appCommand),
+    collectors: createCollectors(run, database, app),
     context: { admin: database.admin, database: runDatabase, connection: { ...database.connection, database: runDatabase }, baseUrl: app.baseUrl, intervalMs: SAMPLE_INTERVAL_MS },
     appExited: app.exited,
     signal: options.signal,

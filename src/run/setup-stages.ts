@@ -2,6 +2,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { activityCollector } from '../collect/activity-collector.ts';
 import type { Collector } from '../collect/collector.ts';
+import { childrenNamed, cpuCollector, type CpuTarget, type UnmeasuredPart } from '../collect/cpu-collector.ts';
 import { metricsCollector } from '../collect/metrics-collector.ts';
 import { statementsCollector } from '../collect/statements-collector.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
@@ -93,6 +94,8 @@ export interface AppUnderTest {
   /** Whether rehearse started it and wrote its output to APP_LOG_FILE. */
   logged: boolean;
   exited?: RunningApp['exited'];
+  /** The app's process, when rehearse started it. */
+  pid?: number;
 }
 
 /** Starts `app.command` on the run's database and waits until it is healthy, or takes `app.baseUrl` as it is. */
@@ -112,12 +115,28 @@ export async function startAppUnderTest(run: RunInProgress, runUrl: string): Pro
   });
   run.cleanups.push(() => running.stop());
   options.log(`  healthy at ${running.baseUrl}`);
-  return { baseUrl: running.baseUrl, logged: true, exited: running.exited };
+  return { baseUrl: running.baseUrl, logged: true, exited: running.exited, ...(running.pid ? { pid: running.pid } : {}) };
 }
 
-/** The collectors this config asks for: Postgres activity and statements always, the app's metrics when it has a path. */
-export function createCollectors(app: Prepared['appCommand']): Collector[] {
-  return [activityCollector(), statementsCollector(), ...(app.metricsPath ? [metricsCollector(app.metricsPath)] : [])];
+/**
+ * The collectors of a run: Postgres activity and statements, CPU of what
+ * rehearse started, and the app's metrics when the config names their path.
+ */
+export function createCollectors(run: RunInProgress, database: RunningDatabase, app: AppUnderTest): Collector[] {
+  const metricsPath = run.prepared.appCommand.metricsPath;
+  return [activityCollector(), statementsCollector(), cpuOf(database, app), ...(metricsPath ? [metricsCollector(metricsPath)] : [])];
+}
+
+/** CPU of the app and Postgres where rehearse started them (a URL or a container is not ours to read), and of k6. */
+function cpuOf(database: RunningDatabase, app: AppUnderTest): Collector {
+  const targets: CpuTarget[] = [{ name: 'k6', roots: childrenNamed('k6') }];
+  const unmeasured: UnmeasuredPart[] = [];
+  if (app.pid) targets.push({ name: 'app', roots: () => [app.pid!] });
+  else unmeasured.push({ name: 'app', reason: 'an app rehearse did not start (app.baseUrl)' });
+  const postgresPid = Number(database.details.pid);
+  if (database.provider === 'embedded' && Number.isInteger(postgresPid) && postgresPid > 0) targets.push({ name: 'postgres', roots: () => [postgresPid] });
+  else unmeasured.push({ name: 'postgres', reason: database.provider === 'testcontainers' ? 'runs in a container' : 'a server rehearse did not start' });
+  return cpuCollector(targets, unmeasured);
 }
 
 /** The run database's URL on the server. */

@@ -61,8 +61,11 @@ describe('rehearse run, end to end on the school-portal fixture', () => {
 
     expect(record.stages.map((stage) => `${stage.name}:${stage.status}`)).toEqual([
       'database:ok', 'seed:ok', 'test data:ok', 'app:ok', 'load:ok',
-      'collect activity:ok', 'collect statements:ok', 'collect app metrics:ok', 'results:ok', 'probe:ok',
+      'collect activity:ok', 'collect statements:ok', 'collect cpu:ok', 'collect app metrics:ok', 'results:ok', 'probe:ok',
     ]);
+    // CPU of what rehearse started: the app served, Postgres answered, k6 drove.
+    expect(record.cpu!.measured.sort()).toEqual(['app', 'k6', 'postgres']);
+    for (const part of ['app', 'k6', 'postgres']) expect(record.cpu!.samples.some((sample) => sample.cores[part]! > 0), part).toBe(true);
     expect(record.phases).toEqual([expect.objectContaining({ name: 'load', exitCode: expect.any(Number) })]);
     expect(record.files).toEqual({ k6Raw: 'k6-samples.csv.gz', appLog: 'app.log' });
     expect(readlinkSync(`${project.dir}/reports/latest`)).toBe(record.id);

@@ -87,3 +87,21 @@ describe('the run summary in the terminal', () => {
     expect(text).not.toContain('seed: ');
   });
 });
+
+describe('CPU in the run summary', () => {
+  it('gives each measured part its mean and busiest second, and says which part was not measured and why', () => {
+    const cpu = {
+      intervalMs: 1000,
+      measured: ['app', 'k6'],
+      notMeasured: { postgres: 'runs in a container' },
+      samples: [
+        { time: 1, cores: { app: 0.2, k6: 0.1 } },
+        { time: 2, cores: { app: 0.6, k6: 0.3 } },
+      ],
+      failures: { count: 0, last: null },
+    };
+    expect(renderRunSummary({ ...runRecord(), cpu }, 'run.json')).toContain(
+      'CPU during the load (cores, mean / busiest second): app 0.40 / 0.60 · k6 0.20 / 0.30 · postgres not measured (runs in a container)',
+    );
+  });
+});

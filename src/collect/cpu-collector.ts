@@ -1,0 +1,67 @@
+import type { CpuSample, RunRecord } from '../run/run-record-schema.ts';
+import { readProcessTable, treeCpuMs, type ProcessTable } from '../system/process-cpu.ts';
+import type { Collector } from './collector.ts';
+import { startIntervalSampler, type IntervalSampler } from './interval-sampler.ts';
+
+/** A part whose CPU is measured: the roots of its process tree, found afresh at every sample. */
+export interface CpuTarget {
+  name: string;
+  roots(table: ProcessTable): number[];
+}
+
+/** A part that cannot be measured, and why (a server rehearse did not start, a container). */
+export interface UnmeasuredPart {
+  name: string;
+  reason: string;
+}
+
+/**
+ * CPU of the processes rehearse started — the app's process tree, Postgres
+ * with its backends, the load generator — as cores busy in each interval of
+ * the load, into `cpu`. It is what says whether the app, the database or the
+ * load generator itself ran out.
+ */
+export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly UnmeasuredPart[] = []): Collector<Pick<RunRecord, 'cpu'>> {
+  let sampler: IntervalSampler<CpuSample | undefined> | undefined;
+  let intervalMs = 0;
+  return {
+    name: 'cpu',
+    async start(context) {
+      intervalMs = context.intervalMs;
+      let previous: { time: number; cpuMs: Map<string, number> } | undefined;
+      sampler = startIntervalSampler(async () => {
+        const table = await readProcessTable();
+        const now = { time: Date.now(), cpuMs: new Map(targets.map((target) => [target.name, treeCpuMs(table, target.roots(table))])) };
+        const sample = previous && coresBetween(previous, now);
+        previous = now;
+        return sample;
+      }, { intervalMs });
+    },
+    async end({ final }) {
+      const samples = sampler ? (await sampler.stop({ final })).filter((sample): sample is CpuSample => sample !== undefined) : [];
+      return {
+        cpu: {
+          intervalMs,
+          measured: targets.map((target) => target.name),
+          notMeasured: Object.fromEntries(unmeasured.map((part) => [part.name, part.reason])),
+          samples,
+          failures: sampler?.failures ?? { count: 0, last: null },
+        },
+      };
+    },
+  };
+}
+
+/** Cores busy per part between two readings; a tree that shrank (a process exited) counts as idle, not negative. */
+function coresBetween(before: { time: number; cpuMs: Map<string, number> }, after: { time: number; cpuMs: Map<string, number> }): CpuSample | undefined {
+  const wallMs = after.time - before.time;
+  if (wallMs <= 0) return undefined;
+  const cores: Record<string, number> = {};
+  for (const [name, cpuMs] of after.cpuMs) cores[name] = Math.max(0, cpuMs - (before.cpuMs.get(name) ?? cpuMs)) / wallMs;
+  return { time: after.time, cores };
+}
+
+/** The k6 processes this process started (the load generator of a local driver). */
+export function childrenNamed(comm: string, parent = process.pid): CpuTarget['roots'] {
+  return (table) => [...table.values()].filter((entry) => entry.ppid === parent && entry.comm === comm).map((entry) => entry.pid);
+}

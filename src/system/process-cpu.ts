@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+
+/** One process as /proc/<pid>/stat shows it. */
+export interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  /** The executable's name, at most 15 characters (`k6`, `postgres`, `node`). */
+  comm: string;
+  /**
+   * CPU time in clock ticks: its own user and system time plus that of its
+   * children it has waited for — so Postgres backends that came and went
+   * still count, in the postmaster's total.
+   */
+  cpuTicks: number;
+}
+
+/** pid → entry, for every process readable now. */
+export type ProcessTable = ReadonlyMap<number, ProcessEntry>;
+
+/**
+ * Parses one /proc/<pid>/stat line. The name is in parentheses and may hold
+ * spaces or parentheses itself, so fields are counted from the last `)`.
+ */
+export function parseProcStat(line: string): ProcessEntry | undefined {
+  const open = line.indexOf('(');
+  const close = line.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const pid = Number(line.slice(0, open).trim());
+  // After ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime …
+  const fields = line.slice(close + 2).split(' ');
+  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((index) => Number(fields[index]));
+  const ppid = Number(fields[1]);
+  if (!Number.isInteger(pid) || !Number.isInteger(ppid) || [utime, stime, cutime, cstime].some((value) => !Number.isFinite(value))) return undefined;
+  return { pid, ppid, comm: line.slice(open + 1, close), cpuTicks: utime! + stime! + cutime! + cstime! };
+}
+
+/** Every process on the machine (those that exit while it reads are left out). */
+export async function readProcessTable(): Promise<ProcessTable> {
+  const table = new Map<number, ProcessEntry>();
+  const names = await readdir('/proc');
+  await Promise.all(
+    names
+      .filter((name) => /^\d+$/.test(name))
+      .map(async (name) => {
+        const entry = parseProcStat(await readFile(`/proc/${name}/stat`, 'utf8').catch(() => ''));
+        if (entry) table.set(entry.pid, entry);
+      }),
+  );
+  return table;
+}
+
+/** The roots and every descendant of them that is alive in `table`. */
+export function processTree(table: ProcessTable, roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of table.values()) {
+    const siblings = children.get(entry.ppid);
+    if (siblings) siblings.push(entry.pid);
+    else children.set(entry.ppid, [entry.pid]);
+  }
+  const tree: number[] = [];
+  const pending = roots.filter((pid) => table.has(pid));
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    tree.push(pid);
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/** CPU milliseconds spent so far by the roots and their descendants. */
+export function treeCpuMs(table: ProcessTable, roots: readonly number[]): number {
+  const ticks = processTree(table, roots).reduce((sum, pid) => sum + table.get(pid)!.cpuTicks, 0);
+  return (ticks * 1000) / clockTicksPerSecond();
+}
+
+let ticksPerSecond: number | undefined;
+
+/** The kernel's clock ticks per second (USER_HZ), 100 on nearly every Linux. */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    const answer = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
+    ticksPerSecond = Number.isInteger(answer) && answer > 0 ? answer : 100;
+  }
+  return ticksPerSecond;
+}
+
+/** Whether this machine shows processes' CPU time in /proc (Linux). */
+export function canReadProcessCpu(): boolean {
+  return process.platform === 'linux';
+}

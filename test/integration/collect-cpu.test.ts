@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cpuCollector } from '../../src/collect/cpu-collector.ts';
+import { parseProcStat, processTree, readProcessTable, treeCpuMs, type ProcessEntry } from '../../src/system/process-cpu.ts';
+
+const entry = (pid: number, ppid: number, comm = 'x', cpuTicks = 0): ProcessEntry => ({ pid, ppid, comm, cpuTicks });
+
+describe('reading a process CPU time from /proc', () => {
+  it('counts fields after the last parenthesis, so a name with spaces or parentheses does not shift them', () => {
+    const line = '4242 (node (worker) 1) S 4200 4242 4200 0 -1 4194304 98 0 0 0 250 50 7 3 20 0 1 0 553401 3133440 393';
+    expect(parseProcStat(line)).toEqual({ pid: 4242, ppid: 4200, comm: 'node (worker) 1', cpuTicks: 250 + 50 + 7 + 3 });
+  });
+
+  it('gives nothing for a line that is not a stat line (a process that exited while it was read)', () => {
+    expect(parseProcStat('')).toBeUndefined();
+    expect(parseProcStat('12 (k6')).toBeUndefined();
+  });
+
+  it('takes a tree as its roots and every descendant, and nothing else', () => {
+    const table = new Map([entry(1, 0), entry(10, 1), entry(11, 10), entry(12, 11), entry(20, 1), entry(21, 20)].map((e) => [e.pid, e]));
+    expect(processTree(table, [10]).sort()).toEqual([10, 11, 12]);
+    expect(processTree(table, [12, 21]).sort()).toEqual([12, 21]);
+    expect(processTree(table, [99])).toEqual([]);
+  });
+});
+
+describe('the CPU collector, on real processes', () => {
+  const children: ReturnType<typeof spawn>[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+
+  it('sees a busy process tree use CPU and an idle one use none', async () => {
+    // The busy loop runs in a grandchild, under a shell, as an app's worker would.
+    const busy = spawn('sh', ['-c', 'node -e "const end = Date.now() + 20000; while (Date.now() < end) {}"'], { stdio: 'ignore' });
+    const idle = spawn('sleep', ['20'], { stdio: 'ignore' });
+    children.push(busy, idle);
+    const collector = cpuCollector(
+      [
+        { name: 'busy', roots: () => [busy.pid!] },
+        { name: 'idle', roots: () => [idle.pid!] },
+      ],
+      [{ name: 'postgres', reason: 'a server rehearse did not start' }],
+    );
+    await collector.start({ intervalMs: 250 } as Parameters<typeof collector.start>[0]);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const { cpu } = await collector.end({ final: true });
+
+    expect(cpu!.measured).toEqual(['busy', 'idle']);
+    expect(cpu!.notMeasured).toEqual({ postgres: 'a server rehearse did not start' });
+    expect(cpu!.samples.length).toBeGreaterThan(3);
+    const total = (name: string) => cpu!.samples.reduce((sum, sample) => sum + sample.cores[name]! * 0.25, 0);
+    expect(total('busy')).toBeGreaterThan(0.1);
+    expect(total('idle')).toBeLessThan(0.05);
+    expect(treeCpuMs(await readProcessTable(), [busy.pid!])).toBeGreaterThan(100);
+  });
+});
