@@ -5,6 +5,9 @@ import type { Thresholds } from './thresholds.ts';
 export const ANALYSIS_SCHEMA_VERSION = 1;
 
 export const CHECK_KINDS = [
+  'run-status',
+  'k6-thresholds',
+  'budget-unmeasured',
   'queries-per-request',
   'seq-scan',
   'page-query-calls',

@@ -1,6 +1,7 @@
 import type { RunRecord } from '../run/run-record-schema.ts';
 import { ANALYSIS_SCHEMA_VERSION, CHECK_KINDS, type Analysis, type Check, type PageRow, type RatioInterval, type RunRef } from './analysis.ts';
 import { checkBudgets, resolvePageBudget, type BudgetSets } from './budget-checks.ts';
+import { checkK6Thresholds, checkRunStatus } from './run-checks.ts';
 import { checkComparable } from './check-comparable.ts';
 import { checkPageCounters, checkQueryCounters } from './counter-checks.ts';
 import { formatCount, formatPercent } from './format-number.ts';
@@ -22,6 +23,8 @@ export interface AnalyzeOptions {
   thresholds?: Partial<Thresholds>;
   /** Said at the top of the report, e.g. that the scenario's budgets could not be read. */
   notes?: readonly string[];
+  /** k6's own threshold outcome (the scenario's budgets) as a check of each candidate run; default true. */
+  k6Thresholds?: boolean;
 }
 
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
@@ -75,7 +78,6 @@ function checkErrors(baseline: PooledSide, candidate: PooledSide, thresholds: Th
 
 function notesFor(runs: readonly RunRecord[], role: string): string[] {
   return runs.flatMap((run) => [
-    ...(run.status !== 'complete' ? [`${role} run ${run.id} is ${run.status} (${run.failure?.stage}: ${run.failure?.message}); its numbers cover part of the run.`] : []),
     ...(run.statementsDeallocated > 0 ? [`${role} run ${run.id}: pg_stat_statements evicted ${run.statementsDeallocated} entries; query numbers are incomplete (raise pg_stat_statements.max).`] : []),
     ...(run.queryProfiles.length === 0 ? [`${role} run ${run.id} has no query profile; page counters are not compared.`] : []),
   ]);
@@ -96,8 +98,38 @@ function headline(checks: readonly Check[], candidate: readonly RunRecord[], bas
   const subject = `${candidate[0]?.context.scenario.name}: ${releaseOf(candidate)}${repeats(candidate)}${against}`;
   const warned = checks.filter((check) => check.status === 'warn').length;
   const warnings = warned > 0 ? ` (${warned} timing warning${warned === 1 ? '' : 's'})` : '';
-  if (checks.length === 0) return `PASS — ${subject}: no checks (no baseline and no budgets)`;
-  return failed === 0 ? `PASS — ${subject}: ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}: ${failed} of ${checks.length} checks failed${warnings}`;
+  if (checks.length === 0) return `FAIL — ${subject}: nothing was checked (no baseline, no budgets in the scenario or the config), so nothing can pass`;
+  // Why a run cannot pass comes first: the counts alone would hide it.
+  const unfinished = checks.find((check) => check.kind === 'run-status');
+  const reason = unfinished ? ` ${unfinished.sentence};` : '';
+  return failed === 0 ? `PASS — ${subject}: ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}:${reason} ${failed} of ${checks.length} checks failed${warnings}`;
+}
+
+/** Pass only when something was checked and nothing failed: a report with no check is not a pass. */
+function verdictOf(checks: readonly Check[]): Analysis['verdict'] {
+  return checks.length === 0 || checks.some((check) => check.status === 'fail') ? 'fail' : 'pass';
+}
+
+function hasScenarioBudgets(budgets: BudgetSets): boolean {
+  const limits = [...Object.values(budgets.scenario ?? {}), budgets.overall ?? {}];
+  return limits.some((limit) => Object.keys(limit).length > 0);
+}
+
+/**
+ * A failing overall budget also fails each page that is itself over that
+ * limit, so a page with every request failed never shows "pass".
+ */
+function pagesOverFailingOverall(side: PooledSide, failing: readonly Check[], budgets: BudgetSets): string[] {
+  const overall = budgets.overall ?? {};
+  const failed = new Set(failing.filter((check) => check.page === null && check.id.endsWith(':overall')).map((check) => check.kind));
+  return side.pages
+    .filter(
+      (page) =>
+        (failed.has('budget-error-rate') && page.errorRate > overall.errorRate!) ||
+        (failed.has('budget-p95') && page.latencyMs.p95 > overall.p95Ms!) ||
+        (failed.has('budget-p99') && page.latencyMs.p99 > overall.p99Ms!),
+    )
+    .map((page) => page.page);
 }
 
 /**
@@ -130,9 +162,10 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   }
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
   unordered.push(...budgetOutcome.checks);
+  unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
   const checks = orderChecks(unordered);
   const failing = checks.filter((check) => check.status === 'fail');
-  const failingPages = new Set(failing.map((check) => check.page));
+  const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));
 
   const pages = candidate.pages.map((page): PageRow => {
@@ -158,7 +191,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
 
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
-    verdict: failing.length > 0 ? 'fail' : 'pass',
+    verdict: verdictOf(checks),
     headline: headline(checks, options.candidates, baselines),
     candidate: options.candidates.map(runRef),
     baseline: baselines.map(runRef),

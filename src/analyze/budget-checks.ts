@@ -30,6 +30,8 @@ export interface BudgetSets {
   config?: Record<string, PageBudgetLimits>;
   /** The scenario file's `budgets.pages`. */
   scenario?: Record<string, PageBudgetLimits>;
+  /** The scenario file's `budgets.overall`: every request of the run together. */
+  overall?: PageBudgetLimits;
   /** `budgets.queries` of rehearse.config.ts, in the config's order. */
   queries?: readonly QueryBudgetRule[];
 }
@@ -122,7 +124,45 @@ export interface BudgetOutcome {
 export function checkBudgets(side: PooledSide, sets: BudgetSets, thresholds: Thresholds): BudgetOutcome {
   const pages = checkPageBudgets(side, sets);
   const queries = checkQueryBudgets(side, sets.queries ?? [], thresholds);
-  return { checks: [...pages.checks, ...queries.checks], notes: [...pages.notes, ...queries.notes] };
+  return {
+    checks: [...checkOverallBudget(side, sets.overall), ...pages.checks, ...checkUnmeasuredPages(side, sets), ...queries.checks],
+    notes: [...pages.notes, ...queries.notes],
+  };
+}
+
+/** The latency and error limits of a budget, in the order failures are reported. */
+function latencyLimits(budget: PageBudgetLimits, measured: { errorRate: number; latencyMs: { p95: number; p99: number } }, source: (field: keyof PageBudgetLimits) => string): Limit[] {
+  const limits: Limit[] = [];
+  if (budget.errorRate !== undefined) limits.push({ kind: 'budget-error-rate', label: 'error rate', measured: measured.errorRate, limit: budget.errorRate, format: formatPercent, source: source('errorRate') });
+  if (budget.p99Ms !== undefined) limits.push({ kind: 'budget-p99', label: 'p99', measured: measured.latencyMs.p99, limit: budget.p99Ms, format: formatMs, source: source('p99Ms') });
+  if (budget.p95Ms !== undefined) limits.push({ kind: 'budget-p95', label: 'p95', measured: measured.latencyMs.p95, limit: budget.p95Ms, format: formatMs, source: source('p95Ms') });
+  return limits;
+}
+
+export const OVERALL = 'overall';
+
+/**
+ * The scenario's `budgets.overall` against every request of the load, as
+ * k6's untagged thresholds judge them. A run without any request measured
+ * nothing, which fails rather than passes.
+ */
+function checkOverallBudget(side: PooledSide, overall: PageBudgetLimits | undefined): Check[] {
+  if (!overall || Object.keys(overall).length === 0) return [];
+  const subject = { page: null, queryId: null, fingerprint: null };
+  if (!side.totals || side.totals.requests === 0) return [unmeasuredCheck(subject, OVERALL, 'overall: no request was measured, so the scenario\'s overall budget could not be checked')];
+  return latencyLimits(overall, side.totals, () => 'scenario, overall').map((limit) => budgetCheck(subject, OVERALL, 'overall: ', limit));
+}
+
+/** A page the scenario budgets but the run never requested: its budget was not met, it was not measured. */
+function checkUnmeasuredPages(side: PooledSide, sets: BudgetSets): Check[] {
+  const measured = new Set(side.pages.filter((page) => page.requests > 0).map((page) => page.page));
+  return Object.entries(sets.scenario ?? {})
+    .filter(([page, budget]) => !measured.has(page) && Object.keys(budget).length > 0)
+    .map(([page]) => unmeasuredCheck({ page, queryId: null, fingerprint: null }, page, `${page}: no request was measured, so its budget (scenario) could not be checked`));
+}
+
+function unmeasuredCheck(subject: Pick<Check, 'page' | 'queryId' | 'fingerprint'>, id: string, sentence: string): Check {
+  return { ...subject, id: `budget-unmeasured:${id}`, kind: 'budget-unmeasured', status: 'fail', sentence, measured: null, baseline: null, limit: null, magnitude: Number.POSITIVE_INFINITY };
 }
 
 function checkPageBudgets(side: PooledSide, sets: BudgetSets): BudgetOutcome {
@@ -130,13 +170,10 @@ function checkPageBudgets(side: PooledSide, sets: BudgetSets): BudgetOutcome {
   const checks = side.pages.flatMap((page) => {
     const budget = resolvePageBudget(page.page, sets);
     if (!budget) return [];
-    const { p95Ms, p99Ms, errorRate, queriesPerRequest, responseBytes } = budget.limits;
+    const { queriesPerRequest, responseBytes } = budget.limits;
     const profile = side.profiles.find((entry) => entry.page === page.page);
-    const limits: Limit[] = [];
+    const limits = latencyLimits(budget.limits, page, (field) => budget.source[field]!);
     const unprofiled: string[] = [];
-    if (errorRate !== undefined) limits.push({ kind: 'budget-error-rate', label: 'error rate', measured: page.errorRate, limit: errorRate, format: formatPercent, source: budget.source.errorRate! });
-    if (p99Ms !== undefined) limits.push({ kind: 'budget-p99', label: 'p99', measured: page.latencyMs.p99, limit: p99Ms, format: formatMs, source: budget.source.p99Ms! });
-    if (p95Ms !== undefined) limits.push({ kind: 'budget-p95', label: 'p95', measured: page.latencyMs.p95, limit: p95Ms, format: formatMs, source: budget.source.p95Ms! });
     if (queriesPerRequest !== undefined) {
       if (profile) limits.push({ kind: 'budget-queries-per-request', label: 'queries per request', measured: profile.queriesPerRequest, limit: queriesPerRequest, format: formatCount, source: budget.source.queriesPerRequest! });
       else unprofiled.push('queriesPerRequest');

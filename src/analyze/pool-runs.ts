@@ -47,6 +47,8 @@ export interface PooledSide {
   pages: PooledPage[];
   statements: PooledStatement[];
   profiles: PooledProfile[];
+  /** Every request of the load together (k6's untagged metrics); null when no run read any sample. */
+  totals: Omit<PooledPage, 'page'> | null;
   /** Requests of every page of every run. */
   requests: number;
   queryMs: number;
@@ -64,6 +66,15 @@ function poolPage(runs: readonly RunRecord[], name: string): PooledPage {
   const errors = pages.reduce((sum, page) => sum + page.errors, 0);
   const latencyMs = Object.fromEntries(LATENCY_FIELDS.map((field) => [field, median(pages.map((page) => page.latencyMs[field]))])) as Latency;
   return { page: name, requests, errors, errorRate: requests === 0 ? 0 : errors / requests, latencyMs };
+}
+
+function poolTotals(runs: readonly RunRecord[]): PooledSide['totals'] {
+  const totals = runs.flatMap((run) => (run.totals ? [run.totals] : []));
+  if (totals.length === 0) return null;
+  const requests = totals.reduce((sum, entry) => sum + entry.requests, 0);
+  const errors = totals.reduce((sum, entry) => sum + entry.errors, 0);
+  const latencyMs = Object.fromEntries(LATENCY_FIELDS.map((field) => [field, median(totals.map((entry) => entry.latencyMs[field]))])) as Latency;
+  return { requests, errors, errorRate: requests === 0 ? 0 : errors / requests, latencyMs };
 }
 
 function poolStatements(runs: readonly RunRecord[]): PooledStatement[] {
@@ -141,6 +152,7 @@ export function poolRuns(runs: readonly RunRecord[]): PooledSide {
     pages: names.map((name) => poolPage(runs, name)),
     statements,
     profiles: profilePages.map((page) => poolProfile(runs, page)).filter((profile): profile is PooledProfile => profile !== undefined),
+    totals: poolTotals(runs),
     requests: runs.reduce((sum, run) => sum + run.pages.reduce((pages, page) => pages + page.requests, 0), 0),
     queryMs: statements.reduce((sum, statement) => sum + statement.totalMs, 0),
   };

@@ -56,16 +56,20 @@ export async function reportRuns(options: ReportRunsOptions): Promise<ReportOutc
   for (const location of options.baselines ?? []) baselines.push(await readRunRecord(location));
   const notes: string[] = [];
   let scenario: BudgetSets['scenario'];
-  if ((options.scenarioBudgets ?? true) && candidates[0]) {
+  let overall: BudgetSets['overall'];
+  const scenarioBudgets = options.scenarioBudgets ?? true;
+  if (scenarioBudgets && candidates[0]) {
     const loaded = await loadScenarioBudgets(candidates[0], options.scenarioRoots ?? [process.cwd()]);
     scenario = loaded.pages;
+    overall = loaded.overall;
     if (loaded.note) notes.push(loaded.note);
   }
   const analysis = analyzeRuns({
     candidates,
     baselines,
-    budgets: { config: options.configBudgets?.pages, scenario, queries: await queryBudgetRules(options.configBudgets?.queries ?? {}) },
+    budgets: { config: options.configBudgets?.pages, scenario, overall, queries: await queryBudgetRules(options.configBudgets?.queries ?? {}) },
     notes,
+    k6Thresholds: scenarioBudgets,
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
   });
   const formats = options.formats ?? REPORT_FORMATS;

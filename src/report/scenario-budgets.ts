@@ -7,6 +7,7 @@ import { loadScenario } from '../scenario/load-scenario.ts';
 
 export interface ScenarioBudgets {
   pages: Record<string, PageBudgetLimits> | undefined;
+  overall: PageBudgetLimits | undefined;
   /** Why there are none, when the file could not be read. */
   note: string | null;
 }
@@ -20,12 +21,12 @@ export interface ScenarioBudgets {
 export async function loadScenarioBudgets(run: RunRecord, roots: readonly string[]): Promise<ScenarioBudgets> {
   const file = run.context.scenario.file;
   const found = roots.map((root) => path.resolve(root, file)).find((candidate) => existsSync(candidate));
-  if (!found) return { pages: undefined, note: `The scenario's budgets were not checked: ${file} (from run ${run.id}) was not found.` };
+  if (!found) return { pages: undefined, overall: undefined, note: `The scenario's budgets were not checked: ${file} (from run ${run.id}) was not found.` };
   try {
     const { scenario } = await loadScenario(found);
-    return { pages: scenario.budgets?.pages, note: null };
+    return { pages: scenario.budgets?.pages, overall: scenario.budgets?.overall, note: null };
   } catch (error) {
     if (!(error instanceof RehearseError)) throw error;
-    return { pages: undefined, note: `The scenario's budgets were not checked: ${error.message.split('\n')[0]}` };
+    return { pages: undefined, overall: undefined, note: `The scenario's budgets were not checked: ${error.message.split('\n')[0]}` };
   }
 }
