@@ -1,4 +1,8 @@
+import { MASK, redactText } from '../system/redact-secrets.ts';
 import type { ConnectionInfo } from './provider.ts';
+
+/** Query parameters libpq and node-postgres read a password from. */
+const PASSWORD_PARAMETERS = ['password', 'sslpassword'];
 
 export function connectionUrl(info: ConnectionInfo): string {
   const user = encodeURIComponent(info.user);
@@ -13,19 +17,20 @@ export function parseConnectionUrl(url: string): ConnectionInfo {
     host: parsed.hostname.replace(/^\[|\]$/g, '') || 'localhost',
     port: parsed.port ? Number(parsed.port) : 5432,
     user: decodeURIComponent(parsed.username) || 'postgres',
-    password: decodeURIComponent(parsed.password),
+    password: decodeURIComponent(parsed.password) || (parsed.searchParams.get('password') ?? ''),
     database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres',
   };
 }
 
-/** The same URL with the password replaced by `***`, for logs and reports. */
+/** The same URL with every password (`user:…@`, `?password=…`) replaced by `***`, for logs and reports. */
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
+    if (parsed.password) parsed.password = MASK;
+    for (const name of PASSWORD_PARAMETERS) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, MASK);
     return parsed.toString();
   } catch {
-    return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+    return redactText(url).text;
   }
 }
 

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { parseConnectionUrl } from '../db/connection-url.ts';
 import { InfrastructureError } from '../errors.ts';
 import { InterruptedError, sleep } from '../system/abort.ts';
 import { findFreePort } from '../system/free-port.ts';
 import { OutputTail } from '../system/output-tail.ts';
+import { RedactingLines } from '../system/redact-secrets.ts';
 import { waitForExit } from '../system/child-process.ts';
 
 export interface AppStartOptions {
@@ -14,7 +16,7 @@ export interface AppStartOptions {
   databaseUrl: string;
   healthPath: string;
   readyTimeoutSeconds: number;
-  /** Everything the app prints goes here. */
+  /** Everything the app prints goes here, credentials masked (an app may print its DATABASE_URL). */
   logFile: string;
   signal?: AbortSignal;
 }
@@ -39,7 +41,10 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function stopGroup(child: ChildProcess, log: WriteStream): Promise<void> {
+/** How long the app's output may take to drain once its whole group is gone. */
+const OUTPUT_DRAIN_MS = 2_000;
+
+async function stopGroup(child: ChildProcess, closed: Promise<unknown>, log: WriteStream, outputs: readonly RedactingLines[]): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = waitForExit(child);
     signalGroup(child, 'SIGTERM');
@@ -49,15 +54,19 @@ async function stopGroup(child: ChildProcess, log: WriteStream): Promise<void> {
   }
   // Anything the group left behind goes too.
   signalGroup(child, 'SIGKILL');
-  await new Promise<void>((resolve) => log.end(resolve));
+  await Promise.race([closed, sleep(OUTPUT_DRAIN_MS)]);
+  if (!log.writableEnded) await new Promise<void>((resolve) => log.end(outputs.map((output) => output.flush()).join(''), resolve));
 }
 
 /** Starts the app on a free loopback port and waits until its health URL answers 2xx. */
 export async function startApp(options: AppStartOptions): Promise<RunningApp> {
   const port = await findFreePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const log = createWriteStream(options.logFile);
+  const log = createWriteStream(options.logFile, { mode: 0o600 });
+  log.on('error', () => undefined);
+  const password = parseConnectionUrl(options.databaseUrl).password;
   const tail = new OutputTail(40);
+  const outputs: RedactingLines[] = [];
   const child = spawn(options.command, {
     shell: true,
     detached: true,
@@ -66,13 +75,20 @@ export async function startApp(options: AppStartOptions): Promise<RunningApp> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {
+    const redacting = new RedactingLines(() => (password ? [password] : []));
+    outputs.push(redacting);
     stream?.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      tail.push(chunk);
+      const lines = redacting.push(chunk);
+      if (lines) {
+        log.write(lines);
+        tail.push(lines);
+      }
     });
   }
   const exited = waitForExit(child);
-  const app: RunningApp = { baseUrl, pid: child.pid, exited, logTail: () => tail.toString(), stop: () => stopGroup(child, log) };
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  const logTail = () => [tail.toString(), ...outputs.map((output) => output.pending())].filter(Boolean).join('\n');
+  const app: RunningApp = { baseUrl, pid: child.pid, exited, logTail, stop: () => stopGroup(child, closed, log, outputs) };
   try {
     await waitUntilHealthy(app, options, child);
     return app;

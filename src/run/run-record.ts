@@ -1,9 +1,10 @@
-import { readFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { formatIssues } from '../config/format-issues.ts';
-import { RunRecordError } from '../errors.ts';
+import { InfrastructureError, RunRecordError } from '../errors.ts';
 import { REHEARSE_VERSION } from '../version.ts';
-import { findSecrets } from './record-secrets.ts';
+import { redactSecrets, type SecretFinding } from './record-secrets.ts';
 import { RUN_RECORD_SCHEMA_VERSION, runRecordSchema, type RunContext, type RunRecord } from './run-record-schema.ts';
 
 export * from './run-record-schema.ts';
@@ -50,12 +51,35 @@ export function newRunRecord(id: string, context: RunContext, startedAt = new Da
 export interface WriteRunRecordOptions {
   /** Values that must not appear anywhere in the record, e.g. the database password. */
   secrets?: readonly string[];
+  /** Told what was masked, when the record held something that looks like a credential. */
+  onMasked?: (findings: readonly SecretFinding[]) => void;
+  /** Where the record goes when `dir` cannot take it (a full disk, a read-only folder); default the system temp folder. */
+  fallbackDir?: string;
 }
 
 /**
- * Validates the record, refuses one that holds a credential, and writes it
- * to `<dir>/run.json` (through a temporary file, so a reader never sees half
- * a record). Returns the file's path.
+ * The record could not be written where it belongs. Exit 3, saying where it
+ * was saved instead (if anywhere) so a completed load is not lost.
+ */
+export class RunRecordWriteError extends InfrastructureError {
+  constructor(
+    readonly file: string,
+    override readonly cause: NodeJS.ErrnoException,
+    readonly savedTo: string | null,
+  ) {
+    const where = savedTo
+      ? `The record was saved to ${savedTo} instead: make room, then move it into a run folder (e.g. \`mv ${savedTo} ${file}\`) and report on it.`
+      : `It could not be saved to the system temp folder either, so only the files already in ${path.dirname(file)} (k6's raw samples among them) remain.`;
+    super(`could not write the run record ${file}: ${cause.code ?? cause.message} (${cause.message}). ${where}`, '', { file, savedTo });
+  }
+}
+
+/**
+ * Validates the record, masks anything in it that looks like a credential,
+ * and writes it to `<dir>/run.json` through a temporary file, so a reader
+ * never sees half a record and a full disk leaves no partial file. When the
+ * folder cannot take it, the record is saved to `fallbackDir` and a
+ * {@link RunRecordWriteError} says where. Returns the file's path.
  *
  * @example
  * await writeRunRecord(`reports/${record.id}`, record, { secrets: [database.connection.password] });
@@ -65,17 +89,34 @@ export async function writeRunRecord(dir: string, record: RunRecord, options: Wr
   if (!parsed.success) {
     throw new Error(`rehearse built an invalid run record (a bug):\n${formatIssues('run record', parsed.error.issues)}`);
   }
-  const findings = findSecrets(record, options.secrets);
-  if (findings.length > 0) {
-    const where = findings.map((finding) => `  ${finding.path}: ${finding.reason}`).join('\n');
-    throw new Error(`refusing to write a run record that holds credentials (a bug):\n${where}`);
-  }
-  await mkdir(dir, { recursive: true });
+  const { value: safe, findings } = redactSecrets(record, options.secrets);
+  if (findings.length > 0) options.onMasked?.(findings);
+  const text = `${JSON.stringify(safe, null, 2)}\n`;
   const file = path.join(dir, RUN_RECORD_FILE);
+  try {
+    await writeAtomically(file, text);
+    return file;
+  } catch (error) {
+    const fallback = path.join(options.fallbackDir ?? os.tmpdir(), `rehearse-${record.id}.${RUN_RECORD_FILE}`);
+    const savedTo = await writeAtomically(fallback, text).then(
+      () => fallback,
+      () => null,
+    );
+    throw new RunRecordWriteError(file, error as NodeJS.ErrnoException, savedTo);
+  }
+}
+
+/** Writes through a temporary file beside `file`, removed again when the write fails half-way. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(temporary, file);
-  return file;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

@@ -13,6 +13,12 @@ describe('connection URLs', () => {
     expect(maskUrl('postgres://user@host/db')).toBe('postgres://user@host/db');
   });
 
+  it('masks a password given as a URL parameter, and in a URL it cannot parse', () => {
+    expect(maskUrl('postgres://app@db.internal/x?sslmode=require&password=hunter2')).toBe('postgres://app@db.internal/x?sslmode=require&password=***');
+    expect(parseConnectionUrl('postgres://app@db.internal/x?password=hunter2').password).toBe('hunter2');
+    expect(maskUrl('postgres://app:hunter2@[bad/x')).toBe('postgres://app:***@[bad/x');
+  });
+
   it('points a URL at another database on the same server', () => {
     expect(withDatabase(connectionUrl(info), 'other')).toBe('postgres://postgres:s3cr%2Ft%40@127.0.0.1:5433/other');
   });

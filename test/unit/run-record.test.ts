@@ -1,11 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunRecordError } from '../../src/errors.ts';
-import { findSecrets } from '../../src/run/record-secrets.ts';
+import { findSecrets, type SecretFinding } from '../../src/run/record-secrets.ts';
 import { describeMachine } from '../../src/run/describe-machine.ts';
-import { newRunRecord, readRunRecord, writeRunRecord, type RunRecord } from '../../src/run/run-record.ts';
+import { newRunRecord, readRunRecord, RunRecordWriteError, writeRunRecord, type RunRecord } from '../../src/run/run-record.ts';
 
 const PASSWORD = 'pw-8f3a1c';
 
@@ -100,14 +101,54 @@ describe('the run record', () => {
     expect(findSecrets(JSON.parse(text), [PASSWORD])).toEqual([]);
   });
 
-  it('refuses to write a record that holds a credential, naming where', async () => {
+  it('masks a credential the record holds, naming where, and writes the rest', async () => {
     const leaky = completeRecord();
     leaky.appMetrics = { ...leaky.appMetrics!, url: `http://rehearse:${PASSWORD}@127.0.0.1:4123/metrics` };
     leaky.context = { ...leaky.context, release: `dsn host=x password=${PASSWORD}` };
-    await expect(writeRunRecord(dir, leaky)).rejects.toThrow(/appMetrics\.url: a URL with a password/);
-    await expect(writeRunRecord(dir, leaky)).rejects.toThrow(/context\.release: a password= parameter/);
-    expect(findSecrets({ note: `it was ${PASSWORD}` }, [PASSWORD])).toEqual([{ path: 'note', reason: 'the database password' }]);
+    const masked: SecretFinding[] = [];
+    await writeRunRecord(dir, leaky, { onMasked: (findings) => masked.push(...findings) });
+    expect(masked).toEqual([
+      { path: 'context.release', reason: 'a password= parameter' },
+      { path: 'appMetrics.url', reason: 'a URL with a password' },
+    ]);
+    const written = await readRunRecord(dir);
+    expect(written.appMetrics?.url).toBe('http://rehearse:***@127.0.0.1:4123/metrics');
+    expect(written.context.release).toBe('dsn host=x password=***');
+    expect(written.pages).toEqual(leaky.pages);
+  });
+
+  it('finds a known password where a secret stands, not inside ids and words', () => {
+    expect(findSecrets({ note: `password: ${PASSWORD}` }, [PASSWORD])).toEqual([{ path: 'note', reason: 'the database password' }]);
+    expect(findSecrets({ whole: PASSWORD }, [PASSWORD])).toEqual([{ path: 'whole', reason: 'the database password' }]);
+    expect(findSecrets({ id: '20261126-040000-spike-2026', note: 'rehearsed in 2026' }, ['2026'])).toEqual([]);
+    const random = 'a3f9c2e07b1d4e5f8a9b0c1d2e3f4a5b';
+    expect(findSecrets({ log: `started with ${random}` }, [random])).toEqual([{ path: 'log', reason: 'the database password' }]);
     expect(findSecrets({ query: 'select 1 from users where password = $1 and password=$2' })).toEqual([]);
+    expect(findSecrets({ url: 'postgres://app@db/x?sslmode=require&password=hunter2' })).toEqual([{ path: 'url', reason: 'a password= parameter' }]);
+  });
+
+  it('writes nothing half-way on a full disk, and saves the record elsewhere, saying where', async (context) => {
+    const full = path.join(dir, 'full');
+    await mkdir(full);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8k', 'tmpfs', full]);
+    if (mounted.status !== 0) {
+      console.log(`SKIP full-disk record test: cannot mount a tiny tmpfs (${mounted.stderr.toString().trim() || 'not root'})`);
+      context.skip();
+    }
+    try {
+      await writeFile(path.join(full, 'filler'), Buffer.alloc(4096));
+      const record = { ...completeRecord(), statements: Array.from({ length: 40 }, () => completeRecord().statements[0]!) };
+      const error = await writeRunRecord(path.join(full, 'run-1'), record, { fallbackDir: dir }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RunRecordWriteError);
+      expect((error as RunRecordWriteError).exitCode).toBe(3);
+      const fallback = path.join(dir, `rehearse-${record.id}.run.json`);
+      expect((error as Error).message).toContain(`could not write the run record ${path.join(full, 'run-1', 'run.json')}: ENOSPC`);
+      expect((error as Error).message).toContain(`The record was saved to ${fallback} instead`);
+      expect(await readRunRecord(fallback)).toEqual(record);
+      expect(await readdir(path.join(full, 'run-1'))).toEqual([]);
+    } finally {
+      spawnSync('umount', [full]);
+    }
   });
 
   it('refuses to write an invalid record', async () => {
