@@ -19,6 +19,7 @@ export interface RunFlags extends DbFlags {
   seed?: string;
   duration?: string;
   rateScale?: string;
+  maxVus?: string;
   keepDatabase?: boolean;
   probeRequests?: string;
   baseline?: string;
@@ -81,6 +82,7 @@ export function addRunOptions(command: Command): Command {
     .option('--seed <n>', 'data seed (default: data.seed)')
     .option('--duration <d>', 'compress or stretch the load shape to this total length, e.g. 60s')
     .option('--rate-scale <f>', 'multiply every arrival rate, e.g. 0.5')
+    .option('--max-vus <n>', "the most VUs k6 may be asked for (default: REHEARSE_MAX_VUS, else from this machine's memory)")
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config)')
     .option('--url <url>', 'a Postgres server or disposable database to rehearse on (implies --db url)')
     .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)')

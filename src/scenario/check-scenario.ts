@@ -1,6 +1,7 @@
 import { formatPath } from '../config/format-issues.ts';
 import { capturedBefore, CaptureSyntaxError, parseCaptureSource } from './capture.ts';
 import type { Dataset, Journey, PageStep, Scenario } from './define-scenario.ts';
+import { loadShapeProblems } from './load-shapes.ts';
 import { bodyStrings, isFormBody, type ValuePath } from './request-body.ts';
 import { journeyCaptures } from './request-headers.ts';
 import { isReservedInScript } from './script-names.ts';
@@ -35,6 +36,7 @@ export function checkScenario(scenario: Scenario): ScenarioProblem[] {
       continue;
     }
     problems.push(...checkRequests(journeyName, journey, dataset));
+    problems.push(...loadShapeProblems(journey.load, `${at}.load`));
     if (journey.load.kind === 'spike' && journey.load.from > journey.load.peak) {
       problems.push({ path: `${at}.load.from`, message: `expected <= peak (${journey.load.peak}), got ${journey.load.from}` });
     }

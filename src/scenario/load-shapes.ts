@@ -1,3 +1,5 @@
+import { parseDuration } from './duration.ts';
+
 /**
  * Load shapes: readable parameters that map onto k6 executors. Rates are
  * journeys started per second (arrivals), as production traffic arrives.
@@ -81,4 +83,88 @@ export function vus(shape: Omit<VusShape, 'kind'>): VusShape {
 /** Looping users ramped through stages (k6 ramping-vus). */
 export function rampingVus(shape: Omit<RampingVusShape, 'kind'>): RampingVusShape {
   return { kind: 'ramping-vus', ...shape };
+}
+
+/** A problem with a journey's load, found before anything starts: `path` is where. */
+export interface LoadProblem {
+  path: string;
+  message: string;
+}
+
+/** The durations of a shape that must not be zero on their own, and the shape's total. */
+function durationsOf(load: LoadShape): { single: Array<[string, string]>; total: string[] } {
+  switch (load.kind) {
+    case 'spike':
+      return { single: [], total: [load.rampUp, load.hold, load.rampDown] };
+    case 'steady':
+    case 'soak':
+    case 'breakpoint':
+    case 'vus':
+      return { single: [['duration', load.duration]], total: [load.duration] };
+    case 'ramping-vus':
+      return { single: [], total: load.stages.map((stage) => stage.duration) };
+  }
+}
+
+/**
+ * A load that would run for no time at all: a zero `duration`, a spike or
+ * stages that add up to zero. k6 would get 1ms (or NaN once stretched with
+ * `--duration`), so it is refused with the scenario, before anything starts.
+ */
+export function loadShapeProblems(load: LoadShape, at: string): LoadProblem[] {
+  const { single, total } = durationsOf(load);
+  const zero = single.filter(([, text]) => parseDuration(text) <= 0).map(([field, text]) => ({ path: `${at}.${field}`, message: `expected a duration > 0, got ${JSON.stringify(text)}` }));
+  if (zero.length > 0) return zero;
+  if (total.reduce((sum, text) => sum + parseDuration(text), 0) > 0) return [];
+  return [{ path: at, message: `expected a load that lasts longer than 0s, got ${total.map((text) => JSON.stringify(text)).join(' + ')}` }];
+}
+
+/**
+ * k6 keeps every VU it may use in memory; small scripts like rehearse's
+ * take about 3 MiB each (k6 maintainers' figure), so 4 MiB leaves room for
+ * the test data. Half the machine's memory is for k6: the app and Postgres
+ * under test share the rest.
+ */
+const MIB_PER_VU = 4;
+/** Past this, one k6 process is the bottleneck anyway (k6's guide: 30,000–40,000 VUs per instance). */
+const MAX_VUS_ONE_PROCESS = 40_000;
+
+export interface VuCeiling {
+  vus: number;
+  /** Where the number comes from, said in messages: "from 23.5 GiB of memory" or "--max-vus". */
+  source: string;
+}
+
+/** The most VUs one rehearsal may ask k6 for on a machine with `memoryBytes`. */
+export function machineVuCeiling(memoryBytes: number): VuCeiling {
+  const vus = Math.max(1, Math.min(MAX_VUS_ONE_PROCESS, Math.floor(memoryBytes / 2 / (MIB_PER_VU * 2 ** 20))));
+  return { vus, source: `this machine's ceiling, from ${(memoryBytes / 2 ** 30).toFixed(1)} GiB of memory at ${MIB_PER_VU} MiB per VU for half of it` };
+}
+
+/** The VUs one planned k6 scenario starts with and may grow to. */
+export interface PlannedVus {
+  journey: string;
+  /** VUs k6 allocates before the load starts. */
+  initial: number;
+  /** VUs it may use at most. */
+  most: number;
+}
+
+/**
+ * Refuses a plan whose VUs do not fit the ceiling: k6 would allocate them
+ * all and run out of memory, taking the machine with it. `at(journey)` names
+ * the journey's load in messages.
+ */
+export function vuProblems(planned: readonly PlannedVus[], ceiling: VuCeiling, at: (journey: string) => string): LoadProblem[] {
+  const fix = 'lower the rate (or --rate-scale), or raise the ceiling with --max-vus / REHEARSE_MAX_VUS if the machine can take it';
+  const over = planned.filter((entry) => entry.most > ceiling.vus || entry.initial > ceiling.vus);
+  if (over.length > 0) {
+    return over.map((entry) => ({
+      path: at(entry.journey),
+      message: `needs up to ${entry.most.toLocaleString('en-US')} VUs (${entry.initial.toLocaleString('en-US')} allocated up front), over the ${ceiling.vus.toLocaleString('en-US')} of ${ceiling.source}: ${fix}`,
+    }));
+  }
+  const most = planned.reduce((sum, entry) => sum + entry.most, 0);
+  if (most <= ceiling.vus) return [];
+  return [{ path: 'journeys', message: `the journeys together may use ${most.toLocaleString('en-US')} VUs, over the ${ceiling.vus.toLocaleString('en-US')} of ${ceiling.source}: ${fix}` }];
 }

@@ -1,7 +1,9 @@
+import os from 'node:os';
+import { ScenarioError } from '../errors.ts';
 import { pageCaptures, type Capture } from './capture.ts';
 import type { BodyCheck, Budget, HttpMethod, Journey, JsonValue, Scenario, ThinkStep } from './define-scenario.ts';
 import { formatDuration, parseDuration } from './duration.ts';
-import type { LoadShape } from './load-shapes.ts';
+import { machineVuCeiling, vuProblems, type LoadShape, type PlannedVus, type VuCeiling } from './load-shapes.ts';
 import { stepHeaders } from './request-headers.ts';
 
 /** Compress or stretch a scenario for a quick check or a longer rehearsal. */
@@ -10,6 +12,8 @@ export interface BuildOptions {
   durationSeconds?: number;
   /** Multiplies every arrival rate and VU count. */
   rateScale?: number;
+  /** The most VUs k6 may be asked for (default: from this machine's memory). */
+  vuCeiling?: VuCeiling;
 }
 
 type Threshold = string | { threshold: string; abortOnFail: true; delayAbortEval: string };
@@ -79,6 +83,8 @@ export function shapeSeconds(load: LoadShape): number {
 interface Scaling {
   time: number;
   rate: number;
+  /** Default `maxVUs` of an arrival-rate journey stop here (its share of the VU ceiling); none when absent. */
+  vuShare?: number;
 }
 
 const scaledDuration = (text: string, scaling: Scaling) => formatDuration(Math.max(0.001, parseDuration(text) * scaling.time));
@@ -103,8 +109,9 @@ export function integerRates(ratesPerSecond: readonly number[]): { timeUnit: str
  * up front and allow ten seconds' worth, so slow responses show as latency,
  * not as dropped iterations.
  */
-function arrivalVUs(peak: number, maxVUs: number | undefined) {
-  return { preAllocatedVUs: Math.max(2, Math.ceil(peak)), maxVUs: maxVUs ?? Math.max(20, Math.ceil(peak * 10)) };
+function arrivalVUs(peak: number, maxVUs: number | undefined, scaling: Scaling) {
+  const preAllocatedVUs = Math.max(2, Math.ceil(peak));
+  return { preAllocatedVUs, maxVUs: maxVUs ?? Math.max(preAllocatedVUs, Math.min(scaling.vuShare ?? Number.POSITIVE_INFINITY, Math.max(20, Math.ceil(peak * 10)))) };
 }
 
 export function planExecutor(load: LoadShape, exec: string, scaling: Scaling): K6Executor {
@@ -117,7 +124,7 @@ export function planExecutor(load: LoadShape, exec: string, scaling: Scaling): K
         exec,
         startRate: perUnit(from),
         timeUnit,
-        ...arrivalVUs(peak, load.maxVUs),
+        ...arrivalVUs(peak, load.maxVUs, scaling),
         stages: [
           { duration: scaledDuration(load.rampUp, scaling), target: perUnit(peak) },
           { duration: scaledDuration(load.hold, scaling), target: perUnit(peak) },
@@ -135,7 +142,7 @@ export function planExecutor(load: LoadShape, exec: string, scaling: Scaling): K
         rate: perUnit(rate),
         timeUnit,
         duration: scaledDuration(load.duration, scaling),
-        ...arrivalVUs(rate, load.maxVUs),
+        ...arrivalVUs(rate, load.maxVUs, scaling),
       };
     }
     case 'breakpoint': {
@@ -146,7 +153,7 @@ export function planExecutor(load: LoadShape, exec: string, scaling: Scaling): K
         exec,
         startRate: perUnit(from),
         timeUnit,
-        ...arrivalVUs(to, load.maxVUs),
+        ...arrivalVUs(to, load.maxVUs, scaling),
         stages: [{ duration: scaledDuration(load.duration, scaling), target: perUnit(to) }],
       };
     }
@@ -205,10 +212,14 @@ export function planSteps(journey: Journey): StepPlan[] {
 export function planScript(scenario: Scenario, sourceFile: string, options: BuildOptions = {}): K6ScriptPlan {
   const journeys = Object.entries(scenario.journeys);
   const natural = Math.max(...journeys.map(([, journey]) => shapeSeconds(journey.load)));
+  const ceiling = options.vuCeiling ?? machineVuCeiling(os.totalmem());
   const scaling: Scaling = {
     time: options.durationSeconds !== undefined ? options.durationSeconds / natural : 1,
     rate: options.rateScale ?? 1,
+    vuShare: Math.max(1, Math.floor(ceiling.vus / journeys.length)),
   };
+  const scenarios = Object.fromEntries(journeys.map(([name, journey]) => [name, planExecutor(journey.load, journeyFunction(name), scaling)]));
+  assertLoadFits(scenarios, ceiling, sourceFile);
   const usedDatasets = [...new Set(journeys.map(([, journey]) => journey.data))];
   return {
     scenarioName: scenario.name,
@@ -222,7 +233,7 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
       columns: scenario.data[name]!.columns,
     })),
     options: {
-      scenarios: Object.fromEntries(journeys.map(([name, journey]) => [name, planExecutor(journey.load, journeyFunction(name), scaling)])),
+      scenarios,
       thresholds: planThresholds(scenario),
     },
     journeys: journeys.map(([name, journey]) => ({
@@ -233,4 +244,31 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
       steps: planSteps(journey),
     })),
   };
+}
+
+/** The VUs a planned executor allocates up front and may use at most. */
+function plannedVus(journey: string, executor: K6Executor): PlannedVus {
+  const number = (value: unknown) => (typeof value === 'number' ? value : 0);
+  const stages = Array.isArray(executor.stages) ? (executor.stages as { target: unknown }[]) : [];
+  if (executor.executor.endsWith('arrival-rate')) return { journey, initial: number(executor.preAllocatedVUs), most: number(executor.maxVUs) };
+  const most = Math.max(number(executor.vus), number(executor.startVUs), ...stages.map((stage) => number(stage.target)));
+  return { journey, initial: most, most };
+}
+
+/**
+ * A plan k6 could not run safely is refused with the scenario file (exit 2)
+ * before anything starts: more VUs than the machine holds, or a number that
+ * is not one (a zero-length shape stretched by --duration).
+ */
+function assertLoadFits(scenarios: Record<string, K6Executor>, ceiling: VuCeiling, sourceFile: string): void {
+  const journeys = Object.entries(scenarios);
+  const problems = [
+    ...journeys.flatMap(([journey, executor]) =>
+      JSON.stringify(executor, (_, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? 'NaN' : value)).includes('NaN')
+        ? [{ path: `journeys.${journey}.load`, message: 'the planned load has a number that is not one (check the durations and --duration)' }]
+        : [],
+    ),
+    ...vuProblems(journeys.map(([journey, executor]) => plannedVus(journey, executor)), ceiling, (journey) => `journeys.${journey}.load`),
+  ];
+  if (problems.length > 0) throw new ScenarioError(sourceFile, problems.map((problem) => `${sourceFile}: ${problem.path}: ${problem.message}`).join('\n'));
 }
