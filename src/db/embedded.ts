@@ -10,7 +10,9 @@ import { InterruptedError, sleep, throwIfAborted } from '../system/abort.ts';
 import { runCommand, stopChild, tailOf } from '../system/child-process.ts';
 import { findFreePort } from '../system/free-port.ts';
 import { isProcessAlive } from '../system/process-alive.ts';
+import { guardChild, guardPath } from '../system/orphan-guard.ts';
 import { OutputTail } from '../system/output-tail.ts';
+import { ownedEnv } from '../system/process-identity.ts';
 import { connectionUrl } from './connection-url.ts';
 import { locatePostgresBinaries } from './embedded-binaries.ts';
 import { installObservability } from './observability.ts';
@@ -100,7 +102,11 @@ export class EmbeddedProvider implements DbProvider {
 async function temporaryCluster(tempRoot: string | undefined, user: OsUser | undefined): Promise<ClusterLocation> {
   const dataDir = await mkdtemp(path.join(tempRoot ?? os.tmpdir(), 'rehearse-pg-'));
   if (user) await chown(dataDir, user.uid, user.gid);
-  const remove = () => rm(dataDir, { recursive: true, force: true });
+  const guarded = guardPath(dataDir);
+  const remove = async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    guarded.release();
+  };
   return { dataDir, password: randomBytes(16).toString('hex'), existing: false, remove, initialised: () => Promise.resolve() };
 }
 
@@ -171,7 +177,11 @@ function spawnServer(
     '-c', 'unix_socket_directories=',
     ...settingsToArgs(settings),
   ];
-  const child = spawn(postgres, args, { uid: user?.uid, gid: user?.gid, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  // Its own process group: a Ctrl-C sent to rehearse's group must not stop the
+  // server before rehearse has dropped the run's database on it.
+  const child = spawn(postgres, args, { uid: user?.uid, gid: user?.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: ownedEnv({ ...process.env, LC_ALL: 'C' }) });
+  // "Fast" shutdown if rehearse dies: sessions aborted, a clean checkpoint.
+  guardChild(child, { signal: 'SIGINT', graceMs: 10_000, role: 'server' });
   child.stdout?.on('data', (chunk: Buffer) => tail.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
   return child;

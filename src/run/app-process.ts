@@ -4,7 +4,9 @@ import { parseConnectionUrl } from '../db/connection-url.ts';
 import { InfrastructureError } from '../errors.ts';
 import { InterruptedError, sleep } from '../system/abort.ts';
 import { findFreePort } from '../system/free-port.ts';
+import { guardProcess, type Guarded } from '../system/orphan-guard.ts';
 import { OutputTail } from '../system/output-tail.ts';
+import { ownedEnv } from '../system/process-identity.ts';
 import { RedactingLines } from '../system/redact-secrets.ts';
 import { waitForExit } from '../system/child-process.ts';
 
@@ -44,7 +46,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 /** How long the app's output may take to drain once its whole group is gone. */
 const OUTPUT_DRAIN_MS = 2_000;
 
-async function stopGroup(child: ChildProcess, closed: Promise<unknown>, log: WriteStream, outputs: readonly RedactingLines[]): Promise<void> {
+async function stopGroup(child: ChildProcess, guarded: Guarded, closed: Promise<unknown>, log: WriteStream, outputs: readonly RedactingLines[]): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = waitForExit(child);
     signalGroup(child, 'SIGTERM');
@@ -54,6 +56,7 @@ async function stopGroup(child: ChildProcess, closed: Promise<unknown>, log: Wri
   }
   // Anything the group left behind goes too.
   signalGroup(child, 'SIGKILL');
+  guarded.release();
   await Promise.race([closed, sleep(OUTPUT_DRAIN_MS)]);
   if (!log.writableEnded) await new Promise<void>((resolve) => log.end(outputs.map((output) => output.flush()).join(''), resolve));
 }
@@ -71,9 +74,11 @@ export async function startApp(options: AppStartOptions): Promise<RunningApp> {
     shell: true,
     detached: true,
     cwd: options.cwd,
-    env: { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, PORT: String(port) },
+    env: ownedEnv({ ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Its own group (detached) so that stop() reaches a shell's children; the guard stops it if rehearse dies.
+  const guarded = child.pid === undefined ? { release: () => undefined } : guardProcess(child.pid, { group: true });
   for (const stream of [child.stdout, child.stderr]) {
     const redacting = new RedactingLines(() => (password ? [password] : []));
     outputs.push(redacting);
@@ -88,7 +93,7 @@ export async function startApp(options: AppStartOptions): Promise<RunningApp> {
   const exited = waitForExit(child);
   const closed = new Promise((resolve) => child.once('close', resolve));
   const logTail = () => [tail.toString(), ...outputs.map((output) => output.pending())].filter(Boolean).join('\n');
-  const app: RunningApp = { baseUrl, pid: child.pid, exited, logTail, stop: () => stopGroup(child, closed, log, outputs) };
+  const app: RunningApp = { baseUrl, pid: child.pid, exited, logTail, stop: () => stopGroup(child, guarded, closed, log, outputs) };
   try {
     await waitUntilHealthy(app, options, child);
     return app;

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { whenAborted } from './abort.ts';
+import { guardChild } from './orphan-guard.ts';
 import { OutputTail } from './output-tail.ts';
+import { ownedEnv } from './process-identity.ts';
 
 export interface ExitStatus {
   code: number | null;
@@ -38,7 +40,7 @@ export interface CommandResult extends ExitStatus {
 
 /**
  * Runs a command to completion and captures its output. Aborting the signal
- * kills the command.
+ * kills the command; so does rehearse's own death (the orphan guard).
  */
 export function runCommand(
   command: string,
@@ -47,7 +49,8 @@ export function runCommand(
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const { signal, onOutput, ...spawnOptions } = options;
-    const child = spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { ...spawnOptions, env: ownedEnv(spawnOptions.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    guardChild(child);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -19,8 +19,12 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndp
 }
 
 function dockerGet(endpoint: DockerEndpoint, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return dockerRequest(endpoint, 'GET', path, timeoutMs);
+}
+
+function dockerRequest(endpoint: DockerEndpoint, method: string, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.get({ socketPath: endpoint.socketPath, host: endpoint.host, port: endpoint.port, path, timeout: timeoutMs }, (response) => {
+    const request = http.request({ method, socketPath: endpoint.socketPath, host: endpoint.host, port: endpoint.port, path, timeout: timeoutMs }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
@@ -28,6 +32,7 @@ function dockerGet(endpoint: DockerEndpoint, path: string, timeoutMs: number): P
     });
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.on('error', reject);
+    request.end();
   });
 }
 
@@ -46,4 +51,17 @@ export async function probeDocker(env: NodeJS.ProcessEnv = process.env): Promise
 export async function dockerImageExists(image: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const { status } = await dockerGet(dockerEndpoint(env), `/images/${encodeURIComponent(image)}/json`, 3_000);
   return status === 200;
+}
+
+/** Containers carrying `label` (`name=value`): their ids and labels. */
+export async function listContainers(label: string, env: NodeJS.ProcessEnv = process.env): Promise<Array<{ id: string; labels: Record<string, string> }>> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+  const { status, body } = await dockerRequest(dockerEndpoint(env), 'GET', `/containers/json?all=1&filters=${filters}`, 5_000);
+  if (status !== 200) return [];
+  return (JSON.parse(body) as Array<{ Id: string; Labels?: Record<string, string> }>).map((entry) => ({ id: entry.Id, labels: entry.Labels ?? {} }));
+}
+
+/** Removes a container and its volumes, running or not. */
+export async function removeContainer(id: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await dockerRequest(dockerEndpoint(env), 'DELETE', `/containers/${encodeURIComponent(id)}?force=true&v=true`, 15_000);
 }
