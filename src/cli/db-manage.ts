@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import pg from 'pg';
 import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { maskUrl } from '../db/connection-url.ts';
+import { acquireClusterLock } from '../db/cluster-lock.ts';
 import { markDisposable } from '../db/disposable-marker.ts';
 import { createProjectProvider, projectClusterDir } from '../db/project-provider.ts';
+import { dropRunDatabases } from '../db/run-databases.ts';
 import { openServerAdmin } from '../db/server-admin.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import { cleanTemplates } from '../seed/clean-templates.ts';
@@ -26,8 +28,8 @@ export function registerDbManage(program: Command): void {
     .option('--database <name>', 'database to reset (default: the URL\'s, or "rehearse")')
     .action((flags: ManageFlags, command: Command) => dbReset(flags, command.optsWithGlobals<GlobalFlags>()));
   withDbFlags(db.command('clean'))
-    .description('drop every seeded template and half-built database; --all also deletes the project\'s embedded cluster')
-    .option('--all', 'embedded: delete the whole cluster in .rehearse/pg')
+    .description("drop every seeded template, half-built database and leftover run copy; --all deletes the project's whole embedded cluster")
+    .option('--all', 'embedded: delete the whole cluster in .rehearse/pg (refused while another command uses it)')
     .action((flags: ManageFlags, command: Command) => dbClean(flags, command.optsWithGlobals<GlobalFlags>()));
   db.command('mark-disposable')
     .description('let rehearse truncate and rewrite the database at --url (records a marker in it)')
@@ -46,7 +48,7 @@ async function dbReset(flags: ManageFlags, globals: GlobalFlags): Promise<void> 
   const { config, root } = await loadCommandConfig(globals);
   const options = resolveDbOptions(config.db, process.env, flags);
   await withInterrupts(async (signal) => {
-    const database = await createProjectProvider(options, root).start({ signal });
+    const database = await createProjectProvider(options, root).start({ signal, onProgress: (line) => process.stderr.write(`${line}\n`) });
     try {
       const reset = await resetDatabase(database, flags.database);
       process.stdout.write(`${reset.database} is a fresh copy of ${reset.template} again.\n`);
@@ -59,23 +61,35 @@ async function dbReset(flags: ManageFlags, globals: GlobalFlags): Promise<void> 
 async function dbClean(flags: ManageFlags, globals: GlobalFlags): Promise<void> {
   const { config, root } = await loadCommandConfig(globals);
   const options = resolveDbOptions(config.db, process.env, flags);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   if (flags.all) {
     if (options.provider !== 'embedded') throw new UsageError('--all deletes the embedded cluster; it only applies to --db embedded');
-    await rm(projectClusterDir(root), { recursive: true, force: true });
-    process.stdout.write(`deleted the embedded cluster in ${projectClusterDir(root)}\n`);
+    await deleteCluster(projectClusterDir(root), log);
     return;
   }
   await withInterrupts(async (signal) => {
-    const database = await createProjectProvider(options, root).start({ signal });
+    const database = await createProjectProvider(options, root).start({ signal, onProgress: log });
     const server = openServerAdmin(database);
     try {
-      const dropped = await cleanTemplates(server.admin);
-      process.stdout.write(dropped.length ? `dropped ${dropped.join(', ')}\n` : 'no seeded templates to drop\n');
+      const dropped = [...(await cleanTemplates(server.admin)), ...(await dropRunDatabases(server.admin, { ownedServer: database.owned }))];
+      process.stdout.write(dropped.length ? `dropped ${dropped.join(', ')}\n` : 'no seeded templates or run copies to drop\n');
     } finally {
       await server.close();
       await database.stop();
     }
   });
+}
+
+/** `db clean --all`: only under the cluster's lock, so a cluster in use is never deleted under its server. */
+async function deleteCluster(clusterDir: string, log: (line: string) => void): Promise<void> {
+  const lock = await acquireClusterLock(clusterDir);
+  try {
+    for (const line of lock.recovered) log(`recovered: ${line}`);
+    await rm(clusterDir, { recursive: true, force: true });
+    process.stdout.write(`deleted the embedded cluster in ${clusterDir}\n`);
+  } finally {
+    await lock.release();
+  }
 }
 
 async function dbMarkDisposable(flags: ManageFlags): Promise<void> {

@@ -27,6 +27,7 @@ async function dbUp(flags: DbUpFlags, globals: GlobalFlags): Promise<void> {
   const options = resolveDbOptions(config.db, process.env, flags);
   await withInterrupts(async (signal) => {
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    if (options.why) log(`database: ${options.why}`);
     const database = await createProvider(options).start({ signal, onProgress: log });
     try {
       const url = flags.showPassword ? database.url : maskUrl(database.url);

@@ -1,3 +1,4 @@
+import { maskUrl } from '../db/connection-url.ts';
 import type { DbOptions } from '../db/create-provider.ts';
 import { UsageError } from '../errors.ts';
 import { DB_PROVIDERS, type Config, type DbProviderName } from './schema.ts';
@@ -18,25 +19,40 @@ function providerName(source: string, value: string): DbProviderName {
 /**
  * The one precedence rule for database options:
  * defaults < config file < environment < flags.
- * A URL given by flag or DATABASE_URL implies the url provider unless a
- * provider is named explicitly at the same or a higher level.
+ * `--url` alone implies the url provider. DATABASE_URL does not: it is
+ * often the app's own database, so it is the URL of the url provider only
+ * when that provider is chosen (db.provider, REHEARSE_DB or --db). The
+ * result says which database and why (`why`), including a DATABASE_URL that
+ * is set but not used, so no choice is silent.
  */
 export function resolveDbOptions(config: Config['db'], env: Env, flags: DbFlags): DbOptions {
-  let provider: DbProviderName = config.provider;
+  let provider: DbProviderName = config.provider ?? 'embedded';
+  let providerFrom = config.provider ? 'db.provider in the config' : 'the default';
   let url = config.url;
+  let urlFrom = 'db.url in the config';
   let image = config.image;
 
-  if (env.DATABASE_URL) url = env.DATABASE_URL;
+  if (env.DATABASE_URL) [url, urlFrom] = [env.DATABASE_URL, 'DATABASE_URL'];
   if (env.REHEARSE_DB_IMAGE) image = env.REHEARSE_DB_IMAGE;
-  if (env.REHEARSE_DB) provider = providerName('REHEARSE_DB', env.REHEARSE_DB);
+  if (env.REHEARSE_DB) [provider, providerFrom] = [providerName('REHEARSE_DB', env.REHEARSE_DB), 'REHEARSE_DB'];
 
-  if (flags.url) url = flags.url;
+  if (flags.url) [url, urlFrom] = [flags.url, '--url'];
   if (flags.image) image = flags.image;
-  if (flags.db) provider = providerName('--db', flags.db);
-  else if (flags.url) provider = 'url';
+  if (flags.db) [provider, providerFrom] = [providerName('--db', flags.db), '--db'];
+  else if (flags.url) [provider, providerFrom] = ['url', '--url'];
 
-  const options: DbOptions = { provider, settings: config.settings };
+  const options: DbOptions = { provider, settings: config.settings, why: describeChoice(provider, providerFrom, url, urlFrom, env) };
   if (url !== undefined) options.url = url;
   if (image !== undefined) options.image = image;
   return options;
+}
+
+function describeChoice(provider: DbProviderName, providerFrom: string, url: string | undefined, urlFrom: string, env: Env): string {
+  const unusedEnvUrl =
+    provider !== 'url' && env.DATABASE_URL
+      ? `; DATABASE_URL is set but not used (the provider is ${provider}): pass --db url or set REHEARSE_DB=url to rehearse on it`
+      : '';
+  if (provider === 'url') return `url ${url ? maskUrl(url) : '(no URL given)'} (provider from ${providerFrom}, URL from ${urlFrom})`;
+  const what = provider === 'embedded' ? 'embedded Postgres' : 'a Testcontainers Postgres';
+  return `${what} (${providerFrom})${unusedEnvUrl}`;
 }

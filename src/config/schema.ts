@@ -7,8 +7,8 @@ export type DbProviderName = (typeof DB_PROVIDERS)[number];
 const settingValue = z.union([z.string(), z.number(), z.boolean()]);
 
 const dbSchema = z.strictObject({
-  /** Which Postgres to rehearse on. */
-  provider: z.enum(DB_PROVIDERS).default('embedded'),
+  /** Which Postgres to rehearse on (default "embedded", applied with the other sources' precedence). */
+  provider: z.enum(DB_PROVIDERS).optional(),
   /** Postgres settings (GUCs) layered over rehearse's rehearsal defaults. */
   settings: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'a Postgres setting name'), settingValue).default({}),
   /** Docker image for the testcontainers provider. */

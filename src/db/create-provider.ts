@@ -11,6 +11,8 @@ export interface DbOptions {
   settings: Record<string, SettingValue>;
   image?: string;
   url?: string;
+  /** Which database this is and why, for a person: "embedded Postgres (the default); DATABASE_URL is set but not used: …". */
+  why?: string;
 }
 
 export function createProvider(options: DbOptions): DbProvider {

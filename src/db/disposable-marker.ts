@@ -53,6 +53,22 @@ export async function setMarkerValues(db: Queryable, values: Record<string, stri
 }
 
 /**
+ * The one refusal every writing command gives for a database rehearse may
+ * not touch: what it is, why it is refused, and how to allow it.
+ */
+export function unsafeTargetError(url: string, what: string): UnsafeTargetError {
+  const masked = maskUrl(url);
+  return new UnsafeTargetError(
+    `refusing to ${what} ${masked}: rehearse did not create this database and it is not marked disposable. ` +
+      'rehearse creates databases on the server it rehearses on (templates, one copy per run) and truncates and rewrites tables. ' +
+      'If this database and its server may be used that way, mark the database once with\n' +
+      `  rehearse db mark-disposable --url '${masked.replace(':***@', ':<password>@')}' --yes\n` +
+      'or leave --url, DATABASE_URL and db.url aside to rehearse on the embedded Postgres (the default).',
+    { database: masked },
+  );
+}
+
+/**
  * Throws UnsafeTargetError unless rehearse may write to this database:
  * the server is rehearse's own, or the database carries the marker.
  * Runs only reads, so a refused database is left exactly as it was.
@@ -60,14 +76,7 @@ export async function setMarkerValues(db: Queryable, values: Record<string, stri
 export async function assertSeedable(db: Queryable, target: { url: string; ownedServer: boolean }): Promise<Marker | undefined> {
   const marker = await readMarker(db);
   if (marker || target.ownedServer) return marker;
-  const masked = maskUrl(target.url);
-  throw new UnsafeTargetError(
-    `refusing to seed ${masked}: rehearse did not create this database and it is not marked disposable. ` +
-      'Seeding truncates and rewrites its tables. If its data may be thrown away, mark it once with\n' +
-      `  rehearse db mark-disposable --url '${masked.replace(':***@', ':<password>@')}' --yes\n` +
-      'or point --url at the server (…/postgres) to let rehearse create a database of its own there.',
-    { database: masked },
-  );
+  throw unsafeTargetError(target.url, 'seed');
 }
 
 /** `rehearse db mark-disposable`: lets rehearse truncate and rewrite the database at `db`. */

@@ -9,15 +9,17 @@ import { InfrastructureError } from '../errors.ts';
 import { InterruptedError, sleep, throwIfAborted } from '../system/abort.ts';
 import { runCommand, stopChild, tailOf } from '../system/child-process.ts';
 import { findFreePort } from '../system/free-port.ts';
-import { isProcessAlive } from '../system/process-alive.ts';
 import { guardChild, guardPath } from '../system/orphan-guard.ts';
 import { OutputTail } from '../system/output-tail.ts';
 import { ownedEnv } from '../system/process-identity.ts';
+import { acquireClusterLock, type HeldClusterLock } from './cluster-lock.ts';
 import { connectionUrl } from './connection-url.ts';
 import { locatePostgresBinaries } from './embedded-binaries.ts';
 import { installObservability } from './observability.ts';
 import type { ConnectionInfo, DbProvider, RunningDatabase, StartOptions } from './provider.ts';
 import { settingsToArgs } from './rehearsal-settings.ts';
+import { dropAbandonedRunDatabases } from './run-databases.ts';
+import { dropAbandonedBuilds } from './template.ts';
 
 export interface EmbeddedOptions {
   /** Postgres settings, already merged with the rehearsal defaults. */
@@ -39,8 +41,10 @@ interface ClusterLocation {
   password: string;
   /** The cluster exists already: start it, do not initdb. */
   existing: boolean;
-  /** Removes the data on stop (temporary clusters only). */
-  remove: () => Promise<void>;
+  /** After the server stopped: removes a temporary cluster, releases a persistent one's lock. */
+  dispose: () => Promise<void>;
+  /** What was cleaned up after a rehearse command that was killed (persistent clusters). */
+  recovered: string[];
   /** Called once initdb succeeded. */
   initialised: () => Promise<void>;
 }
@@ -74,6 +78,7 @@ export class EmbeddedProvider implements DbProvider {
     const user = await serverUser();
     const cluster = this.options.clusterDir ? await persistentCluster(this.options.clusterDir, user) : await temporaryCluster(this.options.tempRoot, user);
     const { dataDir, password } = cluster;
+    for (const line of cluster.recovered) onProgress?.(`recovered: ${line}`);
     let server: ChildProcess | undefined;
     try {
       if (!cluster.existing) {
@@ -90,10 +95,11 @@ export class EmbeddedProvider implements DbProvider {
       const admin = new pg.Pool({ ...connection, max: 4 });
       admin.on('error', () => undefined);
       await installObservability(connection);
-      return ownedDatabase(connection, admin, server, { dataDir, pid: String(server.pid) }, cluster.remove);
+      if (this.options.clusterDir) await dropLeftDatabases(admin, onProgress);
+      return ownedDatabase(connection, admin, server, { dataDir, pid: String(server.pid) }, cluster.dispose);
     } catch (error) {
       if (server) await stopChild(server, 'SIGQUIT', 5_000);
-      await cluster.remove();
+      await cluster.dispose();
       throw error;
     }
   }
@@ -103,22 +109,35 @@ async function temporaryCluster(tempRoot: string | undefined, user: OsUser | und
   const dataDir = await mkdtemp(path.join(tempRoot ?? os.tmpdir(), 'rehearse-pg-'));
   if (user) await chown(dataDir, user.uid, user.gid);
   const guarded = guardPath(dataDir);
-  const remove = async () => {
+  const dispose = async () => {
     await rm(dataDir, { recursive: true, force: true });
     guarded.release();
   };
-  return { dataDir, password: randomBytes(16).toString('hex'), existing: false, remove, initialised: () => Promise.resolve() };
+  return { dataDir, password: randomBytes(16).toString('hex'), existing: false, dispose, recovered: [], initialised: () => Promise.resolve() };
 }
 
-/** A cluster kept in `clusterDir` across commands; a half-initialised one is started over. */
+/**
+ * A cluster kept in `clusterDir` across commands, held by this command's
+ * lock until stop(); a half-initialised one is started over.
+ */
 async function persistentCluster(clusterDir: string, user: OsUser | undefined): Promise<ClusterLocation> {
+  const lock = await acquireClusterLock(clusterDir);
+  try {
+    return await openPersistentCluster(clusterDir, user, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function openPersistentCluster(clusterDir: string, user: OsUser | undefined, lock: HeldClusterLock): Promise<ClusterLocation> {
   const dataDir = path.join(clusterDir, 'data');
   const credentialsFile = path.join(clusterDir, 'credentials.json');
   const keep = () => Promise.resolve();
+  const held = { dispose: lock.release, recovered: lock.recovered };
   if (existsSync(path.join(dataDir, 'PG_VERSION')) && existsSync(credentialsFile)) {
-    await refuseIfRunning(dataDir);
     const { password } = JSON.parse(await readFile(credentialsFile, 'utf8')) as { password: string };
-    return { dataDir, password, existing: true, remove: keep, initialised: keep };
+    return { dataDir, password, existing: true, initialised: keep, ...held };
   }
   await rm(dataDir, { recursive: true, force: true });
   // As root the server runs as "postgres", which must be able to reach the data directory.
@@ -129,20 +148,13 @@ async function persistentCluster(clusterDir: string, user: OsUser | undefined): 
   // The credentials are written only once initdb succeeded: without them the next start initialises again.
   const initialised = () => writeFile(credentialsFile, `${JSON.stringify({ password })}\n`, { mode: 0o600 });
   await rm(credentialsFile, { force: true });
-  return { dataDir, password, existing: false, remove: keep, initialised };
+  return { dataDir, password, existing: false, initialised, ...held };
 }
 
-/**
- * One server per data directory: a second rehearse command on the same
- * project would otherwise fail deep inside Postgres' start-up.
- */
-async function refuseIfRunning(dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
-  throw new InfrastructureError(
-    `the project's Postgres cluster (${path.dirname(dataDir)}) is already in use by another rehearse command (server pid ${pid}); wait for it to finish or stop it, then run again`,
-  );
+/** Databases that killed commands left on the project cluster: half-built templates and run copies. */
+async function dropLeftDatabases(admin: pg.Pool, onProgress: ((line: string) => void) | undefined): Promise<void> {
+  const dropped = [...(await dropAbandonedBuilds(admin)), ...(await dropAbandonedRunDatabases(admin))];
+  if (dropped.length > 0) onProgress?.(`recovered: dropped ${dropped.join(', ')}, left by rehearse commands that did not finish`);
 }
 
 async function initCluster(initdb: string, dataDir: string, password: string, user: OsUser | undefined, signal?: AbortSignal) {
@@ -219,7 +231,7 @@ function ownedDatabase(
   admin: pg.Pool,
   server: ChildProcess,
   details: Record<string, string>,
-  removeDataDir: () => Promise<void>,
+  dispose: () => Promise<void>,
 ): RunningDatabase {
   let stopping: Promise<void> | undefined;
   return {
@@ -234,7 +246,7 @@ function ownedDatabase(
         await admin.end().catch(() => undefined);
         // SIGINT is Postgres' "fast" shutdown: abort sessions, checkpoint, exit.
         await stopChild(server, 'SIGINT', 10_000);
-        await removeDataDir();
+        await dispose();
       })();
       return stopping;
     },

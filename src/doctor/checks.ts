@@ -7,6 +7,7 @@ import { K6_MODULE, K6_VERSION } from '../k6/k6-version.ts';
 import { runCommand } from '../system/child-process.ts';
 import { dockerImageExists, probeDocker } from '../system/docker-engine.ts';
 import { describeServer } from '../db/describe-server.ts';
+import { readMarker } from '../db/disposable-marker.ts';
 
 /** ok: works · warn: works with a caveat · missing: does not work · skipped: not configured. */
 export type CheckStatus = 'ok' | 'warn' | 'missing' | 'skipped';
@@ -122,7 +123,14 @@ const urlCheck: Check = {
     try {
       const database = await createProvider({ ...db, provider: 'url' }).start();
       try {
-        return { status: 'ok', detail: await describeServer(database.admin) };
+        const server = await describeServer(database.admin);
+        const marker = await readMarker(database.admin).catch(() => undefined);
+        if (marker) return { status: 'ok', detail: `${server}; ${marker.origin === 'created' ? 'created by rehearse' : 'marked disposable'}, so rehearse may write there` };
+        return {
+          status: 'warn',
+          detail: `${server}; not marked disposable, so rehearse will refuse to write there`,
+          fix: 'if it and its server may be rewritten: rehearse db mark-disposable --url <its URL> --yes',
+        };
       } finally {
         await database.stop();
       }
@@ -132,5 +140,14 @@ const urlCheck: Check = {
   },
 };
 
+/** Which database commands use, and why (precedence: defaults < config < environment < flags). */
+const chosenDatabaseCheck: Check = {
+  label: 'database used',
+  required: false,
+  async run({ db }) {
+    return { status: 'ok', detail: db.why ?? db.provider };
+  },
+};
+
 /** Doctor's checks, in the order they are printed. */
-export const DOCTOR_CHECKS: readonly Check[] = [nodeCheck, k6Check, goCheck, dockerCheck, embeddedCheck, testcontainersCheck, urlCheck];
+export const DOCTOR_CHECKS: readonly Check[] = [nodeCheck, k6Check, goCheck, dockerCheck, chosenDatabaseCheck, embeddedCheck, testcontainersCheck, urlCheck];

@@ -7,7 +7,7 @@ const db = (value: object = {}) => validateConfig('test', { db: value }).db;
 
 describe('database option precedence: defaults < config < environment < flags', () => {
   it('defaults to the embedded provider', () => {
-    expect(resolveDbOptions(db(), {}, {})).toEqual({ provider: 'embedded', settings: {} });
+    expect(resolveDbOptions(db(), {}, {})).toEqual({ provider: 'embedded', settings: {}, why: 'embedded Postgres (the default)' });
   });
 
   it('takes the provider and image from the config', () => {
@@ -19,8 +19,13 @@ describe('database option precedence: defaults < config < environment < flags', 
     expect(options).toMatchObject({ provider: 'embedded', image: 'pg:2' });
   });
 
-  it('takes DATABASE_URL as the url without switching provider', () => {
-    expect(resolveDbOptions(db(), { DATABASE_URL: 'postgres://a@h/d' }, {})).toMatchObject({ provider: 'embedded', url: 'postgres://a@h/d' });
+  it('takes DATABASE_URL as the url without switching provider, and says it is not used', () => {
+    expect(resolveDbOptions(db(), { DATABASE_URL: 'postgres://a:pw@h/d' }, {})).toMatchObject({
+      provider: 'embedded',
+      url: 'postgres://a:pw@h/d',
+      why: 'embedded Postgres (the default); DATABASE_URL is set but not used (the provider is embedded): pass --db url or set REHEARSE_DB=url to rehearse on it',
+    });
+    expect(resolveDbOptions(db({ provider: 'url' }), { DATABASE_URL: 'postgres://a:pw@h/d' }, {}).why).toBe('url postgres://a:***@h/d (provider from db.provider in the config, URL from DATABASE_URL)');
   });
 
   it('lets flags override the environment', () => {
