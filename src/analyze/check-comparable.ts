@@ -54,7 +54,7 @@ function refuseRepeatedRuns(candidates: readonly RunRecord[], baselines: readonl
   }
 }
 
-function refuseEmptyBaselines(baselines: readonly RunRecord[]): void {
+export function refuseEmptyBaselines(baselines: readonly RunRecord[]): void {
   const empty = baselines.find((run) => run.pages.length === 0);
   if (!empty) return;
   const why = empty.status === 'complete' ? 'it recorded no request' : `it is ${empty.status} (${empty.failure?.stage}: ${empty.failure?.message.split('\n')[0]})`;

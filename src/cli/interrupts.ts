@@ -30,6 +30,8 @@ export async function withInterrupts<T>(work: (signal: AbortSignal) => Promise<T
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The terminal closing (a dropped ssh session) stops everything the same way.
+  process.on('SIGHUP', onSignal);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   try {
@@ -37,6 +39,7 @@ export async function withInterrupts<T>(work: (signal: AbortSignal) => Promise<T
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
   }

@@ -4,7 +4,9 @@ import type { LoadedConfig } from '../config/load-config.ts';
 import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { UsageError } from '../errors.ts';
 import { renderRunSummary } from '../run/render-run-summary.ts';
-import { runExitCode } from '../run/run-exit-code.ts';
+import { refuseEmptyBaselines } from '../analyze/check-comparable.ts';
+import { loadDelivered, runExitCode } from '../run/run-exit-code.ts';
+import { readRunRecord } from '../run/run-record.ts';
 import { runRehearsal } from '../run/run-rehearsal.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { loadShapeFlags, positiveNumber, positiveWholeNumber, wholeNumber } from './flag-values.ts';
@@ -43,6 +45,9 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
   const build = loadShapeFlags(flags);
   const env = { ...appEnv(flags.appEnv), ...extraAppEnv };
   const db = resolveDbOptions(loaded.config.db, process.env, flags);
+  const baselines = splitRuns(flags.baseline ? [flags.baseline] : []);
+  // A baseline that cannot be compared with is bad input: said before the run, not after it.
+  await checkBaselines(baselines);
   const progress = new SeedProgress();
   const outcome = await withInterrupts((signal) =>
     runRehearsal({
@@ -69,11 +74,18 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
   process.stdout.write(renderRunSummary(outcome.record, path.relative(process.cwd(), outcome.recordFile)));
   const runCode = runExitCode(outcome.record);
   process.exitCode = runCode;
-  if (outcome.record.status !== 'complete') return;
-  // The job ends in a report: against --baseline when given, else the budgets alone.
+  if (!loadDelivered(outcome.record)) return;
+  // The job ends in a report (against --baseline when given, else the budgets alone), also when a
+  // stage after the load failed: the report keeps what was measured and fails, saying why.
   process.stdout.write('\n');
-  await reportWithConfig([outcome.dir], splitRuns(flags.baseline ? [flags.baseline] : []), loaded);
+  await reportWithConfig([outcome.dir], baselines, loaded);
   process.exitCode = Math.max(runCode, Number(process.exitCode ?? 0));
+}
+
+async function checkBaselines(baselines: readonly string[]): Promise<void> {
+  const records = [];
+  for (const location of baselines) records.push(await readRunRecord(location));
+  refuseEmptyBaselines(records);
 }
 
 export function addRunOptions(command: Command): Command {

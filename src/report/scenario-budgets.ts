@@ -13,12 +13,15 @@ export interface ScenarioBudgets {
 }
 
 /**
- * The page budgets of the scenario a run rehearsed, read from the file the
- * record names (resolved against each of `roots`). A scenario that moved or
+ * The budgets of the scenario a run rehearsed: as the record stores them,
+ * else (records written before rehearse stored them) read from the file the
+ * record names, resolved against each of `roots`. A scenario that moved or
  * no longer loads is a note in the report, not an error: the run record is
  * still worth reading.
  */
 export async function loadScenarioBudgets(run: RunRecord, roots: readonly string[]): Promise<ScenarioBudgets> {
+  const stored = run.context.scenario.budgets;
+  if (stored) return { pages: stored.pages, overall: stored.overall ?? undefined, note: null };
   const file = run.context.scenario.file;
   const found = roots.map((root) => path.resolve(root, file)).find((candidate) => existsSync(candidate));
   if (!found) return { pages: undefined, overall: undefined, note: `The scenario's budgets were not checked: ${file} (from run ${run.id}) was not found.` };

@@ -1,8 +1,18 @@
 import type { RunRecord } from './run-record.ts';
 
-/** 0 passed · 1 a k6 threshold (budget) failed · 3 the run did not finish · 130 interrupted. */
+/** Whether the planned load was driven to its end: only then is there something to report on. */
+export function loadDelivered(record: RunRecord): boolean {
+  return record.stages.some((stage) => stage.name === 'load' && stage.status === 'ok');
+}
+
+/**
+ * 0 passed · 1 a k6 threshold (budget) failed, or a stage after the load did
+ * not do its work (the report says which) · 3 the load was not delivered (a
+ * database, the app or k6 did not start or died) · 130 interrupted.
+ */
 export function runExitCode(record: RunRecord): number {
   if (record.status === 'interrupted') return 130;
-  if (record.status === 'incomplete') return 3;
+  if (!loadDelivered(record)) return 3;
+  if (record.status === 'incomplete') return 1;
   return record.k6.thresholdsFailed ? 1 : 0;
 }

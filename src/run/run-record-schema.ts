@@ -216,13 +216,25 @@ export const machineSchema = z.object({
 });
 export type Machine = z.infer<typeof machineSchema>;
 
+/** A scenario budget as recorded: latency and error limits (`page` tag or every request). */
+export const scenarioBudgetSchema = z.object({ p95Ms: nonNegative.optional(), p99Ms: nonNegative.optional(), errorRate: z.number().min(0).max(1).optional() });
+
 export const runContextSchema = z.object({
   rehearseVersion: z.string(),
   node: z.string(),
   k6Version: z.string().nullable(),
   postgresVersion: z.string().nullable(),
   machine: machineSchema,
-  scenario: z.object({ name: z.string(), file: z.string() }),
+  scenario: z.object({
+    name: z.string(),
+    file: z.string(),
+    /**
+     * The scenario's budgets as the run was driven with them (k6's thresholds),
+     * so a report never depends on finding the file again; absent in records
+     * written before they were stored.
+     */
+    budgets: z.object({ pages: z.record(z.string(), scenarioBudgetSchema), overall: scenarioBudgetSchema.nullable() }).optional(),
+  }),
   release: z.string().nullable(),
   scale: z.number().nullable(),
   seed: z.union([z.number(), z.string()]).nullable(),

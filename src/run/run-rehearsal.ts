@@ -1,21 +1,23 @@
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { aggregateK6Csv } from '../collect/aggregate-k6-csv.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { DbOptions } from '../db/create-provider.ts';
-import { UsageError } from '../errors.ts';
+import { InfrastructureError, RehearseError, UsageError } from '../errors.ts';
 import { k6Version, locateK6 } from '../k6/locate-k6.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
-import type { BuildOptions } from '../scenario/plan-script.ts';
+import { planScript, type BuildOptions } from '../scenario/plan-script.ts';
 import { loadModel } from '../seed/load-model.ts';
 import type { SeedEvent } from '../seed/seed-events.ts';
+import { guardPath } from '../system/orphan-guard.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import { describeMachine } from './describe-machine.ts';
 import { createLoadDriver } from './load-driver.ts';
 import { driveLoad } from './load-stage.ts';
 import { probePages } from './page-probe.ts';
-import { makeRunId } from './run-id.ts';
-import { newRunRecord, writeRunRecord, type RunRecord } from './run-record.ts';
+import { createRunDirectory } from './run-id.ts';
+import { newRunRecord, RunRecordWriteError, writeRunRecord, type RunRecord } from './run-record.ts';
 import {
   APP_LOG_FILE,
   K6_RAW_FILE,
@@ -69,11 +71,13 @@ export interface RehearsalOutcome {
 }
 
 /**
- * Validates everything a run needs before anything starts: the scenario, the
- * app config, the data model, k6.
+ * Validates everything a run needs before anything starts: the scenario and
+ * the load it plans (within the VU ceiling, no zero durations), the app
+ * config, the data model, k6.
  */
 async function prepare(options: RehearsalOptions): Promise<Prepared> {
   const { scenario, file } = await loadScenario(options.scenarioFile);
+  planScript(scenario, path.relative(process.cwd(), file), options.build);
   const { config, root, file: configFile } = options.loaded;
   const app = config.app;
   if (!app) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: app: required by \`rehearse run\`: set app.command (rehearse starts the app) or app.baseUrl`);
@@ -95,36 +99,64 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
 export async function runRehearsal(options: RehearsalOptions): Promise<RehearsalOutcome> {
   const prepared = await prepare(options);
   const { root } = options.loaded;
-  const id = makeRunId(prepared.scenario.name, options.release);
-  const dir = path.join(options.reportsDir ?? path.join(root, 'reports'), id);
-  await mkdir(dir, { recursive: true });
+  const { id, dir } = await createRunDirectory(options.reportsDir ?? path.join(root, 'reports'), prepared.scenario.name, options.release);
   let record = newRunRecord(id, {
     rehearseVersion: REHEARSE_VERSION,
     node: process.version,
     k6Version: await k6Version(prepared.k6.path).catch(() => null),
     postgresVersion: null,
     machine: describeMachine(),
-    scenario: { name: prepared.scenario.name, file: path.relative(root, prepared.scenarioFile) },
+    scenario: { name: prepared.scenario.name, file: path.relative(root, prepared.scenarioFile), budgets: recordedBudgets(prepared.scenario) },
     release: options.release ?? null,
     scale: options.scale,
     seed: options.seed,
     dbProvider: options.db.provider,
   });
+  // Written at once: a run killed outright (SIGKILL) still leaves a record that says it did not finish.
+  await writeRunRecord(dir, record).catch(async (error: unknown) => {
+    if (!(error instanceof RunRecordWriteError)) throw error;
+    if (error.savedTo) await rm(error.savedTo, { force: true });
+    await rm(dir, { recursive: true, force: true });
+    throw new InfrastructureError(`cannot write into the run folder ${dir}: ${error.cause.code ?? error.cause.message} (${error.cause.message}); nothing was started`);
+  });
   const stages = new StageLog(PLANNED_STAGES, options.signal, options.log);
-  const run: RunInProgress = { options, prepared, dir, stages, cleanups: [], secrets: [] };
+  const data = await privateDataDir();
+  const run: RunInProgress = { options, prepared, dir, stages, cleanups: [], secrets: [], dataDir: data.dir };
   try {
-    record = { ...record, ...(await rehearse(run, record.context)) };
-  } catch (error) {
-    // Only a bug gets here (every stage records its own failure); the record is still written.
-    stages.fail('run', error);
+    try {
+      record = { ...record, ...(await rehearse(run, record.context)) };
+    } catch (error) {
+      // Only a bug gets here (every stage records its own failure); the record is still written.
+      stages.fail('run', error);
+    } finally {
+      for (const cleanup of run.cleanups.reverse()) await cleanup().catch(() => undefined);
+    }
+    if (run.refusal) {
+      // Bad input found once the database answered (one rehearse may not write to): nothing was run, nothing is recorded.
+      await rm(dir, { recursive: true, force: true });
+      throw run.refusal;
+    }
+    record = { ...record, ...stages.outcome(), finishedAt: new Date().toISOString() };
+    const masked = (findings: readonly { path: string; reason: string }[]) => options.log(`masked ${findings.length} credential-like value(s) in the record: ${findings.map((finding) => finding.path).join(', ')}`);
+    const recordFile = await writeRunRecord(dir, record, { secrets: run.secrets, onMasked: masked });
+    await pointLatestAt(dir);
+    return { record, dir, recordFile };
   } finally {
-    for (const cleanup of run.cleanups.reverse()) await cleanup().catch(() => undefined);
+    await data.remove();
   }
-  record = { ...record, ...stages.outcome(), finishedAt: new Date().toISOString() };
-  const recordFile = await writeRunRecord(dir, record, { secrets: run.secrets });
-  await rm(path.join(dir, 'data'), { recursive: true, force: true });
-  await pointLatestAt(dir);
-  return { record, dir, recordFile };
+}
+
+/** A folder only this user can read, outside the reports, for the test accounts k6 and the probe use. */
+async function privateDataDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `rehearse-data-${process.pid}-`));
+  const guarded = guardPath(dir);
+  return {
+    dir,
+    async remove() {
+      await rm(dir, { recursive: true, force: true });
+      guarded.release();
+    },
+  };
 }
 
 const PLANNED_STAGES = ['database', 'seed', 'test data', 'app', 'load', 'results', 'probe'];
@@ -132,7 +164,7 @@ const PLANNED_STAGES = ['database', 'seed', 'test data', 'app', 'load', 'results
 /** The stages in order; returns what they measured. A stage that fails ends the run where later stages need it. */
 async function rehearse(run: RunInProgress, context: RunRecord['context']): Promise<Partial<RunRecord>> {
   const { options, prepared, stages } = run;
-  const database = await stages.run('database', `starting Postgres (${options.db.provider})`, () => startDatabase(run));
+  const database = await stages.run('database', `starting Postgres (${options.db.provider})`, () => refusingBadInput(run, () => startDatabase(run)));
   if (!database) return {};
   const measured: Partial<RunRecord> = { context: { ...context, postgresVersion: await serverVersion(database) } };
 
@@ -164,6 +196,21 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, signal: options.signal }),
   );
   return queryProfiles ? { ...measured, queryProfiles } : measured;
+}
+
+/** A user error from a stage (exit 2: a database rehearse may not write to) is kept to end the run as bad input. */
+async function refusingBadInput<T>(run: RunInProgress, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RehearseError && error.exitCode === 2) run.refusal ??= error;
+    throw error;
+  }
+}
+
+/** The scenario's budgets as the record keeps them (k6 got them as thresholds). */
+function recordedBudgets(scenario: Prepared['scenario']): NonNullable<RunRecord['context']['scenario']['budgets']> {
+  return { pages: scenario.budgets?.pages ?? {}, overall: scenario.budgets?.overall ?? null };
 }
 
 /** `reports/latest` → the newest run, so scripts and CI need not know its id. */

@@ -7,9 +7,12 @@ import { metricsCollector } from '../collect/metrics-collector.ts';
 import { statementsCollector } from '../collect/statements-collector.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { withDatabase } from '../db/connection-url.ts';
+import { ensureStatementStatistics } from '../db/observability.ts';
 import { createProjectProvider } from '../db/project-provider.ts';
 import type { RunningDatabase } from '../db/provider.ts';
+import { keepRunDatabase } from '../db/run-databases.ts';
 import { dropDatabase } from '../db/template.ts';
+import type { RehearseError } from '../errors.ts';
 import type { K6Binary } from '../k6/locate-k6.ts';
 import { writeScript } from '../scenario/build-script.ts';
 import type { Scenario } from '../scenario/define-scenario.ts';
@@ -43,11 +46,19 @@ export interface RunInProgress {
   cleanups: (() => Promise<void>)[];
   /** Values no file of the run may hold (the database password). */
   secrets: string[];
+  /**
+   * The scenario's test data (test accounts' emails and passwords) for k6 and
+   * the probe: a private temporary folder, never the run folder, removed
+   * however the run ends.
+   */
+  dataDir: string;
+  /** Bad input a stage found (a database rehearse may not write to): the run ends as exit 2, unrecorded. */
+  refusal?: RehearseError;
 }
 
-/** Where the scenario's test data is exported for k6 and the probe (removed when the run ends). */
+/** Where the scenario's test data is exported for k6 and the probe. */
 export function dataDirOf(run: RunInProgress): string {
-  return path.join(run.dir, 'data');
+  return run.dataDir;
 }
 
 export async function startDatabase(run: RunInProgress): Promise<RunningDatabase> {
@@ -55,6 +66,7 @@ export async function startDatabase(run: RunInProgress): Promise<RunningDatabase
   const database = await createProjectProvider(options.db, options.loaded.root).start({ signal: options.signal, onProgress: options.log });
   run.cleanups.push(() => database.stop());
   run.secrets.push(database.connection.password);
+  if (!database.owned) await ensureStatementStatistics(database);
   return database;
 }
 
@@ -68,9 +80,15 @@ export async function seedRunDatabase(run: RunInProgress, database: RunningDatab
   const { options, prepared } = run;
   const runDatabase = runDatabaseName();
   const seeded = await seed({ database, model: prepared.model, scale: options.scale, seed: options.seed, targetDatabase: runDatabase, signal: options.signal, onEvent: options.onSeedEvent });
-  if (!options.keepDatabase) run.cleanups.push(() => dropDatabase(database.admin, runDatabase).catch(() => undefined));
+  // Kept copies are renamed once the app has stopped, so no later command takes them for a killed run's.
+  run.cleanups.push(() => (options.keepDatabase ? keepCopy(run, database, runDatabase) : dropDatabase(database.admin, runDatabase).catch(() => undefined)));
   options.log(`  ${seeded.template?.reused ? 'reused' : 'built'} template, cloned into ${runDatabase} (${seeded.totalRows} rows)`);
   return runDatabase;
+}
+
+async function keepCopy(run: RunInProgress, database: RunningDatabase, runDatabase: string): Promise<void> {
+  const kept = await keepRunDatabase(database.admin, runDatabase).catch(() => runDatabase);
+  run.options.log(`kept the run's database as ${kept} (drop it with \`rehearse db clean\`)`);
 }
 
 /** Exports the scenario's datasets from the run's database and writes the k6 script; returns the script. */
