@@ -15,8 +15,9 @@
 #   temporary init server, `postgres -c k=v ...` passthrough), and imports the
 #   tarball with `docker import`.
 #
-# Env overrides: REHEARSE_PG_IMAGE (image name), REHEARSE_DEBIAN_MIRROR,
-# REHEARSE_CACHE_DIR. On failure prints one "postgres-image: ..." line on
+# Env overrides: REHEARSE_PG_IMAGE (image name), REHEARSE_DEBIAN_MIRROR (else the
+# mirror is read from this machine's apt sources only; there is no built-in
+# fallback host), REHEARSE_CACHE_DIR. On failure prints one "postgres-image: ..." line on
 # stderr and exits non-zero.
 set -euo pipefail
 
@@ -202,12 +203,14 @@ debian_mirror() {
       }' "$f")"
     [ -n "$uri" ] && { echo "$uri"; return; }
   done
-  echo "http://deb.debian.org/debian"
+  # No fallback host: this machine's apt configuration is the only source of truth.
+  return 1
 }
 
 build_rootfs() {
   local mirror dir t0
-  mirror="$(debian_mirror)"
+  mirror="$(debian_mirror)" ||
+    fail "no apt source for Debian $SUITE in /etc/apt/sources.list or /etc/apt/sources.list.d/: add the Debian mirror this machine may use (a 'deb <mirror> $SUITE main' line or a deb822 .sources stanza), or set REHEARSE_DEBIAN_MIRROR to it"
   export DEBIAN_FRONTEND=noninteractive
   if ! command -v debootstrap >/dev/null 2>&1; then
     log "installing debootstrap"
