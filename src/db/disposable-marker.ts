@@ -62,7 +62,7 @@ export function unsafeTargetError(url: string, what: string): UnsafeTargetError 
     `refusing to ${what} ${masked}: rehearse did not create this database and it is not marked disposable. ` +
       'rehearse creates databases on the server it rehearses on (templates, one copy per run) and truncates and rewrites tables. ' +
       'If this database and its server may be used that way, mark the database once with\n' +
-      `  rehearse db mark-disposable --url '${masked.replace(':***@', ':<password>@')}' --yes\n` +
+      `  rehearse db mark-disposable --url '${masked.replace(':***@', ':<password>@').replace(/password=\*\*\*/g, 'password=<password>')}' --yes\n` +
       'or leave --url, DATABASE_URL and db.url aside to rehearse on the embedded Postgres (the default).',
     { database: masked },
   );
