@@ -93,7 +93,7 @@ const budgetsSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  db: dbSchema.default({ provider: 'embedded', settings: {} }),
+  db: dbSchema.default({ settings: {} }),
   app: appSchema.optional(),
   data: dataSchema.default({ scale: 1, seed: 42 }),
   scenarios: scenariosSchema.default({ dir: 'scenarios' }),

@@ -4,6 +4,7 @@ import { InfrastructureError } from '../errors.ts';
 import { sleep } from '../system/abort.ts';
 import { isProcessAlive } from '../system/process-alive.ts';
 import { commandLine, identify, isRunning, ownerToken, processesOwnedBy, type ProcessIdentity } from '../system/process-identity.ts';
+import { removeAbandonedTempDirs, TEST_DATA_DIR_PREFIX } from '../system/private-temp-dir.ts';
 import { redactText } from '../system/redact-secrets.ts';
 
 /** Who holds a project's cluster: the rehearse process, what it was asked to do, since when. */
@@ -134,6 +135,9 @@ async function stopLeftovers(clusterDir: string, previous: ClusterOwner | undefi
   for (const client of clients) {
     await stopProcess(client.leadsGroup ? -client.pid : client.pid, [['SIGTERM', 5_000]]);
     recovered.push(`stopped ${client.command.slice(0, 80)} (pid ${client.pid}), left running by ${who}`);
+  }
+  if (previous) {
+    for (const dir of await removeAbandonedTempDirs(TEST_DATA_DIR_PREFIX, previous.pid)) recovered.push(`removed ${dir} (test accounts of ${who})`);
   }
   if (server) {
     // Fast shutdown first (sessions aborted, a clean checkpoint), then immediate, then kill.

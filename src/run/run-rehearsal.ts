@@ -1,16 +1,17 @@
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { aggregateK6Csv } from '../collect/aggregate-k6-csv.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { DbOptions } from '../db/create-provider.ts';
-import { InfrastructureError, RehearseError, UsageError } from '../errors.ts';
+import { ensureStatementStatistics } from '../db/observability.ts';
+import { createProjectProvider } from '../db/project-provider.ts';
+import { InfrastructureError, UsageError } from '../errors.ts';
 import { k6Version, locateK6 } from '../k6/locate-k6.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { planScript, type BuildOptions } from '../scenario/plan-script.ts';
 import { loadModel } from '../seed/load-model.ts';
 import type { SeedEvent } from '../seed/seed-events.ts';
-import { guardPath } from '../system/orphan-guard.ts';
+import { createPrivateTempDir, removeAbandonedTempDirs, TEST_DATA_DIR_PREFIX, type PrivateTempDir } from '../system/private-temp-dir.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import { describeMachine } from './describe-machine.ts';
 import { createLoadDriver } from './load-driver.ts';
@@ -84,7 +85,23 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
   if (!config.data.model) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: data.model: required by \`rehearse run\`: the data model module to seed from`);
   const model = await loadModel(config.data.model, root);
   const k6 = await locateK6({ signal: options.signal, onProgress: options.log });
+  await checkExistingServer(options);
   return { scenario, scenarioFile: file, model, k6, appCommand: app };
+}
+
+/**
+ * A server rehearse does not start (`url`) must pass the safety rule and
+ * have pg_stat_statements before the run folder exists or a row is written:
+ * a refusal is bad input (exit 2), not a run that failed.
+ */
+async function checkExistingServer(options: RehearsalOptions): Promise<void> {
+  if (options.db.provider !== 'url') return;
+  const database = await createProjectProvider(options.db, options.loaded.root).start({ signal: options.signal, onProgress: options.log });
+  try {
+    await ensureStatementStatistics(database);
+  } finally {
+    await database.stop();
+  }
 }
 
 /**
@@ -120,7 +137,7 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
     throw new InfrastructureError(`cannot write into the run folder ${dir}: ${error.cause.code ?? error.cause.message} (${error.cause.message}); nothing was started`);
   });
   const stages = new StageLog(PLANNED_STAGES, options.signal, options.log);
-  const data = await privateDataDir();
+  const data = await privateDataDir(options.log);
   const run: RunInProgress = { options, prepared, dir, stages, cleanups: [], secrets: [], dataDir: data.dir };
   try {
     try {
@@ -130,11 +147,6 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
       stages.fail('run', error);
     } finally {
       for (const cleanup of run.cleanups.reverse()) await cleanup().catch(() => undefined);
-    }
-    if (run.refusal) {
-      // Bad input found once the database answered (one rehearse may not write to): nothing was run, nothing is recorded.
-      await rm(dir, { recursive: true, force: true });
-      throw run.refusal;
     }
     record = { ...record, ...stages.outcome(), finishedAt: new Date().toISOString() };
     const masked = (findings: readonly { path: string; reason: string }[]) => options.log(`masked ${findings.length} credential-like value(s) in the record: ${findings.map((finding) => finding.path).join(', ')}`);
@@ -146,17 +158,10 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
   }
 }
 
-/** A folder only this user can read, outside the reports, for the test accounts k6 and the probe use. */
-async function privateDataDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `rehearse-data-${process.pid}-`));
-  const guarded = guardPath(dir);
-  return {
-    dir,
-    async remove() {
-      await rm(dir, { recursive: true, force: true });
-      guarded.release();
-    },
-  };
+/** Where test accounts go: never the run folder. Folders of runs that were killed outright go first. */
+async function privateDataDir(log: (line: string) => void): Promise<PrivateTempDir> {
+  for (const dir of await removeAbandonedTempDirs(TEST_DATA_DIR_PREFIX)) log(`recovered: removed ${dir} (test accounts of a run that did not finish)`);
+  return createPrivateTempDir(TEST_DATA_DIR_PREFIX);
 }
 
 const PLANNED_STAGES = ['database', 'seed', 'test data', 'app', 'load', 'results', 'probe'];
@@ -164,7 +169,7 @@ const PLANNED_STAGES = ['database', 'seed', 'test data', 'app', 'load', 'results
 /** The stages in order; returns what they measured. A stage that fails ends the run where later stages need it. */
 async function rehearse(run: RunInProgress, context: RunRecord['context']): Promise<Partial<RunRecord>> {
   const { options, prepared, stages } = run;
-  const database = await stages.run('database', `starting Postgres (${options.db.provider})`, () => refusingBadInput(run, () => startDatabase(run)));
+  const database = await stages.run('database', `starting Postgres (${options.db.provider})`, () => startDatabase(run));
   if (!database) return {};
   const measured: Partial<RunRecord> = { context: { ...context, postgresVersion: await serverVersion(database) } };
 
@@ -196,16 +201,6 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, signal: options.signal }),
   );
   return queryProfiles ? { ...measured, queryProfiles } : measured;
-}
-
-/** A user error from a stage (exit 2: a database rehearse may not write to) is kept to end the run as bad input. */
-async function refusingBadInput<T>(run: RunInProgress, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof RehearseError && error.exitCode === 2) run.refusal ??= error;
-    throw error;
-  }
 }
 
 /** The scenario's budgets as the record keeps them (k6 got them as thresholds). */

@@ -7,12 +7,10 @@ import { metricsCollector } from '../collect/metrics-collector.ts';
 import { statementsCollector } from '../collect/statements-collector.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { withDatabase } from '../db/connection-url.ts';
-import { ensureStatementStatistics } from '../db/observability.ts';
 import { createProjectProvider } from '../db/project-provider.ts';
 import type { RunningDatabase } from '../db/provider.ts';
 import { keepRunDatabase } from '../db/run-databases.ts';
 import { dropDatabase } from '../db/template.ts';
-import type { RehearseError } from '../errors.ts';
 import type { K6Binary } from '../k6/locate-k6.ts';
 import { writeScript } from '../scenario/build-script.ts';
 import type { Scenario } from '../scenario/define-scenario.ts';
@@ -52,8 +50,6 @@ export interface RunInProgress {
    * however the run ends.
    */
   dataDir: string;
-  /** Bad input a stage found (a database rehearse may not write to): the run ends as exit 2, unrecorded. */
-  refusal?: RehearseError;
 }
 
 /** Where the scenario's test data is exported for k6 and the probe. */
@@ -66,7 +62,6 @@ export async function startDatabase(run: RunInProgress): Promise<RunningDatabase
   const database = await createProjectProvider(options.db, options.loaded.root).start({ signal: options.signal, onProgress: options.log });
   run.cleanups.push(() => database.stop());
   run.secrets.push(database.connection.password);
-  if (!database.owned) await ensureStatementStatistics(database);
   return database;
 }
 
