@@ -32,12 +32,17 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
   });
 }
 
-/** Starts the CLI and leaves it running; `output()` is everything printed so far. */
-export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+/**
+ * Starts the CLI and leaves it running; `output()` is everything printed so
+ * far. `detached`: in a process group of its own, as a terminal runs it, so
+ * a test can signal the whole group like Ctrl-C does.
+ */
+export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {}) {
   const child: ChildProcess = spawn(process.execPath, [REHEARSE_BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk));
