@@ -71,7 +71,8 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
     }),
   );
   progress.finish();
-  process.stdout.write(renderRunSummary(outcome.record, path.relative(process.cwd(), outcome.recordFile)));
+  const relative = path.relative(process.cwd(), outcome.recordFile);
+  process.stdout.write(renderRunSummary(outcome.record, relative.startsWith('..') ? outcome.recordFile : relative));
   const runCode = runExitCode(outcome.record);
   process.exitCode = runCode;
   if (!loadDelivered(outcome.record)) return;
