@@ -117,6 +117,16 @@ export async function acquireClusterLock(clusterDir: string, argv: readonly stri
   throw new InfrastructureError(`could not take the lock ${file}: other rehearse commands keep taking it; run again when they are done`);
 }
 
+/**
+ * Refuses at once when another live command holds the cluster, without
+ * taking the lock: for a command that has more to check before it starts
+ * the cluster (the lock is taken when it does).
+ */
+export async function assertClusterFree(clusterDir: string): Promise<void> {
+  const owner = await readOwner(clusterLockFile(clusterDir));
+  if (owner && isRunning(owner)) throw new ClusterBusyError(clusterDir, owner);
+}
+
 async function releaseLock(file: string, me: ClusterOwner): Promise<void> {
   const current = await readOwner(file);
   if (current?.pid === me.pid && current.startTime === me.startTime) await rm(file, { force: true });

@@ -80,6 +80,7 @@ export class EmbeddedProvider implements DbProvider {
     const { dataDir, password } = cluster;
     for (const line of cluster.recovered) onProgress?.(`recovered: ${line}`);
     let server: ChildProcess | undefined;
+    let admin: pg.Pool | undefined;
     try {
       if (!cluster.existing) {
         onProgress?.(`initialising a Postgres cluster in ${dataDir}`);
@@ -92,12 +93,13 @@ export class EmbeddedProvider implements DbProvider {
       const tail = new OutputTail(40);
       server = spawnServer(binaries.postgres, dataDir, port, this.options.settings, user, tail);
       await waitUntilReady(server, connection, tail, this.options.readyTimeoutMs ?? 30_000, signal);
-      const admin = new pg.Pool({ ...connection, max: 4 });
+      admin = new pg.Pool({ ...connection, max: 4 });
       admin.on('error', () => undefined);
       await installObservability(connection);
       if (this.options.clusterDir) await dropLeftDatabases(admin, onProgress);
       return ownedDatabase(connection, admin, server, { dataDir, pid: String(server.pid) }, cluster.dispose);
     } catch (error) {
+      await admin?.end().catch(() => undefined);
       if (server) await stopChild(server, 'SIGQUIT', 5_000);
       await cluster.dispose();
       throw error;

@@ -4,7 +4,8 @@ import { aggregateK6Csv } from '../collect/aggregate-k6-csv.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { DbOptions } from '../db/create-provider.ts';
 import { ensureStatementStatistics } from '../db/observability.ts';
-import { createProjectProvider } from '../db/project-provider.ts';
+import { assertClusterFree } from '../db/cluster-lock.ts';
+import { createProjectProvider, projectClusterDir } from '../db/project-provider.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import { k6Version, locateK6 } from '../k6/locate-k6.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
@@ -85,16 +86,18 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
   if (!config.data.model) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: data.model: required by \`rehearse run\`: the data model module to seed from`);
   const model = await loadModel(config.data.model, root);
   const k6 = await locateK6({ signal: options.signal, onProgress: options.log });
-  await checkExistingServer(options);
+  await checkDatabase(options);
   return { scenario, scenarioFile: file, model, k6, appCommand: app };
 }
 
 /**
- * A server rehearse does not start (`url`) must pass the safety rule and
- * have pg_stat_statements before the run folder exists or a row is written:
- * a refusal is bad input (exit 2), not a run that failed.
+ * Before the run folder exists: the project's cluster must be free, and a
+ * server rehearse does not start (`url`) must pass the safety rule (a
+ * refusal is bad input, exit 2, not a run that failed) and have
+ * pg_stat_statements before a row is written there.
  */
-async function checkExistingServer(options: RehearsalOptions): Promise<void> {
+async function checkDatabase(options: RehearsalOptions): Promise<void> {
+  if (options.db.provider === 'embedded') return assertClusterFree(projectClusterDir(options.loaded.root));
   if (options.db.provider !== 'url') return;
   const database = await createProjectProvider(options.db, options.loaded.root).start({ signal: options.signal, onProgress: options.log });
   try {
@@ -115,9 +118,28 @@ async function checkExistingServer(options: RehearsalOptions): Promise<void> {
  */
 export async function runRehearsal(options: RehearsalOptions): Promise<RehearsalOutcome> {
   const prepared = await prepare(options);
+  const { dir, record } = await openRunFolder(options, prepared);
+  const data = await privateDataDir(options.log);
+  try {
+    const run: RunInProgress = { options, prepared, dir, stages: new StageLog(PLANNED_STAGES, options.signal, options.log), cleanups: [], secrets: [], dataDir: data.dir };
+    const finished = await runStages(run, record);
+    const recordFile = await writeRunRecord(dir, finished, { secrets: run.secrets, onMasked: (findings) => options.log(`masked ${findings.length} credential-like value(s) in the record: ${findings.map((finding) => finding.path).join(', ')}`) });
+    await pointLatestAt(dir);
+    return { record: finished, dir, recordFile };
+  } finally {
+    await data.remove();
+  }
+}
+
+/**
+ * The run's own folder (a unique id) and its first record, written at once:
+ * a run killed outright (SIGKILL) still leaves a record that says it did not
+ * finish. A folder that cannot take it stops the run before anything starts.
+ */
+async function openRunFolder(options: RehearsalOptions, prepared: Prepared): Promise<{ dir: string; record: RunRecord }> {
   const { root } = options.loaded;
   const { id, dir } = await createRunDirectory(options.reportsDir ?? path.join(root, 'reports'), prepared.scenario.name, options.release);
-  let record = newRunRecord(id, {
+  const record = newRunRecord(id, {
     rehearseVersion: REHEARSE_VERSION,
     node: process.version,
     k6Version: await k6Version(prepared.k6.path).catch(() => null),
@@ -129,33 +151,27 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
     seed: options.seed,
     dbProvider: options.db.provider,
   });
-  // Written at once: a run killed outright (SIGKILL) still leaves a record that says it did not finish.
   await writeRunRecord(dir, record).catch(async (error: unknown) => {
     if (!(error instanceof RunRecordWriteError)) throw error;
     if (error.savedTo) await rm(error.savedTo, { force: true });
     await rm(dir, { recursive: true, force: true });
     throw new InfrastructureError(`cannot write into the run folder ${dir}: ${error.cause.code ?? error.cause.message} (${error.cause.message}); nothing was started`);
   });
-  const stages = new StageLog(PLANNED_STAGES, options.signal, options.log);
-  const data = await privateDataDir(options.log);
-  const run: RunInProgress = { options, prepared, dir, stages, cleanups: [], secrets: [], dataDir: data.dir };
+  return { dir, record };
+}
+
+/** Every stage, then everything started stopped (last first), whatever happened; the record as it stands then. */
+async function runStages(run: RunInProgress, record: RunRecord): Promise<RunRecord> {
+  let measured: Partial<RunRecord> = {};
   try {
-    try {
-      record = { ...record, ...(await rehearse(run, record.context)) };
-    } catch (error) {
-      // Only a bug gets here (every stage records its own failure); the record is still written.
-      stages.fail('run', error);
-    } finally {
-      for (const cleanup of run.cleanups.reverse()) await cleanup().catch(() => undefined);
-    }
-    record = { ...record, ...stages.outcome(), finishedAt: new Date().toISOString() };
-    const masked = (findings: readonly { path: string; reason: string }[]) => options.log(`masked ${findings.length} credential-like value(s) in the record: ${findings.map((finding) => finding.path).join(', ')}`);
-    const recordFile = await writeRunRecord(dir, record, { secrets: run.secrets, onMasked: masked });
-    await pointLatestAt(dir);
-    return { record, dir, recordFile };
+    measured = await rehearse(run, record.context);
+  } catch (error) {
+    // Only a bug gets here (every stage records its own failure); the record is still written.
+    run.stages.fail('run', error);
   } finally {
-    await data.remove();
+    for (const cleanup of run.cleanups.reverse()) await cleanup().catch(() => undefined);
   }
+  return { ...record, ...measured, ...run.stages.outcome(), finishedAt: new Date().toISOString() };
 }
 
 /** Where test accounts go: never the run folder. Folders of runs that were killed outright go first. */

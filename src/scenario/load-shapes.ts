@@ -98,22 +98,29 @@ function durationsOf(load: LoadShape): { single: Array<[string, string]>; total:
       return { single: [], total: [load.rampUp, load.hold, load.rampDown] };
     case 'steady':
     case 'soak':
-    case 'breakpoint':
     case 'vus':
       return { single: [['duration', load.duration]], total: [load.duration] };
+    case 'breakpoint':
+      return { single: [], total: [load.duration] };
     case 'ramping-vus':
       return { single: [], total: load.stages.map((stage) => stage.duration) };
   }
 }
 
+/** k6 runs a constant rate or a constant number of VUs for at least this long (seconds). */
+export const K6_MIN_CONSTANT_SECONDS = 1;
+
 /**
  * A load that would run for no time at all: a zero `duration`, a spike or
- * stages that add up to zero. k6 would get 1ms (or NaN once stretched with
- * `--duration`), so it is refused with the scenario, before anything starts.
+ * stages that add up to zero; and a constant load shorter than k6 accepts.
+ * k6 would get 1ms (or NaN once stretched with `--duration`) and refuse it
+ * once the database and the app are up, so it is refused with the scenario.
  */
 export function loadShapeProblems(load: LoadShape, at: string): LoadProblem[] {
   const { single, total } = durationsOf(load);
-  const zero = single.filter(([, text]) => parseDuration(text) <= 0).map(([field, text]) => ({ path: `${at}.${field}`, message: `expected a duration > 0, got ${JSON.stringify(text)}` }));
+  const zero = single
+    .filter(([, text]) => parseDuration(text) < K6_MIN_CONSTANT_SECONDS)
+    .map(([field, text]) => ({ path: `${at}.${field}`, message: `expected a duration of at least ${K6_MIN_CONSTANT_SECONDS}s (k6's shortest constant load), got ${JSON.stringify(text)}` }));
   if (zero.length > 0) return zero;
   if (total.reduce((sum, text) => sum + parseDuration(text), 0) > 0) return [];
   return [{ path: at, message: `expected a load that lasts longer than 0s, got ${total.map((text) => JSON.stringify(text)).join(' + ')}` }];

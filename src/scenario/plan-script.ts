@@ -3,7 +3,7 @@ import { ScenarioError } from '../errors.ts';
 import { pageCaptures, type Capture } from './capture.ts';
 import type { BodyCheck, Budget, HttpMethod, Journey, JsonValue, Scenario, ThinkStep } from './define-scenario.ts';
 import { formatDuration, parseDuration } from './duration.ts';
-import { machineVuCeiling, vuProblems, type LoadShape, type PlannedVus, type VuCeiling } from './load-shapes.ts';
+import { K6_MIN_CONSTANT_SECONDS, machineVuCeiling, vuProblems, type LoadShape, type PlannedVus, type VuCeiling } from './load-shapes.ts';
 import { stepHeaders } from './request-headers.ts';
 
 /** Compress or stretch a scenario for a quick check or a longer rehearsal. */
@@ -257,8 +257,9 @@ function plannedVus(journey: string, executor: K6Executor): PlannedVus {
 
 /**
  * A plan k6 could not run safely is refused with the scenario file (exit 2)
- * before anything starts: more VUs than the machine holds, or a number that
- * is not one (a zero-length shape stretched by --duration).
+ * before anything starts: more VUs than the machine holds, a number that is
+ * not one (a zero-length shape stretched by --duration), a constant load
+ * shorter than k6 accepts.
  */
 function assertLoadFits(scenarios: Record<string, K6Executor>, ceiling: VuCeiling, sourceFile: string): void {
   const journeys = Object.entries(scenarios);
@@ -266,6 +267,11 @@ function assertLoadFits(scenarios: Record<string, K6Executor>, ceiling: VuCeilin
     ...journeys.flatMap(([journey, executor]) =>
       JSON.stringify(executor, (_, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? 'NaN' : value)).includes('NaN')
         ? [{ path: `journeys.${journey}.load`, message: 'the planned load has a number that is not one (check the durations and --duration)' }]
+        : [],
+    ),
+    ...journeys.flatMap(([journey, executor]) =>
+      typeof executor.duration === 'string' && parseDuration(executor.duration) < K6_MIN_CONSTANT_SECONDS
+        ? [{ path: `journeys.${journey}.load`, message: `lasts ${executor.duration} once stretched by --duration; k6 runs a constant load for at least ${K6_MIN_CONSTANT_SECONDS}s: give a longer --duration` }]
         : [],
     ),
     ...vuProblems(journeys.map(([journey, executor]) => plannedVus(journey, executor)), ceiling, (journey) => `journeys.${journey}.load`),

@@ -182,7 +182,7 @@ describe('bad input: exit 2 before anything starts', () => {
     ['--duration 0s', async () => run(['--duration', '0s']), /--duration: expected a duration > 0 such as "30s" or "2m", got "0s"/],
     ['--rate-scale 1e9', async () => run(['--rate-scale', '1e9']), /journeys\.parents\.load: needs up to [\d,]+ VUs .*over the [\d,]+ of this machine's ceiling, from [\d.]+ GiB of memory/],
     ['100,000 arrivals a second', async () => ['run', await scenario('flood', "steady({ rate: 100_000, duration: '1m' })"), '--config', project.config], /journeys\.parents\.load: needs up to 100,000 VUs \(100,000 allocated up front\), over the/],
-    ['a 0s load stretched by --duration', async () => ['run', await scenario('zero', "steady({ rate: 2, duration: '0s' })"), '--config', project.config, '--duration', '30s'], /journeys\.parents\.load\.duration: expected a duration > 0, got "0s"/],
+    ['a 0s load stretched by --duration', async () => ['run', await scenario('zero', "steady({ rate: 2, duration: '0s' })"), '--config', project.config, '--duration', '30s'], /journeys\.parents\.load\.duration: expected a duration of at least 1s \(k6's shortest constant load\), got "0s"/],
     ['--max-vus lots', async () => run(['--max-vus', 'lots']), /--max-vus: expected a whole number > 0, got "lots"/],
     ['a baseline that does not exist', async () => run(['--baseline', path.join(scratch, 'no-such-run')]), /No run record at .*no-such-run/],
   ];

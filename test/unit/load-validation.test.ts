@@ -59,12 +59,18 @@ describe('load validation, before anything starts', () => {
   });
 
   it.each([
-    ['a zero steady duration', steady({ rate: 5, duration: '0s' }), 'scenarios/x.ts: journeys.users.load.duration: expected a duration > 0, got "0s"'],
+    ['a zero steady duration', steady({ rate: 5, duration: '0s' }), 'scenarios/x.ts: journeys.users.load.duration: expected a duration of at least 1s (k6\'s shortest constant load), got "0s"'],
+    ['a steady load shorter than k6 runs one', steady({ rate: 5, duration: '500ms' }), 'scenarios/x.ts: journeys.users.load.duration: expected a duration of at least 1s (k6\'s shortest constant load), got "500ms"'],
     ['a spike of zero length', spike({ from: 1, peak: 5, rampUp: '0s', hold: '0ms', rampDown: '0s' }), 'scenarios/x.ts: journeys.users.load: expected a load that lasts longer than 0s, got "0s" + "0ms" + "0s"'],
   ])('refuses %s with the scenario', (_, load, message) => {
     const error = rejection(() => validateScenario(FILE, scenarioWith(load)));
     expect(error).toBeInstanceOf(ScenarioError);
     expect(error.message).toBe(message);
+  });
+
+  it('refuses a constant load that --duration makes shorter than k6 accepts', () => {
+    const error = rejection(() => planScript(scenarioWith(steady({ rate: 5, duration: '1m' })), FILE, { durationSeconds: 0.5, vuCeiling: CEILING }));
+    expect(error.message).toBe('scenarios/x.ts: journeys.users.load: lasts 500ms once stretched by --duration; k6 runs a constant load for at least 1s: give a longer --duration');
   });
 
   it('refuses --duration 0s, and never writes NaN when a valid load is stretched', () => {
