@@ -1,8 +1,11 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createProvider } from '../../src/db/create-provider.ts';
+import { TEST_POSTGRES_IMAGE, testcontainersUnavailable } from '../support/docker.ts';
 import { REPO_ROOT } from '../support/cli.ts';
 import { isAlive } from '../support/processes.ts';
+import { processesMatching as pidsMatching } from '../support/run-project.ts';
 
 /** Processes marked as started by the rehearse-like process `pid` (their REHEARSE_OWNER). */
 function childrenMarkedBy(pid: number): number[] {
@@ -36,17 +39,52 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+/** Starts a test helper script under tsx and waits for its one JSON line. */
+async function startHelper<T>(script: string): Promise<{ child: ReturnType<typeof spawn>; started: T }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const started = await new Promise<T>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes('\n')) resolve(JSON.parse(output) as T);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
+  });
+  return { child, started };
+}
+
+function containerExists(id: string): boolean {
+  return spawnSync('docker', ['inspect', id], { stdio: 'ignore' }).status === 0;
+}
+
+const unavailable = await testcontainersUnavailable();
+if (unavailable) console.warn(`SKIP orphan guard container tests: ${unavailable}`);
+
+describe.skipIf(unavailable !== undefined)(`the orphan guard and Testcontainers (${TEST_POSTGRES_IMAGE})`, () => {
+  it('removes the container of a rehearse that is SIGKILLed', async () => {
+    const { child, started } = await startHelper<{ container: string }>('test/support/guarded-container.ts');
+    expect(containerExists(started.container)).toBe(true);
+    child.kill('SIGKILL');
+    expect(await until(() => !containerExists(started.container), 30_000), 'the container is removed').toBe(true);
+  }, 120_000);
+
+  it('has the next start remove a container whose rehearse and guard were both killed', async () => {
+    const { child, started } = await startHelper<{ container: string }>('test/support/guarded-container.ts');
+    for (const guard of pidsMatching(`orphan-guard-process.mjs ${child.pid} `)) process.kill(guard, 'SIGKILL');
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(containerExists(started.container)).toBe(true);
+    const lines: string[] = [];
+    const next = await createProvider({ provider: 'testcontainers', settings: {}, image: TEST_POSTGRES_IMAGE }).start({ onProgress: (line) => lines.push(line) });
+    await next.stop();
+    expect(lines).toContain(`removed container ${started.container.slice(0, 12)}, left by a rehearse command that was killed`);
+    expect(containerExists(started.container)).toBe(false);
+  }, 180_000);
+});
+
 describe('the orphan guard', () => {
   it('stops the children, the process groups and the folders of a process that is SIGKILLed', async () => {
-    const owner = spawn(process.execPath, ['--import', 'tsx', 'test/support/guarded-children.ts'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    const started = await new Promise<{ group: number; folder: string }>((resolve, reject) => {
-      let output = '';
-      owner.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk;
-        if (output.includes('\n')) resolve(JSON.parse(output) as { group: number; folder: string });
-      });
-      owner.once('exit', (code) => reject(new Error(`the owner exited (${code}) before starting its children`)));
-    });
+    const { child: owner, started } = await startHelper<{ group: number; folder: string }>('test/support/guarded-children.ts');
     const plainChild = childrenMarkedBy(owner.pid!);
     expect(plainChild).toHaveLength(1);
     expect(groupAlive(started.group)).toBe(true);
