@@ -8,6 +8,7 @@ import { pageNames } from '../scenario/check-scenario.ts';
 import type { Journey, PageStep, Scenario } from '../scenario/define-scenario.ts';
 import { datasetFile } from '../scenario/plan-script.ts';
 import { throwIfAborted } from '../system/abort.ts';
+import { StageFailure } from './stages.ts';
 import type { QueryProfile } from './run-record-schema.ts';
 import { replayUntil, requestPage, type DataRow } from './journey-replay.ts';
 
@@ -55,11 +56,16 @@ async function probePage(options: ProbeOptions, page: string): Promise<QueryProf
   for (const { journey, index, step } of journeysFor(options.scenario, page)) {
     const rows = JSON.parse(await readFile(path.join(options.dataDir, datasetFile(journey.data)), 'utf8')) as DataRow[];
     const users = rows.slice(-Math.min(options.requests ?? 10, rows.length));
+    let failure: unknown;
     for (const row of users) {
-      // A user the app did not let through (an earlier page answered 500) is skipped like an
-      // unexpected answer below: the load's error rates say it; the other users are still measured.
-      const user = await replayUntil(options.baseUrl, journey, index, row).catch(() => undefined);
+      // A user the app did not let through (one earlier page answered 500) is skipped like an
+      // unexpected answer below: the load's error rates say it, the other users are still measured.
+      const user = await replayUntil(options.baseUrl, journey, index, row).catch((error: unknown) => void (failure = error));
       if (user) sessions.push({ journey, index, step, user });
+    }
+    // No user at all is not one bad answer: the app does not let this journey get to the page.
+    if (failure !== undefined && !sessions.some((session) => session.journey === journey)) {
+      throw new StageFailure('probe', `${page}: no probe user got to the page: ${failure instanceof Error ? failure.message : String(failure)}`);
     }
   }
   const before = await resetStatementStats(options.admin, options.database);
