@@ -73,6 +73,12 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
   progress.finish();
   const relative = path.relative(process.cwd(), outcome.recordFile);
   process.stdout.write(renderRunSummary(outcome.record, relative.startsWith('..') ? outcome.recordFile : relative));
+  if (outcome.badInput) {
+    // Recorded as a failed stage, but a mistake in the user's files: said as one, exit 2.
+    process.stderr.write(`rehearse: ${outcome.badInput.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const runCode = runExitCode(outcome.record);
   process.exitCode = runCode;
   if (!loadDelivered(outcome.record)) return;

@@ -6,7 +6,7 @@ import type { DbOptions } from '../db/create-provider.ts';
 import { ensureStatementStatistics } from '../db/observability.ts';
 import { assertClusterFree } from '../db/cluster-lock.ts';
 import { createProjectProvider, projectClusterDir } from '../db/project-provider.ts';
-import { InfrastructureError, UsageError } from '../errors.ts';
+import { InfrastructureError, RehearseError, UsageError } from '../errors.ts';
 import { k6Version, locateK6 } from '../k6/locate-k6.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { planScript, type BuildOptions } from '../scenario/plan-script.ts';
@@ -70,6 +70,8 @@ export interface RehearsalOutcome {
   record: RunRecord;
   dir: string;
   recordFile: string;
+  /** A user's mistake only the seeded database could reveal (a dataset's SQL): the run is recorded, the command exits 2. */
+  badInput?: RehearseError;
 }
 
 /**
@@ -125,7 +127,7 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
     const finished = await runStages(run, record);
     const recordFile = await writeRunRecord(dir, finished, { secrets: run.secrets, onMasked: (findings) => options.log(`masked ${findings.length} credential-like value(s) in the record: ${findings.map((finding) => finding.path).join(', ')}`) });
     await pointLatestAt(dir);
-    return { record: finished, dir, recordFile };
+    return { record: finished, dir, recordFile, ...(run.badInput ? { badInput: run.badInput } : {}) };
   } finally {
     await data.remove();
   }
@@ -191,7 +193,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
 
   const runDatabase = await stages.run('seed', `preparing the data: model ${prepared.model.name}, scale ${options.scale}, seed ${options.seed}`, () => seedRunDatabase(run, database));
   if (!runDatabase) return measured;
-  const script = await stages.run('test data', 'exporting the scenario test data', () => exportData(run, runDatabaseUrl(database, runDatabase)));
+  const script = await stages.run('test data', 'exporting the scenario test data', () => catchBadInput(run, () => exportData(run, runDatabaseUrl(database, runDatabase))));
   if (!script) return measured;
   const app = await stages.run('app', `starting the app: ${prepared.appCommand.command ?? prepared.appCommand.baseUrl}`, () => startAppUnderTest(run, runDatabaseUrl(database, runDatabase)));
   if (!app) return measured;
@@ -217,6 +219,16 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, signal: options.signal }),
   );
   return queryProfiles ? { ...measured, queryProfiles } : measured;
+}
+
+/** Keeps a typed user error (exit 2) a stage throws, so the command can exit 2 once the run is recorded. */
+async function catchBadInput<T>(run: RunInProgress, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RehearseError && error.exitCode === 2) run.badInput ??= error;
+    throw error;
+  }
 }
 
 /** The scenario's budgets as the record keeps them (k6 got them as thresholds). */

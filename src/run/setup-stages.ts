@@ -11,6 +11,7 @@ import { createProjectProvider } from '../db/project-provider.ts';
 import type { RunningDatabase } from '../db/provider.ts';
 import { keepRunDatabase } from '../db/run-databases.ts';
 import { dropDatabase } from '../db/template.ts';
+import type { RehearseError } from '../errors.ts';
 import type { K6Binary } from '../k6/locate-k6.ts';
 import { writeScript } from '../scenario/build-script.ts';
 import type { Scenario } from '../scenario/define-scenario.ts';
@@ -50,6 +51,8 @@ export interface RunInProgress {
    * however the run ends.
    */
   dataDir: string;
+  /** The first user's mistake a stage found (exit 2), kept for the command's exit code. */
+  badInput?: RehearseError;
 }
 
 /** Where the scenario's test data is exported for k6 and the probe. */

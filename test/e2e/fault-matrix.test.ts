@@ -187,6 +187,29 @@ describe('bad input: exit 2 before anything starts', () => {
     ['a baseline that does not exist', async () => run(['--baseline', path.join(scratch, 'no-such-run')]), /No run record at .*no-such-run/],
   ];
 
+  it('a dataset whose SQL the seeded database refuses: exit 2 once found, the run recorded, nothing left', async () => {
+    const file = path.join(scratch, 'bad-dataset.ts');
+    await writeFile(
+      file,
+      `import { dataset, defineScenario, page, steady } from '${REPO_ROOT}/src/index.ts';
+export default defineScenario({
+  name: 'bad-dataset',
+  description: 'a dataset naming a column the schema does not have',
+  data: { parents: dataset('select nickname from parents', ['nickname']) },
+  journeys: { parents: { data: 'parents', load: steady({ rate: 1, duration: '5s' }), steps: [page('Home', { path: '/healthz' })] } },
+});
+`,
+    );
+    const cli = startCli(['run', file, '--config', project.config], { cwd: project.dir });
+    const code = await cli.exited;
+    expect(code, cli.output()).toBe(2);
+    expect(cli.output()).toMatch(/rehearse: .*bad-dataset\.ts: data\.parents\.sql failed: column "nickname" does not exist/);
+    expect(cli.output()).not.toMatch(STACK_TRACE);
+    const record = await readRunRecord(path.join(project.dir, 'reports', runFolders().find((name) => name.includes('bad-dataset'))!));
+    expect(record.failure).toMatchObject({ stage: 'test data' });
+    await nothingLeft(cli.child.pid!, cli.output());
+  }, 180_000);
+
   it.each(cases)('%s', async (_, args, message) => {
     const runsBefore = runFolders();
     const result = await rehearse(await args());
