@@ -6,8 +6,6 @@ export const ANALYSIS_SCHEMA_VERSION = 1;
 
 export const CHECK_KINDS = [
   'run-status',
-  'k6-thresholds',
-  'budget-unmeasured',
   'queries-per-request',
   'seq-scan',
   'page-query-calls',
@@ -18,6 +16,7 @@ export const CHECK_KINDS = [
   'query-blocks',
   'query-rows',
   'errors',
+  'budget-unmeasured',
   'budget-queries-per-request',
   'budget-response-bytes',
   'budget-query-calls',
@@ -26,6 +25,7 @@ export const CHECK_KINDS = [
   'budget-error-rate',
   'budget-p99',
   'budget-p95',
+  'k6-thresholds',
   'budget-query-mean',
   'p95-ratio',
 ] as const;

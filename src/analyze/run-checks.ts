@@ -42,29 +42,41 @@ export function checkRunStatus(candidates: readonly RunRecord[], baselines: read
   );
 }
 
+/** The page a threshold's tag filter names (`http_req_duration{page:Posts}` → Posts), else null (every request). */
+function thresholdPage(metric: string): string | null {
+  return /\{page:(.+)\}$/.exec(metric)?.[1] ?? null;
+}
+
 /**
- * k6's own verdict on the thresholds the scenario's budgets became: failed
- * (exit 99) is a failing check of its own, whatever the recomputed budgets
- * say; passed is a check only when the script had thresholds to pass.
+ * k6's own verdict on the thresholds the scenario's budgets became: each
+ * threshold k6 found broken (exit 99) is a failing check of its own, on its
+ * page, whatever the recomputed budgets say; a record that does not say
+ * which gets one check for the run. Passing is a check only when the script
+ * had thresholds to pass.
  */
 export function checkK6Thresholds(candidates: readonly RunRecord[], scriptHadThresholds: boolean): Check[] {
   return candidates.flatMap((run): Check[] => {
     const failed = run.k6.thresholdsFailed || run.k6.exitCode === K6_THRESHOLDS_FAILED;
     if (!failed && !(scriptHadThresholds && run.k6.exitCode === 0)) return [];
-    return [
-      {
-        ...runSubject,
-        id: `k6-thresholds:${run.id}`,
-        kind: 'k6-thresholds',
-        status: failed ? 'fail' : 'pass',
-        sentence: failed
-          ? `k6: run ${run.id} failed one or more of its thresholds (the scenario's budgets; k6 exit ${run.k6.exitCode ?? K6_THRESHOLDS_FAILED})`
-          : `k6: run ${run.id} passed every threshold (the scenario's budgets)`,
-        measured: run.k6.exitCode,
-        baseline: null,
-        limit: 0,
-        magnitude: failed ? Number.POSITIVE_INFINITY : 0,
-      },
-    ];
+    const check = (id: string, page: string | null, sentence: string): Check => ({
+      id: `k6-thresholds:${id}`,
+      kind: 'k6-thresholds',
+      status: failed ? 'fail' : 'pass',
+      page,
+      queryId: null,
+      fingerprint: null,
+      sentence,
+      measured: run.k6.exitCode,
+      baseline: null,
+      limit: 0,
+      magnitude: failed ? Number.POSITIVE_INFINITY : 0,
+    });
+    const named = run.k6.failedThresholds ?? [];
+    if (!failed) return [check(run.id, null, `k6: run ${run.id} passed every threshold (the scenario's budgets)`)];
+    if (named.length === 0) return [check(run.id, null, `k6: run ${run.id} failed one or more of its thresholds (the scenario's budgets; k6 exit ${run.k6.exitCode ?? K6_THRESHOLDS_FAILED})`)];
+    return named.map(({ metric, threshold }) => {
+      const page = thresholdPage(metric);
+      return check(`${run.id}:${metric}:${threshold}`, page, `${page ?? 'overall'}: k6 found its threshold ${metric} ${threshold} broken in run ${run.id}`);
+    });
   });
 }

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { runK6 } from '../k6/run-k6.ts';
+import { readFailedThresholds } from '../k6/threshold-outcome.ts';
 import type { K6Binary } from '../k6/locate-k6.ts';
 import type { PhaseStart } from '../collect/collector.ts';
 import type { LoadPhaseResult } from './run-record-schema.ts';
@@ -48,15 +50,18 @@ export function localK6Driver(k6: K6Binary): LoadDriver {
         hooks.onPhase({ name: phase.name, startedAt });
         const running: LoadPhaseResult = { name: phase.name, startedAt, finishedAt: null, exitCode: null, thresholdsFailed: false };
         results.push(running);
+        // k6's verdict per threshold, so the report can say which budget k6 found broken.
+        const summary = path.join(path.dirname(phase.rawFile), `k6-summary-${phase.name}.json`);
         try {
           const outcome = await runK6(k6, {
             script: phase.script,
-            args: ['--out', `csv=${phase.rawFile}`],
+            args: ['--out', `csv=${phase.rawFile}`, `--summary-export=${summary}`],
             env: phase.env,
             signal: hooks.signal,
             onOutput: hooks.onOutput,
           });
-          Object.assign(running, { finishedAt: Date.now(), exitCode: outcome.exitCode, thresholdsFailed: outcome.thresholdsFailed });
+          const failedThresholds = await readFailedThresholds(summary);
+          Object.assign(running, { finishedAt: Date.now(), exitCode: outcome.exitCode, thresholdsFailed: outcome.thresholdsFailed, ...(failedThresholds ? { failedThresholds } : {}) });
         } catch (error) {
           return { phases: results, failure: error instanceof Error ? error : new Error(String(error)) };
         }

@@ -91,5 +91,7 @@ function watchLoad(inputs: LoadInputs, admin: Queryable, end: (error: Error) => 
 
 /** The record's one-line k6 outcome: the last phase's exit code, thresholds failed in any phase. */
 function k6Summary(phases: RunRecord['phases']): RunRecord['k6'] {
-  return { exitCode: phases.at(-1)?.exitCode ?? null, thresholdsFailed: phases.some((phase) => phase.thresholdsFailed) };
+  const reported = phases.filter((phase) => phase.failedThresholds !== undefined);
+  const failedThresholds = reported.flatMap((phase) => phase.failedThresholds!);
+  return { exitCode: phases.at(-1)?.exitCode ?? null, thresholdsFailed: phases.some((phase) => phase.thresholdsFailed), ...(reported.length > 0 ? { failedThresholds } : {}) };
 }

@@ -263,6 +263,9 @@ export const stageSchema = z.object({
 export type Stage = z.infer<typeof stageSchema>;
 
 /** One phase of the load as the load driver ran it (one today; capacity steps are several). */
+/** A k6 threshold that failed: `http_req_duration{page:Posts}` and `p(95)<300`. */
+export const failedThresholdSchema = z.object({ metric: z.string(), threshold: z.string() });
+
 export const loadPhaseSchema = z.object({
   name: z.string(),
   startedAt: epochMs,
@@ -270,6 +273,8 @@ export const loadPhaseSchema = z.object({
   /** k6's exit code; null when it never finished (killed, interrupted). */
   exitCode: z.number().int().nullable(),
   thresholdsFailed: z.boolean(),
+  /** Which thresholds failed, from k6's summary; absent when k6 wrote none. */
+  failedThresholds: z.array(failedThresholdSchema).optional(),
 });
 export type LoadPhaseResult = z.infer<typeof loadPhaseSchema>;
 
@@ -292,6 +297,8 @@ export const runRecordSchema = z
       /** null when k6 never finished (killed, interrupted). */
       exitCode: z.number().int().nullable(),
       thresholdsFailed: z.boolean(),
+      /** Which thresholds failed (k6's own verdict per budget); absent in records written before rehearse kept them. */
+      failedThresholds: z.array(failedThresholdSchema).optional(),
     }),
     /** The load's phases as driven; empty in records written before phases were recorded. */
     phases: z.array(loadPhaseSchema).default([]),

@@ -54,10 +54,10 @@ describe('the gate passes only what it measured', () => {
     const analysis = analyzeRuns({ candidates: [{ ...run, totals }], budgets: { overall: { errorRate: 0.01 } } });
     expect(analysis.verdict).toBe('fail');
     expect(analysis.checks.map((check) => [check.id, check.status])).toEqual([
-      ['k6-thresholds:third-party', 'fail'],
       ['budget-error-rate:overall', 'fail'],
+      ['k6-thresholds:third-party', 'fail'],
     ]);
-    expect(analysis.checks[1]!.sentence).toBe('overall: error rate 100.0 % is over its 1.0 % budget (scenario, overall)');
+    expect(analysis.checks[0]!.sentence).toBe('overall: error rate 100.0 % is over its 1.0 % budget (scenario, overall)');
     expect(analysis.pages.map((row) => [row.page, row.verdict])).toEqual([
       ['Login', 'fail'],
       ['Search', 'fail'],
@@ -71,6 +71,20 @@ describe('the gate passes only what it measured', () => {
     expect(analysis.checks.map((check) => [check.kind, check.status])).toEqual([
       ['k6-thresholds', 'fail'],
       ['budget-p95', 'pass'],
+    ]);
+  });
+
+  it("names each threshold k6 found broken, on its page, so that page never shows pass", () => {
+    const k6 = { exitCode: 99, thresholdsFailed: true, failedThresholds: [{ metric: 'http_req_duration{page:Login}', threshold: 'p(95)<1500' }, { metric: 'http_req_failed', threshold: 'rate<=0.01' }] };
+    const run = { ...runRecord({ id: 'r', pages: [page('Login', { p95: 1490 }), page('Posts')] }), k6 };
+    const analysis = analyzeRuns({ candidates: [run], budgets });
+    expect(analysis.checks.filter((check) => check.kind === 'k6-thresholds').map((check) => [check.page, check.sentence])).toEqual([
+      ['Login', 'Login: k6 found its threshold http_req_duration{page:Login} p(95)<1500 broken in run r'],
+      [null, 'overall: k6 found its threshold http_req_failed rate<=0.01 broken in run r'],
+    ]);
+    expect(analysis.pages.map((row) => [row.page, row.verdict])).toEqual([
+      ['Login', 'fail'],
+      ['Posts', 'pass'],
     ]);
   });
 
