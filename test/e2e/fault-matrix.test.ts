@@ -294,7 +294,8 @@ describe('an app whose every answer is an error, and a disk that fills up', () =
     const report = await rehearse(['report', fallback!, '--format', 'json', '--out', path.join(scratch, 'third-party')]);
     expect(report.code, report.stdout).toBe(1);
     expect(report.stdout).toMatch(/^FAIL — /);
-    expect(report.stdout).toMatch(/✗ k6: run \S+ failed one or more of its thresholds/);
+    expect(report.stdout).toMatch(/✗ overall: k6 found its threshold http_req_failed rate<=0\.01 broken in run \S+/);
+    expect(report.stdout).toMatch(/✗ overall: error rate 100\.0 % is over its 1\.0 % budget \(scenario, overall\)/);
     const analysis = JSON.parse(await readFile(path.join(scratch, 'third-party', 'report.json'), 'utf8')) as { pages: { page: string; verdict: string }[] };
     expect(analysis.pages.map((page) => page.verdict)).not.toContain('pass');
     await rm(fallback!, { force: true });
