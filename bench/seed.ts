@@ -119,7 +119,7 @@ async function writeCopyFiles(url: string, scale: number, seed: number, dir: str
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const snapshot = await introspectSchema(client).finally(() => client.end());
-  const plan = planSeed(snapshot, schoolPortal, { scale, seed });
+  const plan = await planSeed(snapshot, schoolPortal, { scale, seed });
   const generator = new RowGenerator(plan, seed);
   let bytes = 0;
   for (const table of plan.tables) {

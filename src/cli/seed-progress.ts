@@ -26,6 +26,9 @@ export class SeedProgress {
         this.print(`seeding ${event.tables.length} tables, ${number.format(event.tables.reduce((s, t) => s + t.rows, 0))} rows`);
         for (const warning of event.warnings) this.print(`warning: ${warning}`);
         return;
+      case 'notice':
+        this.print(event.message);
+        return;
       case 'template-reused':
         this.print(`reusing template ${event.template} (same model, schema, scale and seed): no rows to generate`);
         return;

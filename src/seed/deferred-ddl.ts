@@ -1,5 +1,5 @@
 import type { SchemaSnapshot } from './schema-snapshot.ts';
-import { qualified, quoteIdent } from './quote.ts';
+import { qualified, quoteIdent, tableSql } from './quote.ts';
 
 /** One statement that rebuilds what was dropped before the load, and the table it belongs to. */
 export interface DeferredStatement {
@@ -12,8 +12,9 @@ export interface DeferredStatement {
  * What is dropped before COPY and rebuilt after it, like pg_restore does:
  * building a B-tree once over sorted input beats maintaining it row by row,
  * and a foreign key validated once with a join beats a lookup per row.
- * CHECK constraints stay: they are cheap per row and catch a bad generator
- * at the row that breaks them.
+ * CHECK and exclusion constraints stay: checks are cheap per row and catch
+ * a bad generator at the row that breaks them, and an exclusion constraint
+ * is only there when the model generates its columns.
  */
 export interface DeferredDdl {
   drops: string[];
@@ -25,12 +26,11 @@ export interface DeferredDdl {
 
 /** `seeded`: tables that get new rows; `touched`: those plus the ones emptied. */
 export function planDeferredDdl(snapshot: SchemaSnapshot, seeded: ReadonlySet<string>, touched: ReadonlySet<string>): DeferredDdl {
-  const schema = snapshot.schema;
   const drops: string[] = [];
   const keysAndIndexes: DeferredStatement[] = [];
   const foreignKeys: DeferredStatement[] = [];
   for (const table of snapshot.tables) {
-    const target = qualified(schema, table.name);
+    const target = tableSql(table);
     for (const c of table.constraints) {
       if (c.kind !== 'foreign' || !(touched.has(table.name) || touched.has(c.refTable ?? ''))) continue;
       drops.push(`alter table ${target} drop constraint ${quoteIdent(c.name)}`);
@@ -39,9 +39,9 @@ export function planDeferredDdl(snapshot: SchemaSnapshot, seeded: ReadonlySet<st
   }
   for (const table of snapshot.tables) {
     if (!seeded.has(table.name)) continue;
-    const target = qualified(schema, table.name);
+    const target = tableSql(table);
     for (const index of table.indexes) {
-      drops.push(`drop index ${qualified(schema, index.name)}`);
+      drops.push(`drop index ${qualified(table.schema, index.name)}`);
       keysAndIndexes.push({ table: table.name, name: index.name, sql: index.definition });
     }
     for (const c of table.constraints) {

@@ -4,6 +4,7 @@ import type { Distribution, Pick } from './distribution.ts';
 export const FAKE_KINDS = [
   'firstName', 'lastName', 'fullName', 'email', 'phone', 'town', 'street', 'postcode', 'country', 'company',
   'jobTitle', 'subject', 'word', 'words', 'sentence', 'paragraph', 'url', 'username', 'colour', 'hex', 'ipv4',
+  'noun', 'adjective', 'phrase', 'catchPhrase', 'productName', 'department', 'domainName',
 ] as const;
 export type FakeKind = (typeof FAKE_KINDS)[number];
 
@@ -19,39 +20,58 @@ export type ColumnSpec = Nullable &
     | { kind: 'int'; dist: Distribution }
     | { kind: 'float'; dist: Distribution; decimals?: number }
     | { kind: 'bool'; p?: number }
-    | { kind: 'choice'; values: readonly (string | number)[]; weights?: readonly number[] }
+    | { kind: 'choice'; values: readonly (string | number | boolean)[]; weights?: readonly number[] }
     | { kind: 'const'; value: string | number | boolean }
-    /** A faker value from a precomputed pool; `unique` appends the row number where needed. */
+    /** A faker value from a precomputed pool; `unique` makes every row's value different. */
     | { kind: 'fake'; what: FakeKind; unique?: boolean; maxLength?: number }
-    /** `first.last.<row>@domain` built from this row's name columns: unique and realistic. */
-    | { kind: 'email'; first?: string; last?: string; domains?: readonly string[] }
+    /** Words, sentences or paragraphs (`count` of them), e.g. a title or an article body. */
+    | { kind: 'text'; unit: 'word' | 'sentence' | 'paragraph'; count: Distribution; maxLength?: number }
+    /** `first.last.<row>@domain` from this row's name columns, or `<from>.<row>@domain` from a username: unique and realistic. */
+    | { kind: 'email'; first?: string; last?: string; from?: string; domains?: readonly string[] }
+    /** A URL slug of another column of the row (`how-to-train-a-dragon-3f`), unique with the row number. */
+    | { kind: 'slug'; from: string; unique?: boolean; maxLength?: number }
+    /** Text matching a regular expression (Postgres syntax), unique by construction when asked. */
+    | { kind: 'regex'; pattern: string; caseInsensitive?: boolean; unique?: boolean; maxLength?: number }
     /** A timestamp in [from, to), optionally only between hours[0]:00 and hours[1]:00 UTC, on a step grid. */
     | { kind: 'timestamp'; from: string; to: string; hours?: readonly [number, number]; stepMinutes?: number; dist?: Distribution }
     | { kind: 'date'; from: string; to: string }
-    /** Another column of this row (or `fk.column` of its parent row) plus a delta (minutes for timestamps, days for dates, units for numbers). */
-    | { kind: 'after'; column: string; delta: Distribution }
+    /** A time of day in [from, to) ("08:00", "20:00"), on a step grid. */
+    | { kind: 'time'; from: string; to: string; stepMinutes?: number }
+    /**
+     * After the latest of other columns (this row's, or `fk.column` of the row a foreign key points at):
+     * plus `delta` (minutes for timestamps, days for dates, units for numbers), or any time up to `until`
+     * (most of them soon after).
+     */
+    | { kind: 'after'; column: string | readonly string[]; delta?: Distribution; until?: string }
     /** A foreign key: a row of `table` picked by `pick`; `within` keeps it under the same ancestor row. */
     | { kind: 'ref'; table: string; column?: string; pick?: Pick; within?: string; group?: string }
     /** The parent a per-parent row belongs to (set automatically on the grouping column). */
     | { kind: 'parent'; column?: string }
-    /** 1, 2, 3 … within the rows of one parent (a line number); the row number when the table has no parent. */
-    | { kind: 'position' }
-    /** A link-table key: distinct rows of `table` for the rows of one parent, so no pair repeats. */
-    | { kind: 'distinctRef'; table: string; column?: string; pick?: Pick }
+    /** 1, 2, 3 … (from `start`) within the rows of one parent (a line number), or the k-th of `values`; the row number when the table has no parent. */
+    | { kind: 'position'; start?: number; values?: readonly (string | number | boolean)[] }
+    /** A link-table key: distinct rows of `table` for the rows of one parent, so no pair repeats; popular rows are picked most. */
+    | { kind: 'distinctRef'; table: string; column?: string; pick?: Pick; group?: string }
     /** A value of `take` in a row of `link` that belongs to the row `column` points at (e.g. a guardian of this student). */
     | { kind: 'through'; column: string; link: string; take: string }
     /** A column of the row that foreign key `column` points at. */
     | { kind: 'fromParent'; column: string; take: string }
     /** A timestamp inside the window [start, end) of the row `column` points at, on a grid of stepMinutes. */
     | { kind: 'inParentWindow'; column: string; start: string; end: string; stepMinutes: number }
+    /** `first` for the first row of each parent's run, `rest` for the others (one primary address per customer). */
+    | { kind: 'firstOfParent'; first: ColumnSpec; rest: ColumnSpec }
     | { kind: 'uuid' }
     /** `{row}`, `{rowhex}`, `{hex:N}`, `{digits:N}`, `{word}`, `{hour}`, `{minute}`, `{fake:town}`, `{one:a|b}` placeholders. */
     | { kind: 'pattern'; pattern: string }
-    | { kind: 'json'; keys?: readonly string[] }
+    /** A JSON object (or array) shaped by `shape`, else with `keys`. */
+    | { kind: 'json'; keys?: readonly string[]; shape?: JsonShape }
     | { kind: 'array'; of: ColumnSpec; length: Distribution }
     /** Escape hatch: any value from the row number and a uniform random number. */
     | { kind: 'custom'; fn: (row: number, random: () => number) => string | number | boolean | null }
   );
+
+/** Plausible JSON documents, by what the column holds. */
+export const JSON_SHAPES = ['settings', 'address', 'metadata', 'tags', 'object', 'array'] as const;
+export type JsonShape = (typeof JSON_SHAPES)[number];
 
 /** How many rows a table gets. Absolute counts are multiplied by --scale. */
 export type RowCount =

@@ -10,3 +10,8 @@ export function qualified(schema: string, table: string): string {
 export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
+
+/** A table as SQL: `"billing"."invoices"`. */
+export function tableSql(table: { schema: string; relname: string }): string {
+  return qualified(table.schema, table.relname);
+}

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.ts';
-import { compileColumn, type CompiledColumn, type CompileEnv, type GeneratedTableView, type ValueWriter } from './column-values.ts';
+import { guardValue, type Guard } from './column-guards.ts';
+import { compileColumn, type CompiledColumn, type CompileEnv, type GeneratedTableView, type ValueWriter } from './compile-column.ts';
 import { arrayElement, COPY_NULL, escapeCopyText, formatDate, formatTimestamp } from './copy-text.ts';
 import { CopyWriter } from './copy-writer.ts';
 import type { ColumnSpec } from './model.ts';
@@ -7,6 +8,7 @@ import type { SeedPlan, TableGroup, TablePlan } from './plan.ts';
 import type { Raw, ValueFn } from './row-context.ts';
 import { RowContext } from './row-context.ts';
 import type { ColumnInfo } from './schema-snapshot.ts';
+import { formatTimeOfDay } from './time-values.ts';
 
 type TextFn = (raw: Raw) => string;
 
@@ -22,6 +24,7 @@ export class GeneratedTable implements GeneratedTableView {
   readonly columnNames: readonly string[];
   private readonly infos: ColumnInfo[];
   private readonly specs: ColumnSpec[];
+  private readonly guards: (readonly Guard[])[];
   private readonly fns: ValueFn[] = [];
   private readonly texts: TextFn[] = [];
   private readonly writers: ValueWriter[] = [];
@@ -35,6 +38,7 @@ export class GeneratedTable implements GeneratedTableView {
     this.columnNames = plan.columns.map((c) => c.name);
     this.infos = plan.columns.map((c) => c.info);
     this.specs = plan.columns.map((c) => c.spec);
+    this.guards = plan.columns.map((c) => c.guards ?? []);
     const pk = plan.info.constraints.find((c) => c.kind === 'primary');
     this.primary = pk && pk.columns.length === 1 ? pk.columns[0] : undefined;
   }
@@ -44,7 +48,8 @@ export class GeneratedTable implements GeneratedTableView {
       const compiled = compileColumn(spec, this.infos[i]!, { ...env, table: this });
       const info = this.infos[i]!;
       const text = compiled.text ? withArrays(compiled.text, info) : textForType(info);
-      this.fns.push(compiled.value);
+      const guards = this.guards[i]!;
+      this.fns.push(guards.length ? guardValue(compiled.value, guards, { table: this, seed: env.seed, column: info.name, text }) : compiled.value);
       this.texts.push(text);
       this.writers.push(writerFor(compiled, info, text));
     });
@@ -206,6 +211,7 @@ function scalarText(info: ColumnInfo): TextFn {
   const type = info.baseType;
   if (type === 'timestamptz' || type === 'timestamp') return (raw) => (typeof raw === 'number' ? formatTimestamp(raw) : escapeCopyText(String(raw)));
   if (type === 'date') return (raw) => (typeof raw === 'number' ? formatDate(raw) : escapeCopyText(String(raw)));
+  if (type === 'time' || type === 'timetz') return (raw) => (typeof raw === 'number' ? formatTimeOfDay(raw) : escapeCopyText(String(raw)));
   if (INTEGER_TYPES.has(type)) return (raw) => (typeof raw === 'number' ? String(Math.round(raw)) : String(raw));
   if (type === 'bool') return (raw) => (raw === true || raw === 't' ? 't' : 'f');
   if (type === 'numeric') {

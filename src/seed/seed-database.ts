@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
-import { throwIfAborted } from '../system/abort.ts';
+import { throwIfAborted, whenAborted } from '../system/abort.ts';
 import { CHUNK_ROWS, copyTable, type CopyChunk } from './copy-table.ts';
 import { canRenderInThreads, RenderThread } from './render-thread.ts';
 import { planDeferredDdl, type DeferredStatement } from './deferred-ddl.ts';
 import { introspectSchema } from './introspect.ts';
+import { describeLoadError } from './load-errors.ts';
 import type { DataModel } from './model.ts';
 import { planSeed, type SeedPlan } from './plan.ts';
-import { qualified, quoteLiteral } from './quote.ts';
+import { quoteIdent, quoteLiteral, tableSql } from './quote.ts';
 import { RowGenerator } from './row-generator.ts';
 import { runInLanes } from './run-in-lanes.ts';
 import type { SeedEvent, TableSeeded } from './seed-events.ts';
@@ -53,20 +54,24 @@ export interface DatabaseSeeded {
 export async function seedDatabase(options: SeedDatabaseOptions): Promise<DatabaseSeeded> {
   const started = performance.now();
   const lanes = options.lanes ?? Math.max(2, Math.floor(os.availableParallelism() / 2));
+  // Named, so Ctrl-C can cancel exactly this seed's statements (a COPY, an index build, a TRUNCATE waiting on a lock).
+  const applicationName = `rehearse-seed-${process.pid}-${randomBytes(4).toString('hex')}`;
   // The data is rebuilt from scratch if lost, so commits need not wait for the WAL flush.
-  const pool = new pg.Pool({ connectionString: options.url, max: lanes + 1, options: '-c synchronous_commit=off -c statement_timeout=0' });
+  const pool = new pg.Pool({ connectionString: options.url, max: lanes + 1, application_name: applicationName, options: '-c synchronous_commit=off -c statement_timeout=0' });
   pool.on('error', () => undefined);
+  const stopCancelling = whenAborted(options.signal, () => void cancelStatements(options.url, applicationName));
   let workers: RenderThread[] = [];
   try {
     const snapshot = await introspectSchema(pool, options.model.schema ?? 'public');
-    const plan = planSeed(snapshot, options.model, { scale: options.scale, seed: options.seed });
+    const plan = await planSeed(snapshot, options.model, { scale: options.scale, seed: options.seed });
     options.onEvent?.({ kind: 'plan', tables: plan.tables.map((t) => ({ name: t.name, rows: t.rows })), warnings: plan.warnings });
     const generator = new RowGenerator(plan, options.seed);
     const seeded = new Set(plan.tables.map((t) => t.name));
     const ddl = planDeferredDdl(snapshot, seeded, new Set([...seeded, ...plan.emptied]));
 
     options.onEvent?.({ kind: 'phase', phase: 'drop-constraints' });
-    await inTransaction(pool, [...ddl.drops, ...plan.emptied.map((t) => `truncate ${qualified(plan.schema, t)}`)]);
+    const infoOf = new Map(snapshot.tables.map((t) => [t.name, t]));
+    await inTransaction(pool, [...ddl.drops, ...plan.emptied.map((t) => `truncate ${tableSql(infoOf.get(t)!)}`)], options.signal);
     throwIfAborted(options.signal);
 
     const bySize = [...plan.tables].sort((a, b) => b.rows - a.rows);
@@ -77,7 +82,7 @@ export async function seedDatabase(options: SeedDatabaseOptions): Promise<Databa
       const client = await pool.connect();
       try {
         const result = await copyTable(client, generator.table(table.name), {
-          schema: plan.schema,
+          info: table.info,
           ...rowSource(table.name, table.rows, workers[lane], options),
           signal: options.signal,
           onProgress: (p) => options.onEvent?.({ kind: 'copy-progress', ...p }),
@@ -87,7 +92,7 @@ export async function seedDatabase(options: SeedDatabaseOptions): Promise<Databa
         return result;
       } catch (error) {
         client.release(true);
-        throw error;
+        throw describeLoadError(error, { kind: 'copy', table: table.name }, options.signal);
       }
     });
     const copySeconds = (performance.now() - copyStarted) / 1000;
@@ -103,7 +108,8 @@ export async function seedDatabase(options: SeedDatabaseOptions): Promise<Databa
     await runStatements(pool, ddl.foreignKeys, rowsOf, lanes, options);
     await advanceSequences(pool, plan);
     options.onEvent?.({ kind: 'phase', phase: 'analyze' });
-    await runInLanes(bySize, lanes, (table) => pool.query(`analyze ${qualified(plan.schema, table.name)}`));
+    await runInLanes(bySize, lanes, (table) => pool.query(`analyze ${tableSql(table.info)}`));
+    throwIfAborted(options.signal);
     const buildSeconds = (performance.now() - buildStarted) / 1000;
 
     const tables = plan.tables.map((t) => {
@@ -119,9 +125,26 @@ export async function seedDatabase(options: SeedDatabaseOptions): Promise<Databa
       warnings: plan.warnings,
       phases: { copy: round(copySeconds), keysIndexesForeignKeysAnalyze: round(buildSeconds) },
     };
+  } catch (error) {
+    throw describeLoadError(error, { kind: 'prepare' }, options.signal);
   } finally {
+    stopCancelling();
     await Promise.all(workers.map((worker) => worker.stop()));
     await pool.end().catch(() => undefined);
+  }
+}
+
+/** Cancels whatever this seed's connections are running, from a connection of its own. */
+async function cancelStatements(url: string, applicationName: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select pg_cancel_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()', [applicationName]);
+  } catch {
+    // The server may be going away too; its sessions go with it.
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -143,7 +166,8 @@ export function combineChecksums(tables: readonly (readonly [string, string])[])
   return hash.digest('hex');
 }
 
-async function inTransaction(pool: pg.Pool, statements: string[]): Promise<void> {
+async function inTransaction(pool: pg.Pool, statements: string[], signal: AbortSignal | undefined): Promise<void> {
+  throwIfAborted(signal);
   if (statements.length === 0) return;
   const client = await pool.connect();
   try {
@@ -164,17 +188,20 @@ async function runStatements(pool: pg.Pool, statements: DeferredStatement[], row
   let done = 0;
   await runInLanes(ordered, lanes, async (statement) => {
     throwIfAborted(options.signal);
-    await pool.query(statement.sql);
+    await pool.query(statement.sql).catch((error: unknown) => {
+      throw describeLoadError(error, { kind: 'rebuild', table: statement.table, name: statement.name }, options.signal);
+    });
     options.onEvent?.({ kind: 'ddl-done', name: statement.name, done: ++done, total: ordered.length });
   });
 }
 
+/** Next values past the seeded keys (by the sequence's own increment), so the app's inserts do not collide. */
 async function advanceSequences(pool: pg.Pool, plan: SeedPlan): Promise<void> {
   for (const table of plan.tables) {
-    for (const { column, sequence } of table.info.sequences) {
-      const target = qualified(plan.schema, table.name);
+    for (const { column, sequence, increment } of table.info.sequences) {
+      const last = increment < 0 ? 'min' : 'max';
       await pool.query(
-        `select setval(${quoteLiteral(qualified(plan.schema, sequence))}::regclass, coalesce((select max("${column.replace(/"/g, '""')}") from ${target}), 0) + 1, false)`,
+        `select setval(${quoteLiteral(sequence)}::regclass, coalesce((select ${last}(${quoteIdent(column)}) from ${tableSql(table.info)}) + ${increment}, (select seqstart from pg_sequence where seqrelid = ${quoteLiteral(sequence)}::regclass)), false)`,
       );
     }
   }

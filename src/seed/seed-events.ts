@@ -1,6 +1,7 @@
 /** What a seed reports while it runs; the CLI turns these into progress lines. */
 export type SeedEvent =
   | { kind: 'plan'; tables: { name: string; rows: number }[]; warnings: string[] }
+  | { kind: 'notice'; message: string }
   | { kind: 'template-reused'; template: string }
   | { kind: 'template-building'; template: string }
   | { kind: 'copy-progress'; table: string; rows: number; totalRows: number }

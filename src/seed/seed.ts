@@ -65,7 +65,10 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
     if (options.database.owned) await dropAbandonedBuilds(server);
     const targetExists = await databaseExists(server, target);
     throwIfAborted(options.signal);
-    const source = targetExists ? await inspectTarget(targetUrl, options) : await resolveSchemaSource(undefined, options.model);
+    const source = targetExists ? await inspectTarget(targetUrl, target, options) : await resolveSchemaSource(undefined, options.model);
+    if (source.kind === 'migrations' && source.replaced?.length) {
+      options.onEvent?.({ kind: 'notice', message: `database ${target} held other tables (${source.replaced.slice(0, 6).join(', ')}${source.replaced.length > 6 ? ', …' : ''}); it gets model "${options.model.name}" instead` });
+    }
     if (options.template === false) return await seedInPlace(targetUrl, targetExists, source, server, target, options, started);
     const build = await prepareBuild(server, source, target, options);
     const template = templateName(seedIdentity(options.model, build.fingerprint, options.scale, options.seed));
@@ -103,13 +106,13 @@ function defaultTarget(database: RunningDatabase): string {
 }
 
 /** Checks the existing target may be written (reads only) and returns where its schema comes from. */
-async function inspectTarget(url: string, options: SeedOptions): Promise<SchemaSource> {
+async function inspectTarget(url: string, name: string, options: SeedOptions): Promise<SchemaSource> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    await assertSeedable(client, { url, ownedServer: options.database.owned });
-    return await resolveSchemaSource(client, options.model);
+    const marker = await assertSeedable(client, { url, ownedServer: options.database.owned });
+    return await resolveSchemaSource({ db: client, name, createdByRehearse: marker?.origin === 'created' }, options.model);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -178,10 +181,13 @@ async function readTemplateResult(url: string): Promise<SeedResult> {
 }
 
 async function seedInPlace(url: string, exists: boolean, source: SchemaSource, server: Queryable, target: string, options: SeedOptions, started: number): Promise<SeedResult> {
-  if (!exists) await createDatabase(server, target);
+  // A rehearse-made database holding another model's tables starts over empty.
+  const fresh = !exists || (source.kind === 'migrations' && Boolean(source.replaced?.length));
+  if (exists && fresh) await dropDatabase(server, target);
+  if (fresh) await createDatabase(server, target);
   await withClient(url, async (client) => {
-    if (!exists && source.kind === 'migrations') for (const sql of source.sql) await client.query(sql);
-    if (!exists || !(await readMarker(client))) await writeMarker(client, 'created');
+    if (source.kind === 'migrations') for (const sql of source.sql) await client.query(sql);
+    if (fresh || !(await readMarker(client))) await writeMarker(client, 'created');
     await setMarkerValues(client, { seed_state: 'incomplete' });
   });
   const seeded = await seedDatabase({ ...options, url });

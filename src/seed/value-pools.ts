@@ -10,6 +10,7 @@ const POOL_SIZES: Record<FakeKind, number> = {
   firstName: 2_000, lastName: 2_000, fullName: 4_000, email: 4_000, phone: 8_000, town: 1_000, street: 4_000,
   postcode: 4_000, country: 200, company: 2_000, jobTitle: 1_000, subject: 40, word: 2_000, words: 4_000,
   sentence: 4_000, paragraph: 2_000, url: 2_000, username: 4_000, colour: 50, hex: 4_000, ipv4: 4_000,
+  noun: 4_000, adjective: 3_000, phrase: 8_000, catchPhrase: 4_000, productName: 4_000, department: 500, domainName: 2_000,
 };
 
 const SUBJECTS = [
@@ -41,10 +42,18 @@ function draw(faker: Faker, kind: FakeKind): string {
     case 'colour': return faker.color.human();
     case 'hex': return faker.string.hexadecimal({ length: 16, casing: 'lower', prefix: '' });
     case 'ipv4': return faker.internet.ipv4();
+    case 'noun': return faker.word.noun();
+    case 'adjective': return faker.word.adjective();
+    case 'phrase': return faker.hacker.phrase();
+    case 'catchPhrase': return faker.company.catchPhrase();
+    case 'productName': return faker.commerce.productName();
+    case 'department': return faker.commerce.department();
+    case 'domainName': return faker.internet.domainName();
   }
 }
 
 const pools = new Map<FakeKind, readonly string[]>();
+const distinctPools = new Map<FakeKind, readonly string[]>();
 
 /** The pool of values for a kind, built on first use. Same values in every process. */
 export function valuePool(kind: FakeKind): readonly string[] {
@@ -54,4 +63,11 @@ export function valuePool(kind: FakeKind): readonly string[] {
   const pool = kind === 'subject' ? SUBJECTS : Array.from({ length: POOL_SIZES[kind] }, () => draw(faker, kind));
   pools.set(kind, pool);
   return pool;
+}
+
+/** The different values of a kind's pool, in pool order: what a unique column can draw without a suffix. */
+export function distinctValues(kind: FakeKind): readonly string[] {
+  let distinct = distinctPools.get(kind);
+  if (!distinct) distinctPools.set(kind, (distinct = [...new Set(valuePool(kind))]));
+  return distinct;
 }

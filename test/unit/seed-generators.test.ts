@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseCheck } from '../../src/seed/check-hints.ts';
 import { escapeCopyText, formatDate, formatTimestamp } from '../../src/seed/copy-text.ts';
 import { CopyWriter } from '../../src/seed/copy-writer.ts';
 import { defaultColumnSpec } from '../../src/seed/default-columns.ts';
 import { pickIndex, sampleInt, zipfRank } from '../../src/seed/distribution.ts';
+import { gen } from '../../src/seed/column-specs.ts';
+import { distinctPicks } from '../../src/seed/distinct-picks.ts';
 import { modelHash, seedIdentity } from '../../src/seed/model-hash.ts';
 import { randomUnit, streamId } from '../../src/seed/prng.ts';
 import { renderSeedSummary } from '../../src/seed/render-seed-summary.ts';
@@ -103,46 +104,58 @@ describe('row counts per parent', () => {
   });
 });
 
-describe('CHECK constraints as generator hints', () => {
-  it('reads value lists, ranges, column order and length limits', () => {
-    expect(parseCheck("CHECK ((phase = ANY (ARRAY['primary'::text, 'secondary'::text, 'all-through'::text])))").hints).toEqual([
-      { kind: 'oneOf', column: 'phase', values: ['primary', 'secondary', 'all-through'] },
-    ]);
-    expect(parseCheck('CHECK (((year_group >= 1) AND (year_group <= 13)))').hints).toEqual([
-      { kind: 'range', column: 'year_group', min: 1 },
-      { kind: 'range', column: 'year_group', max: 13 },
-    ]);
-    expect(parseCheck('CHECK ((duration_minutes > 0))').hints).toEqual([{ kind: 'range', column: 'duration_minutes', min: 1 }]);
-    expect(parseCheck('CHECK ((ends_at > starts_at))').hints).toEqual([{ kind: 'afterColumn', column: 'ends_at', other: 'starts_at', orEqual: false }]);
-    expect(parseCheck('CHECK ((char_length(code) <= 12))').hints).toEqual([{ kind: 'maxLength', column: 'code', max: 12 }]);
-    expect(parseCheck("CHECK ((lower(email) = email))").unknown).toHaveLength(1);
-  });
-});
-
 describe('generators picked from column names and types', () => {
-  const context = { table: 'people', siblings: ['first_name', 'last_name', 'email'], hints: [], unique: false };
+  const context = { table: 'people', siblings: ['first_name', 'last_name', 'email'], values: [], unique: false };
 
   it('knows people, contacts and times by name', () => {
     expect(defaultColumnSpec(column('first_name', 'text'), context)).toMatchObject({ kind: 'fake', what: 'firstName' });
     expect(defaultColumnSpec(column('email', 'varchar', { maxLength: 120 }), { ...context, unique: true })).toMatchObject({ kind: 'email', first: 'first_name', last: 'last_name' });
     expect(defaultColumnSpec(column('phone', 'text'), context)).toMatchObject({ kind: 'fake', what: 'phone' });
     expect(defaultColumnSpec(column('created_at', 'timestamptz'), context)).toMatchObject({ kind: 'timestamp' });
-    expect(defaultColumnSpec(column('date_of_birth', 'date'), context)).toMatchObject({ kind: 'date', from: '1950-01-01' });
+    expect(defaultColumnSpec(column('date_of_birth', 'date'), context)).toMatchObject({ kind: 'date', from: '1950-01-01T00:00:00.000Z' });
   });
 
-  it('knows types: uuid, jsonb, enums, numeric precision, arrays; NULLs only where allowed', () => {
+  it('reads what text holds from its name: paragraphs for a body, a sentence for a title, a slug of the title, a URL for an image', () => {
+    const articles = { table: 'articles', siblings: ['title', 'slug', 'body', 'cover_image'], values: [], unique: false };
+    expect(defaultColumnSpec(column('body', 'text'), articles)).toMatchObject({ kind: 'text', unit: 'paragraph' });
+    expect(defaultColumnSpec(column('body', 'text'), { ...articles, table: 'comments' })).toMatchObject({ kind: 'text', unit: 'sentence' });
+    expect(defaultColumnSpec(column('title', 'varchar', { maxLength: 255 }), articles)).toMatchObject({ kind: 'text', unit: 'word', maxLength: 255 });
+    expect(defaultColumnSpec(column('slug', 'varchar'), { ...articles, unique: true })).toMatchObject({ kind: 'slug', from: 'title', unique: true });
+    expect(defaultColumnSpec(column('cover_image', 'text'), articles)).toMatchObject({ kind: 'pattern', pattern: expect.stringMatching(/^https:\/\/images\./) });
+    expect(defaultColumnSpec(column('email', 'text'), { table: 'users', siblings: ['username', 'email'], values: [], unique: true })).toMatchObject({ kind: 'email', from: 'username' });
+  });
+
+  it('knows types: uuid, jsonb, enums with their default first, numeric precision, arrays', () => {
     expect(defaultColumnSpec(column('id', 'uuid'), context)).toEqual({ kind: 'uuid' });
-    expect(defaultColumnSpec(column('payload', 'jsonb'), context)).toEqual({ kind: 'json' });
-    expect(defaultColumnSpec(column('mood', 'mood', { enumLabels: ['sad', 'ok'] }), context)).toEqual({ kind: 'choice', values: ['sad', 'ok'] });
+    expect(defaultColumnSpec(column('payload', 'jsonb'), context)).toEqual({ kind: 'json', shape: 'metadata' });
+    expect(defaultColumnSpec(column('settings', 'jsonb'), context)).toEqual({ kind: 'json', shape: 'settings' });
+    expect(defaultColumnSpec(column('mood', 'mood', { enumLabels: ['sad', 'ok'], default: "'ok'::mood" }), context)).toEqual({ kind: 'choice', values: ['sad', 'ok'], weights: [500, 1000] });
     expect(defaultColumnSpec(column('price', 'numeric', { precision: 6, scale: 2 }), context)).toMatchObject({ kind: 'float', decimals: 2, dist: { max: 9_999 } });
     expect(defaultColumnSpec(column('tags', 'text', { isArray: true }), context)).toMatchObject({ kind: 'array' });
-    expect(defaultColumnSpec(column('nickname', 'text', { notNull: false }), context)).toMatchObject({ nulls: 0.1 });
     expect(defaultColumnSpec(column('geom', 'geometry'), context)).toBeUndefined();
   });
 
-  it('follows CHECK hints over name rules', () => {
-    const hints = [{ kind: 'range' as const, column: 'score', min: 1, max: 5 }];
-    expect(defaultColumnSpec(column('score', 'int4'), { ...context, hints })).toEqual({ kind: 'int', dist: { kind: 'uniform', min: 1, max: 5 } });
+  it('follows CHECK ranges and lists over name rules', () => {
+    const values = [{ kind: 'range' as const, min: { value: 1, inclusive: true }, max: { value: 5, inclusive: true } }];
+    expect(defaultColumnSpec(column('score', 'int4'), { ...context, values })).toEqual({ kind: 'int', dist: { kind: 'uniform', min: 1, max: 5 } });
+    const listed = [{ kind: 'oneOf' as const, values: ['draft', 'active', 'archived'] }, { kind: 'noneOf' as const, values: ['archived'] }];
+    expect(defaultColumnSpec(column('status', 'varchar'), { ...context, values: listed })).toMatchObject({ kind: 'choice', values: ['draft', 'active'] });
+  });
+});
+
+describe('distinct picks for a link table', () => {
+  it('gives one parent different rows, never the parent itself, the popular ones most', () => {
+    const hits = new Map<number, number>();
+    for (let parent = 0; parent < 500; parent++) {
+      const picks = distinctPicks(500, 20, { kind: 'zipf', s: 1.1 }, 7, 11, parent, parent);
+      expect(new Set(picks).size).toBe(20);
+      expect(picks).not.toContain(parent);
+      for (const row of picks) hits.set(row, (hits.get(row) ?? 0) + 1);
+    }
+    const counts = [...hits.values()].sort((a, b) => b - a);
+    expect(counts[0]).toBeGreaterThan(300);
+    expect(counts[Math.floor(counts.length / 2)]).toBeLessThan(20);
+    expect(distinctPicks(10, 10, { kind: 'zipf', s: 1.1 }, 7, 11, 3)).toHaveLength(10);
   });
 });
 
@@ -187,6 +200,12 @@ describe('template identity', () => {
     expect(seedIdentity(schoolPortal, 'schema-a', 2, 42)).not.toBe(base);
     expect(seedIdentity(schoolPortal, 'schema-a', 1, 43)).not.toBe(base);
     expect(modelHash({ ...schoolPortal, tables: { ...schoolPortal.tables, schools: { rows: 3_000 } } })).not.toBe(modelHash(schoolPortal));
+  });
+
+  it('covers what a custom generator makes, not only its source', () => {
+    const withPlans = (plans: string[]) => ({ name: 'm', tables: { accounts: { rows: 10, columns: { plan: gen.custom((row) => plans[row % plans.length]!) } } } });
+    expect(modelHash(withPlans(['free', 'team']))).toBe(modelHash(withPlans(['free', 'team'])));
+    expect(modelHash(withPlans(['free', 'team']))).not.toBe(modelHash(withPlans(['free', 'enterprise'])));
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.ts';
 import { gen } from '../../src/seed/column-specs.ts';
 import { planSeed } from '../../src/seed/plan.ts';
 import { RowGenerator } from '../../src/seed/row-generator.ts';
+import { ModelError, SeedRefusedError } from '../../src/seed/seed-errors.ts';
 import type { ColumnInfo, ConstraintInfo, SchemaSnapshot, TableInfo } from '../../src/seed/schema-snapshot.ts';
 
 const col = (name: string, baseType = 'int8', notNull = true): ColumnInfo => ({ name, type: baseType, baseType, isArray: false, notNull, identity: false, generated: false });
@@ -15,7 +15,7 @@ const fk = (table: string, column: string, refTable: string): ConstraintInfo => 
   refColumns: ['id'],
   definition: `FOREIGN KEY (${column}) REFERENCES ${refTable}(id)`,
 });
-const table = (name: string, columns: ColumnInfo[], constraints: ConstraintInfo[]): TableInfo => ({ name, columns, constraints, indexes: [], sequences: [] });
+const table = (name: string, columns: ColumnInfo[], constraints: ConstraintInfo[]): TableInfo => ({ name, schema: 'public', relname: name, columns, constraints, indexes: [], sequences: [] });
 
 /** authors ← books, and a link table tags × books keyed by (book_id, tag_id). */
 const SNAPSHOT: SchemaSnapshot = {
@@ -29,22 +29,22 @@ const SNAPSHOT: SchemaSnapshot = {
 };
 
 describe('planning a seed', () => {
-  it('scales counts, runs children per parent and finds the column that links them', () => {
-    const plan = planSeed(SNAPSHOT, { name: 't', tables: { authors: { rows: 100 }, books: { rows: { per: 'authors', total: 1_000 } }, tags: { rows: 10 }, book_tags: { rows: 0 } } }, { scale: 0.5, seed: 1 });
+  it('scales counts, runs children per parent and finds the column that links them', async () => {
+    const plan = await planSeed(SNAPSHOT, { name: 't', tables: { authors: { rows: 100 }, books: { rows: { per: 'authors', total: 1_000 } }, tags: { rows: 10 }, book_tags: { rows: 0 } } }, { scale: 0.5, seed: 1 });
     const books = plan.tables.find((t) => t.name === 'books')!;
     expect(books.rows).toBe(500);
-    expect(books.group).toMatchObject({ parent: 'authors', via: 'author_id' });
-    expect(books.columns.find((c) => c.name === 'author_id')!.spec).toEqual({ kind: 'parent' });
+    expect(books.group).toMatchObject({ parent: 'authors', via: ['author_id'] });
+    expect(books.columns.find((c) => c.name === 'author_id')!.spec).toEqual({ kind: 'parent', column: 'id' });
     expect(plan.emptied).toEqual(['book_tags']);
     const mentor = plan.tables.find((t) => t.name === 'authors')!.columns.find((c) => c.name === 'mentor_id')!.spec;
-    expect(mentor).toMatchObject({ kind: 'ref', table: 'authors', nulls: 0.3 });
+    expect(mentor).toMatchObject({ kind: 'ref', table: 'authors', nulls: 0.7 });
   });
 
-  it('turns a table keyed by two foreign keys into runs per parent with distinct partners, capped so no pair repeats', () => {
-    const plan = planSeed(SNAPSHOT, { name: 't', defaultRows: 50, tables: { tags: { rows: 3 } } }, { scale: 1, seed: 1 });
+  it('turns a table keyed by two foreign keys into runs per parent (the larger side) with distinct, popular partners, capped so no pair repeats', async () => {
+    const plan = await planSeed(SNAPSHOT, { name: 't', defaultRows: 50, tables: { tags: { rows: 3 } } }, { scale: 1, seed: 1 });
     const links = plan.tables.find((t) => t.name === 'book_tags')!;
-    expect(links.group).toMatchObject({ parent: 'books', via: 'book_id' });
-    expect(links.columns.find((c) => c.name === 'tag_id')!.spec).toMatchObject({ kind: 'distinctRef', table: 'tags' });
+    expect(links.group).toMatchObject({ parent: 'books', via: ['book_id'], distinct: { foreignKey: 'book_tags_tag_id_fkey' } });
+    expect(links.columns.find((c) => c.name === 'tag_id')!.spec).toMatchObject({ kind: 'distinctRef', table: 'tags', pick: { kind: 'zipf' } });
     expect(links.rows).toBe(50);
     const generator = new RowGenerator(plan, 1);
     const text = generator.table('book_tags').render(generator.table('book_tags').newContext(), 0, links.rows);
@@ -52,16 +52,22 @@ describe('planning a seed', () => {
     expect(new Set(pairs).size).toBe(pairs.length);
   });
 
-  it('says what is wrong with a model in terms of the model', () => {
-    expect(() => planSeed(SNAPSHOT, { name: 'm', tables: { readers: { rows: 1 } } }, { scale: 1, seed: 1 })).toThrow(/lists table "readers"/);
-    expect(() => planSeed(SNAPSHOT, { name: 'm', tables: { tags: { rows: 1, columns: { colour: gen.fake('colour') } } } }, { scale: 1, seed: 1 })).toThrow(/tags\.columns\.colour: the table has no such column/);
-    expect(() => planSeed(SNAPSHOT, { name: 'm', tables: { books: { rows: 5 } } }, { scale: 1, seed: 1 })).toThrow(UsageError);
+  it('says what is wrong with a model in terms of the model, every problem at once', async () => {
+    const plan = (model: Parameters<typeof planSeed>[1]) => planSeed(SNAPSHOT, model, { scale: 1, seed: 1 });
+    await expect(plan({ name: 'm', tables: { readers: { rows: 1 } } })).rejects.toThrow(/readers: the model lists this table, which the database does not have \(tables: authors, book_tags, books, tags\)/);
+    await expect(plan({ name: 'm', tables: { tags: { rows: 1, columns: { colour: gen.fake('colour') } } } })).rejects.toThrow(/tags\.colour: the model has a generator for a column the table does not have/);
+    const refused = plan({ name: 'm', tables: { books: { rows: 5 }, tags: { rows: 2, columns: { label: gen.const('x') } }, book_tags: { rows: 0 } } });
+    await expect(refused).rejects.toThrow(SeedRefusedError);
+    await expect(refused).rejects.toThrow(/books\.author_id \(books_author_id_fkey\): references authors, which the model does not seed; give authors rows/);
+    await expect(plan({ name: 'm', tables: { tags: { rows: -3 } } })).rejects.toThrow(ModelError);
+    await expect(plan({ name: 'm', tables: { tags: { rows: 2.5 } } })).rejects.toThrow(/tables\.tags\.rows: expected a whole number of rows, 0 or more, got 2\.5/);
   });
 
-  it('generates the same rows for the same seed and other rows for another', () => {
+  it('generates the same rows for the same seed and other rows for another', async () => {
     const model = { name: 't', defaultRows: 20, tables: {} };
+    const plans = new Map([[1, await planSeed(SNAPSHOT, model, { scale: 1, seed: 1 })], [2, await planSeed(SNAPSHOT, model, { scale: 1, seed: 2 })]]);
     const render = (seed: number) => {
-      const generator = new RowGenerator(planSeed(SNAPSHOT, model, { scale: 1, seed }), seed);
+      const generator = new RowGenerator(plans.get(seed)!, seed);
       const books = generator.table('books');
       return books.render(books.newContext(), 0, books.rows);
     };
