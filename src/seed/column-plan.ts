@@ -187,9 +187,9 @@ class ColumnPlanner {
       return { kind: 'distinctRef', table: fk.refTable!, column: fk.refColumns![fk.columns.indexOf(name)]!, pick: POPULAR, ...(fk.columns.length > 1 ? { group: fk.name } : {}) };
     }
     if (fk) return this.foreignSpec(column, fk);
-    if (group?.distinct && 'column' in group.distinct && group.distinct.column === name) return this.distinctWithinParent(column);
     const sequence = this.info.sequences.find((s) => s.column === name);
-    if (sequence && (this.unique.has(name) || INTEGER_TYPES.has(column.baseType))) return { kind: 'sequence', start: sequence.start, step: sequence.increment };
+    if (sequence && INTEGER_TYPES.has(column.baseType)) return { kind: 'sequence', start: sequence.start, step: sequence.increment };
+    if (group?.distinct && 'column' in group.distinct && group.distinct.column === name) return this.distinctWithinParent(column);
     const values = this.valueRules(name);
     const context = { table: this.table.name, siblings: this.info.columns.map((c) => c.name), values, unique: this.unique.has(name), caseInsensitive: this.unique.get(name) ?? false };
     const natural = defaultColumnSpec(column, context);

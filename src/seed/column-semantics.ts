@@ -26,10 +26,10 @@ export type TimeRole =
 
 const CREATED = /^(created|inserted|added|registered|signed_up|joined|opened|submitted|placed|issued|occurred|recorded|logged|called|sent|received|requested|enrolled)(_at|_on|_date|_time)?$|^(creation|date_created|create)_?(date|time|at|on)?$|^(date_)?(created|joined)$/;
 const UPDATED = /^(updated|modified|edited|changed|last_modified|last_updated|last_changed)(_at|_on|_date|_time)?$|^(date_)?(updated|modified)$/;
-const DELETED = /^(deleted|archived|removed|revoked|banned|suspended|disabled|deactivated|cancell?ed|closed|trashed|blocked|discarded|retired|terminated)(_at|_on|_date|_time)?$/;
+const DELETED = /^(deleted|archived|removed|revoked|banned|suspended|disabled|deactivated|cancell?ed|closed|trashed|blocked|discarded|retired|terminated|left|quit|churned|unsubscribed)(_at|_on|_date|_time)?$/;
 const BIRTH = /(birth|dob|born)/;
 const END_PAIRS: [RegExp, string[]][] = [
-  [/^ends?_(at|on|date|time)$/, ['starts_at', 'start_at', 'starts_on', 'start_on', 'start_date', 'start_time', 'begins_at', 'begin_at']],
+  [/(^|_)ends?_(at|on|date|time)$/, ['starts_at', 'start_at', 'starts_on', 'start_on', 'start_date', 'start_time', 'begins_at', 'begin_at']],
   [/^end_?(date|time)?$/, ['start', 'start_date', 'start_time', 'begin']],
   [/^(finished|completed|resolved|stopped|returned|delivered|checked_out|check_out)(_at|_on)?$/, ['started_at', 'started_on', 'shipped_at', 'checked_in_at', 'check_in', 'starts_at']],
   [/^(valid_(until|to|through)|expires?(_at|_on)?|expiry(_date)?|expiration(_date)?|due(_at|_on|_date)?)$/, ['valid_from', 'issued_at', 'issued_on', 'starts_at', 'start_date']],
@@ -64,7 +64,9 @@ export function spanStartOf(name: string, siblings: readonly string[]): string |
 /** How long after its start a span ends, in minutes, by the words of its name and its table's. */
 export function spanMinutes(name: string, table = ''): [number, number] {
   const n = normalName(name);
-  if (/(valid|expir|due|trial)/.test(n) || /(subscription|membership|contract|lease|licen[cs]e|plan|enrol)/.test(normalName(table))) return [7 * 1440, 365 * 1440];
+  if (/due/.test(n)) return [7 * 1440, 60 * 1440];
+  if (/trial/.test(n)) return [7 * 1440, 30 * 1440];
+  if (/(valid|expir)/.test(n) || /(subscription|membership|contract|lease|licen[cs]e|plan|enrol)/.test(normalName(table))) return [7 * 1440, 365 * 1440];
   if (/(deliver|ship|dispatch|paid|return)/.test(n)) return [60, 7 * 1440];
   return [30, 240];
 }
@@ -81,7 +83,8 @@ export type TextRole =
   | 'username'
   | 'secret'
   | 'code'
-  | 'tag';
+  | 'tag'
+  | 'path';
 
 const TEXT_ROLES: [RegExp, TextRole][] = [
   [/^(body|content|contents|text|markdown|html|body_html|body_markdown|article|post|message|comment|review|answer|question|transcript)$|_(body|content|text|markdown|html)$/, 'body'],
@@ -90,7 +93,8 @@ const TEXT_ROLES: [RegExp, TextRole][] = [
   [/^(title|headline|heading|subject_line|name_of_event)$|_title$/, 'title'],
   [/(^|_)slug$|^permalink$|^handle_slug$/, 'slug'],
   [/(image|avatar|photo|picture|pic|logo|icon|cover|thumbnail|thumb|banner|img)(_url|_uri|_path|_src)?$/, 'image'],
-  [/(^|_)(url|uri|website|homepage|link|href|web_?site|blog)$/, 'url'],
+  [/(^|_)(url|uri|website|homepage|link|href|web_?site|blog|referr?er)$/, 'url'],
+  [/(^|_)(path|pathname|route|endpoint|request_path)$/, 'path'],
   [/(^|_)e?_?mail(_address)?$/, 'email'],
   [/^(user_?name|login|handle|nick(name)?|screen_name|account_name)$/, 'username'],
   [/(password|passwd|hash|token|secret|digest|salt|api_key|signature|nonce)/, 'secret'],

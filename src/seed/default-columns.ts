@@ -42,7 +42,11 @@ const CODE_LISTS: [RegExp, (string | number)[]][] = [
   [/^(role|user_role)$/, ['member', 'admin', 'owner', 'viewer']],
   [/^(method|http_method)$/, ['GET', 'POST', 'PUT', 'DELETE']],
   [/^(gender|sex)$/, ['female', 'male', 'other']],
+  [/^(plan|tier|plan_name|subscription_plan)$/, ['free', 'pro', 'team', 'business', 'enterprise']],
 ];
+
+/** Integer codes, most common first. */
+const INTEGER_LISTS: [RegExp, number[]][] = [[/^(status_code|http_status|response_code)$/, [200, 201, 204, 304, 302, 404, 400, 401, 403, 422, 500, 503]]];
 
 export interface ColumnContext {
   table: string;
@@ -118,7 +122,7 @@ function defaultLiteral(column: ColumnInfo): string | undefined {
 function scalarSpec(column: ColumnInfo, context: ColumnContext): ColumnSpec | undefined {
   const name = normalName(column.name);
   const type = column.baseType;
-  if (INTEGER_TYPES.has(type)) return context.unique ? { kind: 'sequence' } : { kind: 'int', dist: integerDistribution(name, type, context.values) };
+  if (INTEGER_TYPES.has(type)) return context.unique ? { kind: 'sequence' } : (integerCodes(name, context.values) ?? { kind: 'int', dist: integerDistribution(name, type, context.values) });
   if (type === 'numeric' || type === 'money') return numericSpec(column, name, context);
   if (FLOAT_TYPES.has(type)) return { kind: 'float', dist: floatDistribution(name, context.values) };
   if (type === 'bool') return { kind: 'bool', p: trueShare(name) };
@@ -192,6 +196,8 @@ function roleSpec(role: TextRole, column: ColumnInfo, name: string, context: Col
       return { kind: 'regex', pattern: codeRegex(column.maxLength), unique: context.unique };
     case 'tag':
       return { kind: 'fake', what: 'noun', unique: context.unique, ...limit };
+    case 'path':
+      return { kind: 'pattern', pattern: context.unique ? '/{fake:noun}/{fake:noun}-{rowhex}' : '/{one:articles|users|products|settings|search|blog|docs}/{fake:noun}' };
   }
 }
 
@@ -267,6 +273,12 @@ function floatDistribution(name: string, values: readonly ValueRule[]): Distribu
   if (/^(lat|latitude)$/.test(name)) return rangeOf(values, { kind: 'uniform', min: 35, max: 60 }, 1e-6);
   if (/^(lng|lon|long|longitude)$/.test(name)) return rangeOf(values, { kind: 'uniform', min: -10, max: 30 }, 1e-6);
   return rangeOf(values, { kind: 'normal', mean: 50, sd: 20, min: 0 }, 1e-6);
+}
+
+/** A column of well-known integer codes (HTTP statuses) draws from them, the common ones most, where its checks allow. */
+function integerCodes(name: string, values: readonly ValueRule[]): ColumnSpec | undefined {
+  const codes = INTEGER_LISTS.find(([pattern]) => pattern.test(name))?.[1].filter((code) => values.every((rule) => admits(rule, code)));
+  return codes?.length ? { kind: 'choice', values: codes, weights: popularFirst(codes, undefined) } : undefined;
 }
 
 function integerDistribution(name: string, type: string, values: readonly ValueRule[]): Distribution {

@@ -42,7 +42,8 @@ export function planDeferredDdl(snapshot: SchemaSnapshot, seeded: ReadonlySet<st
     const target = tableSql(table);
     for (const index of table.indexes) {
       drops.push(`drop index ${qualified(table.schema, index.name)}`);
-      keysAndIndexes.push({ table: table.name, name: index.name, sql: index.definition });
+      // pg_get_indexdef() writes ON ONLY for a partitioned table's index, which would build it for no partition.
+      keysAndIndexes.push({ table: table.name, name: index.name, sql: index.definition.replace(/ ON ONLY /, ' ON ') });
     }
     for (const c of table.constraints) {
       if (c.kind !== 'primary' && c.kind !== 'unique') continue;

@@ -203,7 +203,7 @@ export function regexColumn(spec: Extract<ColumnSpec, { kind: 'regex' }>, maxLen
   const rows = env.table.rows;
   if (single) {
     const suffix = uniqueSuffix(single, rows, spec.caseInsensitive ?? false);
-    if (suffix) return { value: (_ctx, row) => suffix.join(fromPool({ ...single, min: 0, max: single.max - suffix.width }, row, stream, random(row, 100)), row) };
+    if (suffix) return { value: (_ctx, row) => suffix.join(fromPool({ ...single, min: Math.max(0, single.min - suffix.width), max: single.max - suffix.width }, row, stream, random(row, 100)), row) };
   }
   const shape = shortestShape(node, rows, limit, spec.caseInsensitive ?? false);
   const counter = counterWidth(shape, rows);
@@ -221,12 +221,12 @@ export function regexColumn(spec: Extract<ColumnSpec, { kind: 'regex' }>, maxLen
   };
 }
 
-/** A handle-like value: a username with characters outside the class dropped, padded or cut to the length. */
+/** A handle-like value: a username in the class's letter case, characters outside the class dropped, padded or cut to the length. */
 function fromPool(single: { chars: string; min: number; max: number }, row: number, stream: number, next: () => number): string {
   const pool = valuePool('username');
-  const lowerOnly = !/[A-Z]/.test(single.chars);
   let value = pool[randomBelow(pool.length, stream, row)]!;
-  if (lowerOnly) value = value.toLowerCase();
+  if (!/[a-z]/.test(single.chars) && /[A-Z]/.test(single.chars)) value = value.toUpperCase();
+  else if (!/[A-Z]/.test(single.chars)) value = value.toLowerCase();
   value = [...value].filter((c) => single.chars.includes(c)).join('').slice(0, single.max);
   while (value.length < single.min) value += single.chars[Math.floor(next() * single.chars.length)]!;
   return value;
@@ -249,8 +249,7 @@ function uniqueSuffix(single: { chars: string; min: number; max: number }, rows:
     join: (base, row) => {
       const clean = separator ? base.split(separator).join('') : base;
       const number = separator ? `${separator}${row + 1}` : String(row + 1).padStart(width, '0');
-      const head = clean.slice(0, single.max - number.length);
-      return fold(head.padEnd(Math.max(0, single.min - number.length), single.chars[0]!) + number);
+      return fold(clean.slice(0, single.max - number.length) + number);
     },
   };
 }
