@@ -131,7 +131,15 @@ function operatorRules(expr: Extract<Expr, { kind: 'op' }>): Rule[] | string {
   if (l.kind === 'case' && r.kind === 'column' && l.name === r.name && op === '=') return [valueRule(r.name, { kind: 'letterCase', upper: l.upper })];
   if (l.kind === 'jsonType' && r.kind === 'const' && op === '=' && (r.value === 'object' || r.value === 'array')) return [valueRule(l.name, { kind: 'jsonType', type: r.value })];
   if (l.kind === 'column' && r.kind === 'trimmed' && r.name === l.name && op === '=') return [];
-  return 'a comparison of expressions';
+  return unreadable(left) ?? unreadable(right) ?? 'a comparison of expressions';
+}
+
+/** The first part of an operand that is neither a column nor a constant: what a person should look at. */
+function unreadable(expr: Expr): string | undefined {
+  if (expr.kind === 'column' || expr.kind === 'const') return undefined;
+  if (expr.kind === 'op') return expr.left && COMPARISONS.has(expr.op) ? undefined : `the operator ${expr.op}`;
+  if (expr.kind === 'func') return `the function ${expr.name}()`;
+  return `a ${expr.kind === 'other' ? expr.node : expr.kind} expression`;
 }
 
 type Operand =

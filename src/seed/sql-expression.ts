@@ -59,6 +59,22 @@ export function parseIndexDefinition(definition: string): IndexDefinition {
   return where === undefined ? { keys } : { keys, where: toExpr(where) };
 }
 
+/** Every column a statement names (in column references and index elements), e.g. those of an exclusion constraint. */
+export function columnsInDefinition(sql: string): string[] {
+  const found = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node as Node)) {
+      if (key === 'ColumnRef') found.add(names(field(value, 'fields')).at(-1)!);
+      else if (key === 'IndexElem' && typeof field(value, 'name') === 'string') found.add(field(value, 'name') as string);
+      visit(value);
+    }
+  };
+  visit(firstStatement(sql));
+  return [...found];
+}
+
 /** The columns an expression reads. */
 export function columnsOf(expr: Expr): string[] {
   const found = new Set<string>();

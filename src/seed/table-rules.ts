@@ -1,6 +1,6 @@
 import { rulesOfCheck, type Rule, type ValueRule } from './check-rules.ts';
 import type { TableInfo } from './schema-snapshot.ts';
-import { columnsOf, parseCheckDefinition, parseIndexDefinition, type Expr } from './sql-expression.ts';
+import { columnsInDefinition, columnsOf, parseCheckDefinition, parseIndexDefinition, type Expr } from './sql-expression.ts';
 
 /** A set of columns no two rows may share: a primary key, a UNIQUE constraint, or a unique index. */
 export interface UniqueKey {
@@ -56,7 +56,7 @@ export function tableRules(table: TableInfo): TableRules {
         rules.refusals.push({
           source: constraint.name,
           definition: constraint.definition,
-          columns: constraint.columns,
+          columns: columnsInDefinition(`alter table t add ${constraint.definition}`),
           reason: 'exclusion constraints are not generated for (rows that must not overlap)',
         });
         break;
