@@ -5,6 +5,7 @@ import { createProvider } from '../db/create-provider.ts';
 import { describeServer } from '../db/describe-server.ts';
 import { untilAborted } from '../system/abort.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
+import { registerDbPsql } from './db-psql.ts';
 import { withInterrupts } from './interrupts.ts';
 
 interface DbUpFlags extends DbFlags {
@@ -20,6 +21,7 @@ export function registerDb(program: Command): void {
     .option('--image <image>', 'Docker image for --db testcontainers')
     .option('--show-password', 'print the password in the URL instead of ***')
     .action((flags: DbUpFlags, command: Command) => dbUp(flags, command.optsWithGlobals<GlobalFlags>()));
+  registerDbPsql(db);
 }
 
 async function dbUp(flags: DbUpFlags, globals: GlobalFlags): Promise<void> {

@@ -58,7 +58,7 @@ export interface SeedOptions {
  */
 export async function seed(options: SeedOptions): Promise<SeedResult> {
   const started = performance.now();
-  const target = options.targetDatabase ?? defaultTarget(options.database);
+  const target = options.targetDatabase ?? defaultSeedTarget(options.database);
   const targetUrl = withDatabase(options.database.url, target);
   const { admin: server, close } = openServerAdmin(options.database);
   try {
@@ -99,7 +99,8 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
   }
 }
 
-function defaultTarget(database: RunningDatabase): string {
+/** The database `rehearse seed` writes to unless told otherwise (and `db psql` opens). */
+export function defaultSeedTarget(database: RunningDatabase): string {
   if (database.owned) return DEFAULT_TARGET_DATABASE;
   const named = database.connection.database;
   return named === 'postgres' || named === 'template1' ? DEFAULT_TARGET_DATABASE : named;

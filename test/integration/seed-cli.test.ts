@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,5 +54,58 @@ describe('rehearse seed, db reset and db clean from the command line', () => {
     const all = await runCli(['db', 'clean', '--all'], { cwd: project });
     expect(all.code, all.stderr).toBe(0);
     expect(existsSync(path.join(project, '.rehearse/pg'))).toBe(false);
+  });
+});
+
+/** A new user's project: a scratch config, models of their own, and a look at the data. */
+describe('rehearse seed with a model nobody wrote generators for, then db psql', () => {
+  let project: string;
+  const conduit = path.join(REPO_ROOT, 'test/fixtures/schemas/conduit/model.ts');
+
+  beforeAll(async () => {
+    project = await mkdtemp(path.join(os.tmpdir(), 'rehearse-seed-models-'));
+    await chmod(project, 0o755);
+    await writeFile(path.join(project, 'rehearse.config.ts'), `export default { data: { scale: 0.05, seed: 5 } };\n`);
+  });
+
+  afterAll(async () => {
+    await runCli(['db', 'clean', '--all'], { cwd: project });
+    await rm(project, { recursive: true, force: true });
+  });
+
+  it('refuses a model with a negative row count, naming the file, the path and what was expected, before starting anything', async () => {
+    await writeFile(path.join(project, 'bad-model.ts'), `export default { name: 'bad', tables: { users: { rows: -5 } } };\n`);
+    const result = await runCli(['seed', '--model', 'bad-model.ts'], { cwd: project });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('rehearse: bad-model.ts: tables.users.rows: expected a whole number of rows, 0 or more, got -5\n');
+    expect(existsSync(path.join(project, '.rehearse/pg'))).toBe(false);
+  });
+
+  it('loads a model from a folder whose package.json is not "type": "module"', async () => {
+    const folder = path.join(project, 'models');
+    await mkdir(folder);
+    await writeFile(path.join(folder, 'package.json'), '{ "name": "models", "type": "commonjs" }\n');
+    await writeFile(path.join(folder, 'model.ts'), `export const model = { name: 'cjs', migrations: ['schema.sql'], tables: { notes: { rows: 600 } } };\n`);
+    await writeFile(path.join(folder, 'schema.sql'), 'create table notes (id bigserial primary key, body text not null, created_at timestamptz not null);\n');
+    const result = await runCli(['seed', '--model', 'models/model.ts', '--json', '--database', 'notes'], { cwd: project });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ totalRows: 30 });
+  });
+
+  it('seeds the conduit from row counts into the default database, replacing what another model left there, and shows it with db psql -c', async () => {
+    const first = await runCli(['seed', '--model', conduit, '--json'], { cwd: project });
+    expect(first.code, first.stderr).toBe(0);
+    const other = await runCli(['seed', '--model', 'models/model.ts'], { cwd: project });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toContain('database rehearse held other tables (article_tags, articles, comments, favorites, follows, tags, …); it gets model "cjs" instead');
+    const back = await runCli(['seed', '--model', conduit], { cwd: project });
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stderr).toContain('reusing template');
+    const look = await runCli(['db', 'psql', '-c', 'select count(*) as follows, count(distinct follower_id) as followers from follows'], { cwd: project });
+    expect(look.code, look.stderr).toBe(0);
+    expect(look.stdout).toMatch(/^ follows \| followers\n-+\+-+\n +600 \| +\d+\n\(1 row\)\n$/);
+    const wrong = await runCli(['db', 'psql', '-c', 'select nope from follows'], { cwd: project });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('ERROR:  column "nope" does not exist');
   });
 });
