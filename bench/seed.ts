@@ -1,10 +1,12 @@
 /**
- * Seeder benchmark: seeds the school-portal model, then loads the very same
- * rows from pre-written COPY files with the same pipeline (drop keys, COPY
- * FROM STDIN in the same lanes, same key/index/foreign-key builds, ANALYZE),
- * and prints rows/s, the ratio seeder ÷ raw COPY, and peak memory.
+ * Seeder benchmark: for each benchmark model (the school-portal model with
+ * its hand-written generators, and the Conduit schema of the corpus seeded
+ * from row counts alone), seeds it, then loads the very same rows from
+ * pre-written COPY files with the same pipeline (drop keys, COPY FROM STDIN
+ * in the same lanes, same key/index/foreign-key builds, ANALYZE), and prints
+ * rows/s, the ratio seeder ÷ raw COPY, and peak memory.
  *
- *   npm run bench -- [--scale 1] [--seed 42] [--lanes 2] [--rounds 2] [--workers auto|on|off] [--json]
+ *   npm run bench -- [--models school-portal,conduit] [--scale 1] [--conduit-scale 40] [--seed 42] [--lanes 2] [--rounds 2] [--workers auto|on|off] [--json]
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -14,19 +16,43 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import schoolPortal from '../fixtures/school-portal/model.ts';
+import conduit from '../test/fixtures/schemas/conduit/model.ts';
 import { withDatabase } from '../src/db/connection-url.ts';
 import { createProvider } from '../src/db/create-provider.ts';
 import type { RunningDatabase } from '../src/db/provider.ts';
 import { CHUNK_ROWS } from '../src/seed/copy-table.ts';
 import { CopyWriter } from '../src/seed/copy-writer.ts';
 import { introspectSchema } from '../src/seed/introspect.ts';
+import type { DataModel } from '../src/seed/model.ts';
 import { planSeed } from '../src/seed/plan.ts';
 import { RowGenerator } from '../src/seed/row-generator.ts';
 import { seedDatabase, type DatabaseSeeded } from '../src/seed/seed-database.ts';
 
-const SCHEMA_FILE = new URL('../fixtures/school-portal/migrations/001_schema.sql', import.meta.url);
+interface BenchModel {
+  name: string;
+  schema: URL;
+  model: DataModel;
+  /** What the numbers say about the model. */
+  describe: string;
+}
+
+const MODELS: Record<string, BenchModel> = {
+  'school-portal': {
+    name: 'school-portal',
+    schema: new URL('../fixtures/school-portal/migrations/001_schema.sql', import.meta.url),
+    model: schoolPortal,
+    describe: 'hand-written generators',
+  },
+  conduit: {
+    name: 'conduit',
+    schema: new URL('../test/fixtures/schemas/conduit/schema.sql', import.meta.url),
+    model: conduit,
+    describe: 'the corpus Conduit schema from row counts alone',
+  },
+};
 
 interface BenchResult {
+  model: string;
   scale: number;
   rows: number;
   lanes: number;
@@ -45,7 +71,9 @@ export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      models: { type: 'string', default: 'school-portal,conduit' },
       scale: { type: 'string', default: '1' },
+      'conduit-scale': { type: 'string', default: '40' },
       seed: { type: 'string', default: '42' },
       lanes: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '2' },
@@ -53,19 +81,48 @@ export async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const scale = Number(values.scale);
   const seedValue = Number(values.seed);
   const lanes = Number(values.lanes);
   const rounds = Math.max(1, Number(values.rounds));
   const workers = values.workers === 'on' ? true : values.workers === 'off' ? false : undefined;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const scales: Record<string, number> = { 'school-portal': Number(values.scale), conduit: Number(values['conduit-scale']) };
+  const chosen = values.models.split(',').map((name) => {
+    const model = MODELS[name.trim()];
+    if (!model) throw new Error(`--models: no benchmark model "${name}" (models: ${Object.keys(MODELS).join(', ')})`);
+    return model;
+  });
   const server = await createProvider({ provider: 'embedded', settings: {} }).start();
+  try {
+    const results: BenchResult[] = [];
+    for (const bench of chosen) {
+      const result = await benchModel(server, bench, { scale: scales[bench.name]!, seed: seedValue, lanes, rounds, workers });
+      results.push(result);
+      if (!values.json) process.stdout.write(render(result, bench));
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results)}\n`);
+    return 0;
+  } finally {
+    await server.stop();
+  }
+}
+
+interface BenchOptions {
+  scale: number;
+  seed: number;
+  lanes: number;
+  rounds: number;
+  workers: boolean | undefined;
+}
+
+async function benchModel(server: RunningDatabase, bench: BenchModel, options: BenchOptions): Promise<BenchResult> {
+  const { scale, seed: seedValue, lanes, rounds, workers } = options;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-bench-'));
   try {
-    const schema = await readFile(SCHEMA_FILE, 'utf8');
+    const schema = await readFile(bench.schema, 'utf8');
     await migrated(server, 'bench_files', schema);
-    log(`writing the seeder's rows at --scale ${scale} to COPY files for the raw baseline (not timed)…`);
-    const fileBytes = await writeCopyFiles(withDatabase(server.url, 'bench_files'), scale, seedValue, workDir);
+    log(`${bench.name}: writing the seeder's rows at scale ${scale} to COPY files for the raw baseline (not timed)…`);
+    const fileBytes = await writeCopyFiles(withDatabase(server.url, 'bench_files'), bench.model, scale, seedValue, workDir);
     await server.admin.query('drop database bench_files');
     const runs: { seeded: DatabaseSeeded; raw: DatabaseSeeded; peak: number; afterSeed: number }[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -78,28 +135,25 @@ export async function main(argv: string[]): Promise<number> {
       for (const which of order) {
         const name = `bench_${which}_${round}`;
         await migrated(server, name, schema);
-        const options = { url: withDatabase(server.url, name), model: schoolPortal, scale, seed: seedValue, lanes, ...(workers === undefined ? {} : { workers }) };
+        const seedOptions = { url: withDatabase(server.url, name), model: bench.model, scale, seed: seedValue, lanes, ...(workers === undefined ? {} : { workers }) };
         if (which === 'seeder') {
-          seeded = await seedDatabase(options);
+          seeded = await seedDatabase(seedOptions);
           afterSeed = process.memoryUsage().rss;
           peak = process.resourceUsage().maxRSS * 1024;
         } else {
-          raw = await seedDatabase({ ...options, rowFile: (table) => path.join(workDir, `${table}.copy`) });
+          raw = await seedDatabase({ ...seedOptions, rowFile: (table) => path.join(workDir, `${table}.copy`) });
         }
         await server.admin.query(`drop database ${name}`);
       }
       if (raw!.checksum !== seeded!.checksum) throw new Error(`the raw COPY loaded other data (checksum ${raw!.checksum} ≠ ${seeded!.checksum})`);
       const phases = (r: DatabaseSeeded) => `COPY ${r.phases.copy.toFixed(1)} s + keys/indexes/FKs/ANALYZE ${r.phases.keysIndexesForeignKeysAnalyze.toFixed(1)} s`;
-      log(`  round ${round}: seeder ${seeded!.seconds.toFixed(1)} s (${phases(seeded!)}), raw COPY ${raw!.seconds.toFixed(1)} s (${phases(raw!)}), ratio ${(seeded!.seconds / raw!.seconds).toFixed(2)}`);
+      log(`  ${bench.name} round ${round}: seeder ${seeded!.seconds.toFixed(1)} s (${phases(seeded!)}), raw COPY ${raw!.seconds.toFixed(1)} s (${phases(raw!)}), ratio ${(seeded!.seconds / raw!.seconds).toFixed(2)}`);
       runs.push({ seeded: seeded!, raw: raw!, peak, afterSeed });
     }
     const version = (await server.admin.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
-    const result = summarise(scale, lanes, runs, fileBytes, version);
-    process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : render(result));
-    return 0;
+    return summarise(bench.name, scale, lanes, runs, fileBytes, version);
   } finally {
     await rm(workDir, { recursive: true, force: true });
-    await server.stop();
   }
 }
 
@@ -115,11 +169,11 @@ async function migrated(server: RunningDatabase, name: string, schema: string): 
 }
 
 /** The seeder's own rows, as COPY text files: what a raw COPY would load. */
-async function writeCopyFiles(url: string, scale: number, seed: number, dir: string): Promise<number> {
+async function writeCopyFiles(url: string, model: DataModel, scale: number, seed: number, dir: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const snapshot = await introspectSchema(client).finally(() => client.end());
-  const plan = await planSeed(snapshot, schoolPortal, { scale, seed });
+  const plan = await planSeed(snapshot, model, { scale, seed });
   const generator = new RowGenerator(plan, seed);
   let bytes = 0;
   for (const table of plan.tables) {
@@ -138,11 +192,12 @@ async function writeCopyFiles(url: string, scale: number, seed: number, dir: str
   return bytes;
 }
 
-function summarise(scale: number, lanes: number, runs: { seeded: DatabaseSeeded; raw: DatabaseSeeded; peak: number; afterSeed: number }[], fileBytes: number, version: string): BenchResult {
+function summarise(model: string, scale: number, lanes: number, runs: { seeded: DatabaseSeeded; raw: DatabaseSeeded; peak: number; afterSeed: number }[], fileBytes: number, version: string): BenchResult {
   const seederSeconds = runs.reduce((sum, r) => sum + r.seeded.seconds, 0);
   const rawSeconds = runs.reduce((sum, r) => sum + r.raw.seconds, 0);
   const rows = runs[0]!.seeded.totalRows;
   return {
+    model,
     scale,
     rows,
     lanes,
@@ -161,9 +216,9 @@ function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function render(r: BenchResult): string {
+function render(r: BenchResult, bench: BenchModel): string {
   return [
-    `school-portal seed benchmark (scale ${r.scale}, ${r.rows.toLocaleString('en-GB')} rows, ${r.lanes} lanes, ${r.cpus} CPUs, Postgres ${r.postgres}, mean of ${r.rounds.length} alternating rounds)`,
+    `${r.model} seed benchmark, ${bench.describe} (scale ${r.scale}, ${r.rows.toLocaleString('en-GB')} rows, ${r.lanes} lanes, ${r.cpus} CPUs, Postgres ${r.postgres}, mean of ${r.rounds.length} alternating rounds)`,
     `  seeder:   ${r.seeder.seconds.toFixed(1)} s  ${r.seeder.rowsPerSecond.toLocaleString('en-GB')} rows/s`,
     `  raw COPY: ${r.rawCopy.seconds.toFixed(1)} s  ${r.rawCopy.rowsPerSecond.toLocaleString('en-GB')} rows/s  (same rows from ${(r.rawCopy.fileBytes / 2 ** 20).toFixed(0)} MiB of files, same index builds)`,
     `  ratio seeder / raw COPY: ${r.ratio.toFixed(2)}  (target ≤ 1.25; per round ${r.rounds.map((x) => x.ratio.toFixed(2)).join(', ')})`,

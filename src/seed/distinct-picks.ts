@@ -21,24 +21,50 @@ const SMALL = 24;
  * often, never `exclude` (a user does not follow themselves). A pure
  * function of (stream, parent): draws by `pick` and skips repeats, then,
  * when the popular rows are used up, takes the next free rows in order.
+ * Reuses its buffers: the picks of one parent are read while the next is
+ * drawn only by the caller that holds them.
  */
-export function distinctPicks(n: number, count: number, pick: Pick, stream: number, targetSalt: number, parent: number, exclude = -1): number[] {
-  const picked: number[] = [];
-  const seen = count > SMALL ? new Set<number>() : undefined;
-  const has = (row: number) => (seen ? seen.has(row) : picked.includes(row));
-  const add = (row: number) => {
-    picked.push(row);
-    seen?.add(row);
-  };
-  const attempts = count * 4 + 8;
-  for (let draw = 0; picked.length < count && draw < attempts; draw++) {
-    const row = popularRow(pick, n, targetSalt, randomUnit(stream, parent, draw));
-    if (row !== exclude && !has(row)) add(row);
+export class DistinctPicker {
+  private buffer = new Int32Array(SMALL);
+  private readonly seen = new Set<number>();
+
+  constructor(
+    private readonly n: number,
+    private readonly pick: Pick,
+    private readonly stream: number,
+    private readonly targetSalt: number,
+  ) {}
+
+  /** The picks of `parent`, valid until the next call. (No closures here: tsx names every one it creates, per call.) */
+  picks(parent: number, count: number, exclude = -1): Int32Array {
+    if (this.buffer.length < count) this.buffer = new Int32Array(count * 2);
+    const picked = this.buffer;
+    const large = count > SMALL;
+    if (large) this.seen.clear();
+    let length = 0;
+    const attempts = count * 4 + 8;
+    for (let draw = 0; length < count && draw < attempts; draw++) {
+      const row = popularRow(this.pick, this.n, this.targetSalt, randomUnit(this.stream, parent, draw));
+      if (row === exclude || this.taken(row, length, large)) continue;
+      picked[length++] = row;
+      if (large) this.seen.add(row);
+    }
+    if (length < count) {
+      const start = randomBelow(this.n, this.stream, parent, attempts);
+      for (let k = 0; length < count && k < this.n; k++) {
+        const row = (start + k) % this.n;
+        if (row === exclude || this.taken(row, length, large)) continue;
+        picked[length++] = row;
+        if (large) this.seen.add(row);
+      }
+    }
+    return picked.subarray(0, length);
   }
-  const start = randomBelow(n, stream, parent, attempts);
-  for (let k = 0; picked.length < count && k < n; k++) {
-    const row = (start + k) % n;
-    if (row !== exclude && !has(row)) add(row);
+
+  private taken(row: number, length: number, large: boolean): boolean {
+    if (large) return this.seen.has(row);
+    const picked = this.buffer;
+    for (let i = 0; i < length; i++) if (picked[i] === row) return true;
+    return false;
   }
-  return picked;
 }

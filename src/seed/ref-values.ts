@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.ts';
 import type { CompileEnv, CompiledColumn, GeneratedTableView } from './compile-column.ts';
 import { scatter, type Pick } from './distribution.ts';
-import { distinctPicks, popularRow } from './distinct-picks.ts';
+import { DistinctPicker, popularRow } from './distinct-picks.ts';
 import type { ColumnSpec } from './model.ts';
 import { randomBelow, randomUnit, streamId } from './prng.ts';
 import { parentOfRow } from './row-counts.ts';
@@ -112,12 +112,13 @@ export function distinctRefColumn(spec: Extract<ColumnSpec, { kind: 'distinctRef
   const group = env.table.group;
   if (!group) return keyColumn(target, spec.column, (_ctx, row) => scatter(row, n, pickStream));
   const selfLink = group.parent === spec.table;
+  const picker = new DistinctPicker(n, pick, pickStream, salt);
   let lastGroup = -1;
-  let picks: number[] = [];
+  let picks: Int32Array<ArrayBufferLike> = new Int32Array(0);
   return keyColumn(target, spec.column, (ctx) => {
     if (ctx.group !== lastGroup) {
       lastGroup = ctx.group;
-      picks = distinctPicks(n, ctx.groupEnd - ctx.groupStart, pick, pickStream, salt, ctx.group, selfLink ? ctx.group : -1);
+      picks = picker.picks(ctx.group, ctx.groupEnd - ctx.groupStart, selfLink ? ctx.group : -1);
     }
     return picks[ctx.row - ctx.groupStart]!;
   });
