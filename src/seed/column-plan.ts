@@ -35,7 +35,7 @@ export interface ColumnPlanInputs {
 }
 
 /** The partner side of a link table: a few articles favourited by many. */
-const POPULAR: Pick = { kind: 'zipf', s: 1.1 };
+const POPULAR: Pick = { kind: 'zipf', s: 1.3 };
 /** A plain foreign key: a few authors write most articles. */
 const REFERENCE_PICK: Pick = { kind: 'zipf', s: 0.8 };
 const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);

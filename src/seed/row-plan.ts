@@ -38,9 +38,14 @@ export interface RowPlanInputs {
   warnings: string[];
 }
 
-/** How many links a linking row makes: a power law over the 60 % who link at all. */
-const ACTOR_SKEW: Pick = { kind: 'zipf', s: 0.7 };
-const ACTOR_ACTIVE_SHARE = 0.6;
+/**
+ * How many links a linking row makes: half the users link at all, and among
+ * them a gentle power law, so the most active follower follows far fewer
+ * than the most followed user has followers (the partner side is the
+ * steep one: a few accounts, articles, tags are picked by nearly everyone).
+ */
+const ACTOR_SKEW: Pick = { kind: 'zipf', s: 0.6 };
+const ACTOR_ACTIVE_SHARE = 0.5;
 /** Rows owned by a parent (line items, a venue's opening hours): every parent has some, a few have many. */
 const OWNED_SKEW: Pick = { kind: 'zipf', s: 0.7 };
 
