@@ -10,6 +10,12 @@ import type { TableInfo } from './schema-snapshot.ts';
 
 /** Rows per COPY chunk: large enough to amortise the write, small enough to interleave tables. */
 export const CHUNK_ROWS = 4_096;
+/**
+ * …and at most about this many bytes: 4,096 article bodies are 6 MB, and a
+ * chunk that large made the writer grow (copying) and allocate it anew for
+ * every chunk.
+ */
+const CHUNK_BYTES = 1024 * 1024;
 const COPY_BUFFER_BYTES = 4 * 1024 * 1024;
 /** How long a COPY may take to leave copy mode after CopyFail before its connection is dropped instead. */
 const COPY_FAIL_GRACE_MS = 2_000;
@@ -98,9 +104,9 @@ export async function copyTable(client: pg.PoolClient, table: GeneratedTable, op
     } else {
       const ctx = table.newContext();
       const writer = new CopyWriter();
-      for (let from = 0; from < table.rows; from += CHUNK_ROWS) {
-        const to = Math.min(table.rows, from + CHUNK_ROWS);
-        await send(table.renderChunk(ctx, from, to, writer));
+      for (let from = 0, to = 0; from < table.rows; from = to) {
+        to = table.write(ctx, from, Math.min(table.rows, from + CHUNK_ROWS), writer, CHUNK_BYTES);
+        await send(writer.take());
         // Lets the other lane, progress and Ctrl-C in between chunks.
         await new Promise((resolve) => setImmediate(resolve));
         options.onProgress?.({ table: table.name, rows: to, totalRows: table.rows });

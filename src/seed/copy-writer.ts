@@ -1,6 +1,13 @@
 import { dayString, escapeCopyText } from './copy-text.ts';
 
 const DAY_MS = 86_400_000;
+/**
+ * Longer text is encoded by Buffer#write (and escaped by one regular
+ * expression) instead of character by character: an article body is 1.5 KB,
+ * and native encoding is several times faster there; short values are
+ * faster in the loop.
+ */
+const NATIVE_FROM = 64;
 const HEX_DIGITS = Buffer.from('0123456789abcdef');
 
 /**
@@ -14,6 +21,11 @@ export class CopyWriter {
 
   constructor(private readonly capacity = 512 * 1024) {
     this.buffer = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Bytes written since the last take(). */
+  get length(): number {
+    return this.pos;
   }
 
   /** The bytes written since the last take(); the writer starts a new buffer. */
@@ -83,6 +95,10 @@ export class CopyWriter {
   safe(text: string): void {
     const length = text.length;
     this.ensure(length * 3);
+    if (length > NATIVE_FROM) {
+      this.pos += this.buffer.write(text, this.pos, 'utf8');
+      return;
+    }
     const buffer = this.buffer;
     const start = this.pos;
     let pos = start;
@@ -100,6 +116,7 @@ export class CopyWriter {
   /** Any text, with COPY's special characters escaped. */
   text(text: string): void {
     const length = text.length;
+    if (length > NATIVE_FROM) return this.safe(escapeCopyText(text));
     this.ensure(length * 3);
     const buffer = this.buffer;
     const start = this.pos;

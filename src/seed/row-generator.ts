@@ -125,11 +125,15 @@ export class GeneratedTable implements GeneratedTableView {
     return new RowContext(this.fns, this.group?.offsets);
   }
 
-  /** Rows [from, to) as COPY text, written into `writer`. */
-  write(ctx: RowContext, from: number, to: number, writer: CopyWriter): void {
+  /**
+   * Rows [from, to) as COPY text, written into `writer`; with `maxBytes`,
+   * stops after the row that fills it. Returns the row it stopped before.
+   */
+  write(ctx: RowContext, from: number, to: number, writer: CopyWriter, maxBytes = Infinity): number {
     const columns = this.fns.length;
     const writers = this.writers;
     for (let row = from; row < to; row++) {
+      if (writer.length >= maxBytes) return row;
       ctx.at(row);
       for (let i = 0; i < columns; i++) {
         const raw = ctx.get(i);
@@ -140,6 +144,7 @@ export class GeneratedTable implements GeneratedTableView {
         writer.byte(i === columns - 1 ? 10 : 9);
       }
     }
+    return to;
   }
 
   /** Rows [from, to) as one chunk of COPY text. */

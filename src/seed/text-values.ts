@@ -111,8 +111,11 @@ export function compact(value: string): string {
 
 /** `How to Train a Dragon!` → `how-to-train-a-dragon`. */
 export function slugify(value: string): string {
-  return value.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const plain = NON_ASCII.test(value) ? value.normalize('NFKD') : value;
+  return plain.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** A slug of another column; unique with a base-36 row suffix (`how-to-train-a-dragon-2s`). */
 export function slugColumn(spec: Extract<ColumnSpec, { kind: 'slug' }>, maxLength: number | undefined, env: CompileEnv): CompiledColumn {
