@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../support/cli.ts';
+import { REPO_ROOT, runCli, startCli } from '../support/cli.ts';
 
 /** A project using the school-portal model through rehearse.config.ts, with the embedded cluster kept in .rehearse/pg. */
 describe('rehearse seed, db reset and db clean from the command line', () => {
@@ -107,5 +107,18 @@ describe('rehearse seed with a model nobody wrote generators for, then db psql',
     const wrong = await runCli(['db', 'psql', '-c', 'select nope from follows'], { cwd: project });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('ERROR:  column "nope" does not exist');
+  });
+
+  it('stops at the first Ctrl-C in the middle of the load, stops the server, and leaves the cluster usable', async () => {
+    const cli = startCli(['seed', '--model', conduit, '--scale', '10', '--seed', '9'], { cwd: project });
+    await cli.waitFor(/seeding 7 tables/, 120_000);
+    // Well inside the COPY of the largest tables (several seconds at this scale).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
+    expect(cli.output()).toContain('rehearse: interrupted; everything it started has been stopped');
+    const after = await runCli(['db', 'psql', '--database', 'postgres', '-c', 'select count(*) as builds from pg_database where datname like $$rehearse_build_%$$'], { cwd: project });
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toMatch(/^ builds\n-+\n +0\n\(1 row\)\n$/);
   });
 });
