@@ -2,7 +2,7 @@ import { UsageError } from '../errors.ts';
 import { copySafe, type CompileEnv, type CompiledColumn } from './compile-column.ts';
 import { escapeCopyText } from './copy-text.ts';
 import { sampleInt, scatter, type Distribution } from './distribution.ts';
-import type { ColumnSpec, FakeKind, JsonShape } from './model.ts';
+import type { ColumnSpec, JsonShape } from './model.ts';
 import { randomBelow, randomU32, randomUnit } from './prng.ts';
 import { capacityOf, generateMatch, parseRegex, RegexNotGenerable, shapeValue, singleClass, uniqueShape, type RegexNode } from './regex-values.ts';
 import type { Raw, ValueFn } from './row-context.ts';
