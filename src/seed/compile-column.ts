@@ -7,7 +7,9 @@ import { distinctRefColumn, fromParentColumn, parentColumn, refColumn, throughCo
 import type { Raw, RowContext, ValueFn } from './row-context.ts';
 import type { TableGroup } from './plan.ts';
 import type { ColumnInfo } from './schema-snapshot.ts';
-import { choiceFn, emailColumn, fakeColumn, jsonColumn, regexColumn, slugColumn, textColumn } from './text-values.ts';
+import { jsonColumn } from './json-values.ts';
+import { regexColumn } from './regex-column.ts';
+import { choiceFn, emailColumn, fakeColumn, slugColumn, textColumn } from './text-values.ts';
 import { afterFn, dateFn, timeColumn, timestampFn, windowFn } from './time-values.ts';
 
 /** What compiling one column may ask about the tables being generated. */
