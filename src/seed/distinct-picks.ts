@@ -1,4 +1,4 @@
-import { scatter, zipfRank, type Pick } from './distribution.ts';
+import { scatter, zipfRank, zipfRanker, type Pick } from './distribution.ts';
 import { randomBelow, randomUnit } from './prng.ts';
 
 /**
@@ -10,6 +10,13 @@ import { randomBelow, randomUnit } from './prng.ts';
 export function popularRow(pick: Pick, n: number, targetSalt: number, u: number): number {
   if (pick.kind === 'uniform') return Math.floor(u * n);
   return scatter(zipfRank(n, pick.s, u), n, targetSalt);
+}
+
+/** popularRow for a table of a fixed size, its constants computed once. */
+export function popularRows(pick: Pick, n: number, targetSalt: number): (u: number) => number {
+  if (pick.kind === 'uniform') return (u) => Math.floor(u * n);
+  const rank = zipfRanker(n, pick.s);
+  return (u) => scatter(rank(u), n, targetSalt);
 }
 
 /** Up to this many picks a linear scan beats a Set. */
@@ -27,13 +34,16 @@ const SMALL = 24;
 export class DistinctPicker {
   private buffer = new Int32Array(SMALL);
   private readonly seen = new Set<number>();
+  private readonly popular: (u: number) => number;
 
   constructor(
     private readonly n: number,
-    private readonly pick: Pick,
+    pick: Pick,
     private readonly stream: number,
-    private readonly targetSalt: number,
-  ) {}
+    targetSalt: number,
+  ) {
+    this.popular = popularRows(pick, n, targetSalt);
+  }
 
   /** The picks of `parent`, valid until the next call. (No closures here: tsx names every one it creates, per call.) */
   picks(parent: number, count: number, exclude = -1): Int32Array {
@@ -44,7 +54,7 @@ export class DistinctPicker {
     let length = 0;
     const attempts = count * 4 + 8;
     for (let draw = 0; length < count && draw < attempts; draw++) {
-      const row = popularRow(this.pick, this.n, this.targetSalt, randomUnit(this.stream, parent, draw));
+      const row = this.popular(randomUnit(this.stream, parent, draw));
       if (row === exclude || this.taken(row, length, large)) continue;
       picked[length++] = row;
       if (large) this.seen.add(row);

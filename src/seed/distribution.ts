@@ -39,6 +39,19 @@ export function zipfRank(n: number, s: number, u: number): number {
 /** Consecutive rows mostly draw over the same n (a table, or one parent's run). */
 let cached = { n: -1, s: 0, span: 0, inverse: 0 };
 
+/**
+ * zipfRank for a fixed n and s, its constants computed once: a row that
+ * picks from two tables (an article, and that article's author) would
+ * otherwise recompute them for every pick, two Math.pow calls each.
+ */
+export function zipfRanker(n: number, s: number): (u: number) => number {
+  if (n <= 1) return () => 0;
+  if (Math.abs(s - 1) < 1e-9) return (u) => Math.min(n - 1, Math.max(0, Math.floor(Math.pow(n + 1, u)) - 1));
+  const span = Math.pow(n + 1, 1 - s) - 1;
+  const inverse = 1 / (1 - s);
+  return (u) => Math.min(n - 1, Math.max(0, Math.floor(Math.pow(span * u + 1, inverse)) - 1));
+}
+
 /** A real number from a distribution (not rounded). */
 export function sampleReal(distribution: Distribution, stream: number, row: number, draw = 0): number {
   switch (distribution.kind) {

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.ts';
 import type { CompileEnv, CompiledColumn, GeneratedTableView } from './compile-column.ts';
 import { scatter, type Pick } from './distribution.ts';
-import { DistinctPicker, popularRow } from './distinct-picks.ts';
+import { DistinctPicker, popularRow, popularRows } from './distinct-picks.ts';
 import type { ColumnSpec } from './model.ts';
 import { randomBelow, randomUnit, streamId } from './prng.ts';
 import { parentOfRow } from './row-counts.ts';
@@ -50,7 +50,8 @@ export function refColumn(spec: Extract<ColumnSpec, { kind: 'ref' }>, env: Compi
   const groupKey = spec.group;
   const groupStream = groupKey ? streamId(env.seed, env.table.name, groupKey) : stream;
   const salt = popularitySalt(env, spec.table);
-  let choose: (ctx: RowContext, row: number) => number = (_ctx, row) => popularRow(pick, n, salt, randomUnit(groupStream, row));
+  const popular = popularRows(pick, n, salt);
+  let choose: (ctx: RowContext, row: number) => number = (_ctx, row) => popular(randomUnit(groupStream, row));
   if (spec.within) choose = withinChooser(spec.within, target, pick, env, groupStream, salt);
   const value: ValueFn = groupKey
     ? (ctx, row) => {
