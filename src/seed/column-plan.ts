@@ -3,6 +3,7 @@ import type { Guard } from './column-guards.ts';
 import { applyNullPatterns, applyNullRates } from './column-nulls.ts';
 import { orderByChecks, orderInTime } from './column-order.ts';
 import { ALWAYS_NULL, ColumnPlanState, type ColumnPlanInputs } from './column-plan-state.ts';
+import { textRole } from './column-semantics.ts';
 import { defaultColumnSpec, timeBound } from './default-columns.ts';
 import type { Pick } from './distribution.ts';
 import type { ColumnSpec } from './model.ts';
@@ -183,7 +184,9 @@ function matchingSpec(state: ColumnPlanState, column: ColumnInfo, natural: Colum
     return natural;
   }
   if (matches.length > 1 && !tests.every(Boolean)) state.inputs.warnings.push(`${state.table.name}.${column.name}: values are drawn from ${first.regex} only; check the other patterns hold`);
-  return { kind: 'regex', pattern: first.regex, caseInsensitive: first.caseInsensitive || (state.unique.get(column.name) ?? false), unique: state.unique.has(column.name) };
+  // A code (an order number, a SKU) drawn from `.` or a mixed class reads better in one case: upper.
+  const oneCase = first.caseInsensitive || (state.unique.get(column.name) ?? false) || textRole(column.name) === 'code';
+  return { kind: 'regex', pattern: first.regex, caseInsensitive: oneCase, unique: state.unique.has(column.name) };
 }
 
 /** Checks a generator does not express by itself: excluded values, letter case, lengths, ranges of derived values. */

@@ -275,10 +275,19 @@ function floatDistribution(name: string, values: readonly ValueRule[]): Distribu
   return rangeOf(values, { kind: 'normal', mean: 50, sd: 20, min: 0 }, 1e-6);
 }
 
-/** A column of well-known integer codes (HTTP statuses) draws from them, the common ones most, where its checks allow. */
+/** A column of well-known integer codes (HTTP statuses) draws from them, the common ones most, where its checks allow; a rating leans high. */
 function integerCodes(name: string, values: readonly ValueRule[]): ColumnSpec | undefined {
+  if (/(rating|stars|score)$/.test(name)) return ratingSpec(values);
   const codes = INTEGER_LISTS.find(([pattern]) => pattern.test(name))?.[1].filter((code) => values.every((rule) => admits(rule, code)));
   return codes?.length ? { kind: 'choice', values: codes, weights: popularFirst(codes, undefined) } : undefined;
+}
+
+/** Ratings on a short scale lean to the top, like real reviews: 5 most often, then 4. */
+function ratingSpec(values: readonly ValueRule[]): ColumnSpec | undefined {
+  const range = rangeOf(values, { kind: 'uniform', min: 1, max: 5 }, 1);
+  if (range.kind !== 'uniform' || range.max - range.min > 10) return undefined;
+  const scale = Array.from({ length: Math.floor(range.max) - Math.ceil(range.min) + 1 }, (_, i) => Math.ceil(range.min) + i);
+  return { kind: 'choice', values: scale, weights: scale.map((_, i) => 2 ** i) };
 }
 
 function integerDistribution(name: string, type: string, values: readonly ValueRule[]): Distribution {

@@ -20,8 +20,8 @@ const DIGITS = '0123456789';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const UPPER = LOWER.toUpperCase();
 const WORD = `${LOWER}${UPPER}${DIGITS}_`;
-/** What `.` draws from: letters and digits, the characters a real value has most. */
-const ANY = `${LOWER}${UPPER}${DIGITS}`;
+/** What `.` draws from: letters and digits, the characters a real value has most (upper case first: one-case values keep it). */
+const ANY = `${UPPER}${LOWER}${DIGITS}`;
 /** What negated sets draw from: characters that need no quoting anywhere. */
 const PRINTABLE = `${ANY}-_.@+`;
 const POSIX_CLASSES: Record<string, string> = {

@@ -137,7 +137,8 @@ describe('generators picked from column names and types', () => {
 
   it('follows CHECK ranges and lists over name rules', () => {
     const values = [{ kind: 'range' as const, min: { value: 1, inclusive: true }, max: { value: 5, inclusive: true } }];
-    expect(defaultColumnSpec(column('score', 'int4'), { ...context, values })).toEqual({ kind: 'int', dist: { kind: 'uniform', min: 1, max: 5 } });
+    expect(defaultColumnSpec(column('level', 'int4'), { ...context, values })).toEqual({ kind: 'int', dist: { kind: 'uniform', min: 1, max: 5 } });
+    expect(defaultColumnSpec(column('rating', 'int2'), { ...context, values })).toEqual({ kind: 'choice', values: [1, 2, 3, 4, 5], weights: [1, 2, 4, 8, 16] });
     const listed = [{ kind: 'oneOf' as const, values: ['draft', 'active', 'archived'] }, { kind: 'noneOf' as const, values: ['archived'] }];
     expect(defaultColumnSpec(column('status', 'varchar'), { ...context, values: listed })).toMatchObject({ kind: 'choice', values: ['draft', 'active'] });
   });
