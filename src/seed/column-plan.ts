@@ -44,7 +44,11 @@ export function planColumns(inputs: ColumnPlanInputs): PlannedColumn[] {
   findUniqueColumns(state);
   for (const column of state.columns) {
     const override = inputs.overrides[column.name];
-    const spec = override ?? baseSpec(state, column);
+    let spec = override ?? baseSpec(state, column);
+    if (!spec && !column.notNull) {
+      inputs.warnings.push(`${inputs.table.name}.${column.name}: values of type ${column.type} are not generated; the column is left NULL (a generator in the model fills it)`);
+      spec = ALWAYS_NULL;
+    }
     if (!spec) {
       state.problem(column.name, undefined, `rehearse cannot generate values of type ${column.type}`, `add a generator for it in the model, e.g. columns: { ${column.name}: gen.pattern('…') }`);
       continue;

@@ -95,6 +95,15 @@ describe('refused before anything is written', () => {
     expect(missing.message).toMatch(/posts\.author_id \(posts_author_id_fkey\): references users, which gets no rows; give users rows in the model/);
   });
 
+  it('leaves a nullable column of a type it does not generate NULL, and refuses a NOT NULL one', async () => {
+    const sql = 'create table places (id serial primary key, name text not null, spot point, area box not null);';
+    const refused = await refusal(sql, { name: 'places', tables: { places: { rows: 5 } } });
+    expect(refused.message).toMatch(/\(1 problem\)[^]*places\.area: rehearse cannot generate values of type box; add a generator for it in the model/);
+    const database = await schemaDatabase(sql);
+    const result = await seed({ database: server, model: { name: 'places', tables: { places: { rows: 5, columns: { area: gen.const('((0,0),(1,1))') } } } }, scale: 1, seed: 1, targetDatabase: database, template: false });
+    expect(result.warnings).toEqual(['places.spot: values of type point are not generated; the column is left NULL (a generator in the model fills it)']);
+  });
+
   it('refuses a partitioned table without partitions instead of hanging on it', async () => {
     const error = await refusal(`create table events (id bigint generated always as identity, at timestamptz not null, primary key (id, at)) partition by range (at);`, {
       name: 'partitions',
