@@ -104,7 +104,7 @@ export function compileSpec(spec: ColumnSpec, column: ColumnInfo, env: CompileEn
     case 'text':
       return textColumn(spec, column.maxLength, stream);
     case 'email':
-      return emailColumn(spec, env, stream);
+      return emailColumn(spec, column.maxLength, env, stream);
     case 'slug':
       return slugColumn(spec, column.maxLength, env);
     case 'regex':
@@ -134,7 +134,7 @@ export function compileSpec(spec: ColumnSpec, column: ColumnInfo, env: CompileEn
     case 'uuid':
       return uuidColumn(stream);
     case 'pattern':
-      return patternColumn(spec.pattern, stream);
+      return patternColumn(spec.pattern, stream, column.maxLength);
     case 'json':
       return jsonColumn(spec, stream);
     case 'array':

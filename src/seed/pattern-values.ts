@@ -32,15 +32,15 @@ export function uuidColumn(stream: number): CompiledColumn {
  * written. Writing the parts straight into the buffer avoids building (and
  * then flattening) a string per row.
  */
-export function patternColumn(pattern: string, stream: number): CompiledColumn {
+export function patternColumn(pattern: string, stream: number, maxLength = Infinity): CompiledColumn {
   const parts = pattern.split(/(\{[a-z]+(?::[^}]+)?\})/).filter(Boolean);
   const makers = parts.map((part, index) => patternPart(pattern, part, index, stream));
   const build = (row: number) => {
     let out = '';
     for (const make of makers) out += make(row);
-    return out;
+    return out.length <= maxLength ? out : out.slice(0, maxLength);
   };
-  if (!copySafe([pattern, ...patternPools(pattern)]).write) {
+  if (maxLength < Infinity || !copySafe([pattern, ...patternPools(pattern)]).write) {
     return { value: (_ctx, row) => row, text: (raw) => escapeCopyText(build(raw as number)), write: (raw, w) => w.text(build(raw as number)) };
   }
   const writers = parts.map((part, index) => patternPartWriter(part, index, stream, makers[index]!));

@@ -116,6 +116,16 @@ export function slugify(value: string): string {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** The name parts cut so the whole address fits the column (the number and domain, which make it unique, stay). */
+function shortenEmail(value: [string, string, number, string], maxLength: number): Raw {
+  const [a, b, n, domain] = value;
+  const fixed = String(n).length + domain.length + 2 + (b ? 1 : 0);
+  const room = maxLength - fixed;
+  if (a.length + b.length <= room) return value;
+  const keepB = b ? Math.min(b.length, Math.max(1, Math.floor(room / 2))) : 0;
+  return [a.slice(0, Math.max(1, room - keepB)), b.slice(0, keepB), n, domain];
+}
+
 /** A slug of another column; unique with a base-36 row suffix (`how-to-train-a-dragon-2s`). */
 export function slugColumn(spec: Extract<ColumnSpec, { kind: 'slug' }>, maxLength: number | undefined, env: CompileEnv): CompiledColumn {
   const source = env.table.columnIndex(spec.from);
@@ -139,13 +149,13 @@ export function slugColumn(spec: Extract<ColumnSpec, { kind: 'slug' }>, maxLengt
  * in parts ([first, last, number, domain]) and written part by part:
  * joining them into a string first costs more than everything else in the row.
  */
-export function emailColumn(spec: Extract<ColumnSpec, { kind: 'email' }>, env: CompileEnv, stream: number): CompiledColumn {
+export function emailColumn(spec: Extract<ColumnSpec, { kind: 'email' }>, maxLength: number | undefined, env: CompileEnv, stream: number): CompiledColumn {
   const first = spec.first ? env.table.columnIndex(spec.first) : -1;
   const last = spec.last ? env.table.columnIndex(spec.last) : -1;
   const from = spec.from ? env.table.columnIndex(spec.from) : -1;
   const domains = spec.domains ?? EMAIL_DOMAINS;
   const users = valuePool('username');
-  const value: ValueFn = (ctx, row) => {
+  const parts: ValueFn = (ctx, row) => {
     const domain = domains[randomBelow(domains.length, stream, row)]!;
     if (from >= 0) {
       const source = ctx.get(from);
@@ -156,6 +166,7 @@ export function emailColumn(spec: Extract<ColumnSpec, { kind: 'email' }>, env: C
     if (firstName !== null && lastName !== null) return [compact(String(firstName)), compact(String(lastName)), row + 1, domain];
     return [compact(users[randomBelow(users.length, stream, row, 1)]!), '', row + 1, domain];
   };
+  const value: ValueFn = maxLength === undefined ? parts : (ctx, row) => shortenEmail(parts(ctx, row) as [string, string, number, string], maxLength);
   const text = (raw: Raw) => {
     const [a, b, n, domain] = raw as [string, string, number, string];
     return b ? `${a}.${b}.${n}@${domain}` : `${a}.${n}@${domain}`;

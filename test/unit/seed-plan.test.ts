@@ -63,6 +63,21 @@ describe('planning a seed', () => {
     await expect(plan({ name: 'm', tables: { tags: { rows: 2.5 } } })).rejects.toThrow(/tables\.tags\.rows: expected a whole number of rows, 0 or more, got 2\.5/);
   });
 
+  it('fits text to the column: emails and URLs cut to varchar(n), still distinct', async () => {
+    const members = table('members', [col('id'), col('first_name', 'text'), col('last_name', 'text'), { ...col('email', 'varchar'), maxLength: 24 }, { ...col('avatar_url', 'varchar'), maxLength: 30 }], [
+      pk('members', 'id'),
+      { name: 'members_email_key', kind: 'unique', columns: ['email'], definition: 'UNIQUE (email)' },
+    ]);
+    const plan = await planSeed({ schema: 'public', tables: [members] }, { name: 'm', tables: { members: { rows: 2_000 } } }, { scale: 1, seed: 3 });
+    const generator = new RowGenerator(plan, 3);
+    const rows = generator.table('members').render(generator.table('members').newContext(), 0, 2_000).trim().split('\n').map((line) => line.split('\t'));
+    const emails = rows.map((r) => r[3]!);
+    expect(Math.max(...emails.map((e) => e.length))).toBeLessThanOrEqual(24);
+    expect(new Set(emails).size).toBe(2_000);
+    expect(emails.every((e) => /^[a-z0-9]+(\.[a-z0-9]+)?\.\d+@[a-z.]+$/.test(e))).toBe(true);
+    expect(Math.max(...rows.map((r) => (r[4] === '\\N' ? 0 : r[4]!.length)))).toBeLessThanOrEqual(30);
+  });
+
   it('generates the same rows for the same seed and other rows for another', async () => {
     const model = { name: 't', defaultRows: 20, tables: {} };
     const plans = new Map([[1, await planSeed(SNAPSHOT, model, { scale: 1, seed: 1 })], [2, await planSeed(SNAPSHOT, model, { scale: 1, seed: 2 })]]);
