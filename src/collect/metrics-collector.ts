@@ -1,10 +1,10 @@
-import type { MetricsSample, RunRecord } from '../run/run-record-schema.ts';
+import type { MetricsSample, PoolMetricNames, RunRecord } from '../run/run-record-schema.ts';
 import type { Collector } from './collector.ts';
 import type { IntervalSampler } from './interval-sampler.ts';
 import { startMetricsScraper } from './metrics-scraper.ts';
 
-/** The app's Prometheus metrics at `metricsPath`, every interval, into `appMetrics`. */
-export function metricsCollector(metricsPath: string): Collector<Pick<RunRecord, 'appMetrics'>> {
+/** The app's Prometheus metrics at `metricsPath`, every interval, into `appMetrics`, with the config's names of its pool gauges. */
+export function metricsCollector(metricsPath: string, poolMetrics?: PoolMetricNames): Collector<Pick<RunRecord, 'appMetrics'>> {
   let scraper: IntervalSampler<MetricsSample> | undefined;
   let url = '';
   let intervalMs = 0;
@@ -18,7 +18,7 @@ export function metricsCollector(metricsPath: string): Collector<Pick<RunRecord,
     async end({ final }) {
       if (!scraper) return { appMetrics: null };
       const samples = await scraper.stop({ final });
-      return { appMetrics: { url, intervalMs, samples, failures: scraper.failures } };
+      return { appMetrics: { url, intervalMs, samples, failures: scraper.failures, ...(poolMetrics ? { poolMetrics } : {}) } };
     },
   };
 }

@@ -29,6 +29,21 @@ const appSchema = z
     healthPath: z.string().startsWith('/').default('/healthz'),
     /** Prometheus metrics path, sampled during the run (optional). */
     metricsPath: z.string().startsWith('/').optional(),
+    /**
+     * Which of those metrics are the connection pool's gauges, when their names
+     * do not say (rehearse recognises `…pool…waiting`, `…pool…in_use`,
+     * `…pool…size`, HikariCP's `hikaricp_connections_pending` and the like).
+     */
+    poolMetrics: z
+      .strictObject({
+        /** Requests waiting for a connection. */
+        waiting: z.string().min(1).optional(),
+        /** Connections checked out. */
+        inUse: z.string().min(1).optional(),
+        /** Most connections the pool may open. */
+        size: z.string().min(1).optional(),
+      })
+      .optional(),
     /** How long the app may take to become healthy. */
     readyTimeoutSeconds: z.number().positive().default(30),
     /** An app already running; rehearse starts nothing. */

@@ -141,6 +141,28 @@ export const statementSchema = z.object({
 });
 export type Statement = z.infer<typeof statementSchema>;
 
+/** One client backend of the run database that was not idle: active, or idle inside a transaction. */
+export const activitySessionSchema = z.object({
+  pid: z.number().int(),
+  /** `active`, `idle in transaction`, `idle in transaction (aborted)`, `fastpath function call`. */
+  state: z.string(),
+  /** `Lock:transactionid`, `IO:DataFileRead`, `Client:ClientRead` …; null when not waiting. */
+  waitEvent: z.string().nullable(),
+  /** The running (or, idle in a transaction, the last) statement, constants replaced by $n, truncated; null when empty. */
+  query: z.string().nullable(),
+  /** Fingerprint of the full statement (query-fingerprint.ts), for attributing the session to a page. */
+  fingerprint: z.string().nullable(),
+  /** How long it has been in this state. */
+  stateMs: nonNegative.nullable(),
+  /** How long since its transaction began; null outside a transaction. */
+  transactionMs: nonNegative.nullable(),
+  /** pg_blocking_pids(pid) while waiting on a lock; empty otherwise. */
+  blockedBy: z.array(z.number().int()),
+  /** For a lock wait, the table the lock is on (`login_counters`), when Postgres says or the blocker's row lock tells; else null. */
+  lockRelation: z.string().nullable(),
+});
+export type ActivitySession = z.infer<typeof activitySessionSchema>;
+
 export const activitySampleSchema = z.object({
   time: epochMs,
   /** Client backends connected to the run's database. */
@@ -154,6 +176,10 @@ export const activitySampleSchema = z.object({
   longestRunningMs: nonNegative.nullable(),
   /** Its text with constants replaced by $n, truncated. */
   longestRunningQuery: z.string().nullable(),
+  /** The longest a session had sat idle in its open transaction; null when none did. Absent in records written before rehearse sampled it. */
+  longestIdleInTransactionMs: nonNegative.nullable().optional(),
+  /** Every non-idle client backend (the sampler's own excluded); absent in older records. */
+  sessions: z.array(activitySessionSchema).optional(),
 });
 export type ActivitySample = z.infer<typeof activitySampleSchema>;
 
@@ -163,6 +189,10 @@ export const metricsSampleSchema = z.object({
   values: z.record(z.string(), z.number()),
 });
 export type MetricsSample = z.infer<typeof metricsSampleSchema>;
+
+/** Connection-pool gauges of the app's metrics, by name (`portal_db_pool_waiting`, optionally with labels). */
+export const poolMetricNamesSchema = z.strictObject({ waiting: z.string().min(1).optional(), inUse: z.string().min(1).optional(), size: z.string().min(1).optional() });
+export type PoolMetricNames = z.infer<typeof poolMetricNamesSchema>;
 
 export const samplerFailuresSchema = z.object({ count, last: z.string().nullable() });
 export type SamplerFailures = z.infer<typeof samplerFailuresSchema>;
@@ -314,7 +344,14 @@ export const runRecordSchema = z
     activity: z.object({ intervalMs: count, samples: z.array(activitySampleSchema), failures: samplerFailuresSchema }),
     /** null when the app has no /metrics (or none was configured). */
     appMetrics: z
-      .object({ url: z.string(), intervalMs: count, samples: z.array(metricsSampleSchema), failures: samplerFailuresSchema })
+      .object({
+        url: z.string(),
+        intervalMs: count,
+        samples: z.array(metricsSampleSchema),
+        failures: samplerFailuresSchema,
+        /** The config's `app.poolMetrics`: which gauges are the connection pool's, when their names do not say. */
+        poolMetrics: poolMetricNamesSchema.optional(),
+      })
       .nullable(),
     /** Absent in records written before CPU was measured. */
     cpu: cpuSectionSchema.optional(),

@@ -140,7 +140,7 @@ export async function startAppUnderTest(run: RunInProgress, runUrl: string): Pro
  */
 export function createCollectors(run: RunInProgress, database: RunningDatabase, app: AppUnderTest): Collector[] {
   const metricsPath = run.prepared.appCommand.metricsPath;
-  return [activityCollector(), statementsCollector(), cpuOf(database, app), ...(metricsPath ? [metricsCollector(metricsPath)] : [])];
+  return [activityCollector(), statementsCollector(), cpuOf(database, app), ...(metricsPath ? [metricsCollector(metricsPath, run.prepared.appCommand.poolMetrics)] : [])];
 }
 
 /** CPU of the app and Postgres where rehearse started them (a URL or a container is not ours to read), and of k6. */

@@ -135,6 +135,50 @@ describe('Postgres collectors', () => {
       await blocked.end();
     }
   });
+
+  it('records each waiting session with the session blocking it, its statement and table, and how long a transaction sat idle', async () => {
+    await app.query('create table if not exists login_counters (parent_id int primary key, logins int not null); insert into login_counters values (1, 0) on conflict do nothing');
+    const holder = new pg.Client(connection);
+    const blocked = new pg.Client(connection);
+    const idle = new pg.Client(connection);
+    const samplerConnection = new pg.Client(connection);
+    await Promise.all([holder.connect(), blocked.connect(), idle.connect(), samplerConnection.connect()]);
+    const pids = async (client: pg.Client) => (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    const [holderPid, blockedPid, idlePid] = [await pids(holder), await pids(blocked), await pids(idle)];
+    const sampler = startActivitySampler({ db: samplerConnection, database: DATABASE, intervalMs: 50 });
+    try {
+      await holder.query('begin');
+      await holder.query('update login_counters set logins = logins + 1 where parent_id = 1');
+      await idle.query('begin');
+      await idle.query('select name from parents where id = 7');
+      const update = blocked.query('update login_counters set logins = logins + 1 where parent_id = 1');
+      const waiting = await waitFor(() =>
+        sampler.samples.find((sample) => sample.sessions?.some((session) => session.pid === blockedPid && session.lockRelation !== null) && (sample.longestIdleInTransactionMs ?? 0) >= 200),
+      );
+      const sessions = new Map(waiting.sessions!.map((session) => [session.pid, session]));
+      expect(sessions.has(await pids(samplerConnection))).toBe(false);
+      expect(sessions.get(blockedPid)).toMatchObject({
+        state: 'active',
+        waitEvent: 'Lock:transactionid',
+        blockedBy: [holderPid],
+        lockRelation: 'login_counters',
+        query: 'update login_counters set logins = logins + $1 where parent_id = $2',
+      });
+      expect(sessions.get(blockedPid)!.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+      expect(sessions.get(holderPid)).toMatchObject({ state: 'idle in transaction', blockedBy: [], query: 'update login_counters set logins = logins + $1 where parent_id = $2' });
+      expect(sessions.get(idlePid)).toMatchObject({ state: 'idle in transaction', waitEvent: 'Client:ClientRead', query: 'select name from parents where id = $1' });
+      expect(sessions.get(idlePid)!.stateMs).toBeGreaterThanOrEqual(0);
+      expect(sessions.get(holderPid)!.transactionMs).toBeGreaterThanOrEqual(sessions.get(holderPid)!.stateMs!);
+      expect(waiting.longestIdleInTransactionMs).toBeGreaterThanOrEqual(200);
+      await holder.query('rollback');
+      await idle.query('rollback');
+      await update;
+    } finally {
+      await sampler.stop();
+      expect(sampler.failures).toEqual({ count: 0, last: null });
+      await Promise.all([holder.end(), blocked.end(), idle.end(), samplerConnection.end()]);
+    }
+  });
 });
 
 async function waitFor(find: () => ActivitySample | undefined, timeoutMs = 10_000): Promise<ActivitySample> {
