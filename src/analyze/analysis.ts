@@ -28,6 +28,9 @@ export const CHECK_KINDS = [
   'k6-thresholds',
   'budget-query-mean',
   'p95-ratio',
+  'lock-waits',
+  'idle-in-transaction',
+  'pool-waits',
 ] as const;
 /** Also the order failing checks are reported in: deterministic evidence first, because it says why. */
 export type CheckKind = (typeof CHECK_KINDS)[number];
@@ -55,6 +58,8 @@ export interface Check {
   limit: number | null;
   /** How far past its limit, for ordering checks of one kind (ratio to baseline, or to the budget). */
   magnitude: number;
+  /** Added time per request of the whole load (added ms over the load ÷ all its requests) that this check's cause accounts for: query time, wait time or idle-in-transaction time. Failing checks are ranked by it. */
+  costMs?: number;
 }
 
 /** A ratio's point estimate and its interval at `confidence`. */
@@ -151,6 +156,101 @@ export interface TimelinePoint {
   /** Database connections of the run database (pg_stat_activity), null where there was no sample. */
   active: number | null;
   waiting: number | null;
+  /** Sessions waiting by wait type (`Lock`, `LWLock`, `IO` …), most at once in the second; null where there was no sample. */
+  waitsByType?: Record<string, number> | null;
+  /** Sessions waiting on a lock, most at once in the second. */
+  lockWaiting?: number | null;
+  /** Sessions idle inside an open transaction, most at once in the second. */
+  idleInTransaction?: number | null;
+  /** Requests waiting for a connection of the app's pool (its gauge), most in the second; null where the app exposes none. */
+  poolWaiting?: number | null;
+}
+
+/** A statement seen running long in pg_stat_activity. */
+export interface LongStatement {
+  id: string;
+  fingerprint: string;
+  query: string;
+  /** The longest it was seen running, ms. */
+  ms: number;
+}
+
+/** What the sessions of one page did besides running: waits and open transactions (pg_stat_activity samples). */
+export interface PageWaitNumbers {
+  /** Session-seconds (samples × interval) of active sessions waiting, by wait type and by event. */
+  waitSecondsByType: Record<string, number>;
+  waitSecondsByEvent: Record<string, number>;
+  /** Session-seconds active (running or waiting): the page's connection time in statements. */
+  activeSeconds: number;
+  /** Lock-wait session time ÷ the page's requests; null for `other` (no requests of its own). */
+  lockWaitMsPerRequest: number | null;
+  idleInTransactionSeconds: number;
+  idleInTransactionMsPerRequest: number | null;
+  /** The longest one transaction of the page was seen idle, ms; null when none was. */
+  longestIdleInTransactionMs: number | null;
+  /** Its sessions' statements that were seen running longest, longest first (at most 3). */
+  longestStatements: LongStatement[];
+}
+
+export interface PageWaits extends PageWaitNumbers {
+  /** A page, or `other` for statements no query profile knows. */
+  page: string;
+  requests: number;
+  baseline: PageWaitNumbers | null;
+}
+
+/** Sessions of some page(s) waiting on a lock that sessions of other (or the same) page(s) held. */
+export interface BlockingPair {
+  /** Pages of the waiting statement (`other` when no profile knows it). */
+  blockedPages: string[];
+  /** Pages of the statement at the head of the blocking chain (the holder). */
+  blockingPages: string[];
+  /** Wait events of the waiting sessions, most seen first (`Lock:transactionid`, `Lock:tuple`). */
+  waitEvents: string[];
+  /** The table the lock is on, when known. */
+  relation: string | null;
+  /** The holder's statement (running, or the last it ran when idle in transaction); null when it was not seen. */
+  blockingQuery: string | null;
+  blockingId: string | null;
+  blockingFingerprint: string | null;
+  /** The holder's state most seen: `idle in transaction`, `active` … */
+  blockingState: string | null;
+  /** Most sessions waiting on it at once. */
+  peakWaiting: number;
+  /** Seconds (samples × interval) with at least one waiting. */
+  secondsSeen: number;
+}
+
+export interface PoolWaitNumbers {
+  peakWaiting: number | null;
+  meanWaiting: number | null;
+  /** Seconds (scrapes × interval) with at least one request waiting. */
+  secondsWaiting: number | null;
+  /** Time requests spent waiting for a connection (the waiting gauge integrated over time) ÷ every request of the load, ms. */
+  waitMsPerRequest: number | null;
+  peakInUse: number | null;
+  size: number | null;
+}
+
+export interface PoolWaits extends PoolWaitNumbers {
+  /** The gauges read, by metric name. */
+  gauges: { waiting: string | null; inUse: string | null; size: string | null };
+  baseline: PoolWaitNumbers | null;
+}
+
+/** Waits, open transactions, blocking and the app's connection pool, from pg_stat_activity samples and the app's metrics. */
+export interface WaitsSummary {
+  /** False when the candidate's record has no per-session samples (written before rehearse took them). */
+  sampled: boolean;
+  /** The candidate's activity sampling interval, ms. */
+  intervalMs: number;
+  /** Pages by wait and idle-in-transaction time, most first; `other` last. */
+  pages: PageWaits[];
+  /** Most waiting at once first. */
+  blocking: BlockingPair[];
+  baselineBlocking: BlockingPair[];
+  /** null when the app exposes no pool gauge (or no metrics). */
+  pool: PoolWaits | null;
 }
 
 export interface RunRef {
@@ -176,6 +276,8 @@ export interface Analysis {
   queries: { compared: QueryRow[]; new: QueryRow[]; vanished: QueryRow[] };
   /** The first candidate run's timeline. */
   timeline: { run: string; pages: string[]; points: TimelinePoint[] };
+  /** Waits and blocking per page, and the app's connection pool. */
+  waits: WaitsSummary;
   context: { candidate: RunContext; baseline: RunContext | null };
   /** Things the reader should know: a run that did not complete, evicted statements, budgets that could not be read. */
   notes: string[];

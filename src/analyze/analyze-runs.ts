@@ -11,6 +11,7 @@ import { buildQueryRows } from './query-rows.ts';
 import { DEFAULT_THRESHOLDS, DEFAULT_TOLERANCE, type Thresholds } from './thresholds.ts';
 import { checkTimings } from './timing-checks.ts';
 import { buildTimeline } from './timeline-points.ts';
+import { analyzeWaits } from './waits.ts';
 
 export interface AnalyzeOptions {
   /** The run(s) under judgement; several are repeats of one release. */
@@ -160,6 +161,8 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     unordered.push(...timings.checks);
     intervals = timings.intervals;
   }
+  const waits = analyzeWaits({ candidate, baseline, thresholds, tolerance });
+  unordered.push(...waits.checks);
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
@@ -201,6 +204,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     pages,
     queries: buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries, budgets: budgets.queries ?? [] }),
     timeline: buildTimeline(options.candidates[0]!),
+    waits: waits.summary,
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
     notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
   };

@@ -42,6 +42,18 @@ export interface Thresholds {
   /** A page's error rate: fail when it rises by at least this much (absolute) with at least `minErrors` errors. */
   errorRateIncrease: number;
   minErrors: number;
+  /**
+   * A page's lock-wait time per request (ms of its sessions waiting on a
+   * lock, from pg_stat_activity samples × the sampling interval, ÷ the page's
+   * requests).
+   */
+  lockWaitPerRequest: { ratio: number; increase: number };
+  /** A page's idle-in-transaction time per request (ms its transactions sat open between statements ÷ its requests). */
+  idleInTransactionPerRequest: { ratio: number; increase: number };
+  /** Time requests waited for a pool connection per request of the whole load (ms; the app's waiting gauge integrated over time). */
+  poolWaitPerRequest: { ratio: number; increase: number };
+  /** Lock-wait and idle-in-transaction checks judge nothing seen in fewer session samples than this: one sample is noise. */
+  minWaitSamples: number;
   /** Timings: the p95 ratio interval's confidence level and bootstrap resamples. */
   timingConfidence: number;
   bootstrapResamples: number;
@@ -62,6 +74,10 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   changedQuerySimilarity: 0.5,
   errorRateIncrease: 0.01,
   minErrors: 5,
+  lockWaitPerRequest: { ratio: 2, increase: 10 },
+  idleInTransactionPerRequest: { ratio: 2, increase: 25 },
+  poolWaitPerRequest: { ratio: 2, increase: 10 },
+  minWaitSamples: 3,
   timingConfidence: 0.95,
   bootstrapResamples: 2000,
 };

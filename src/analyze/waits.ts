@@ -1,0 +1,63 @@
+import type { Check, PageWaitNumbers, PageWaits, PoolWaitNumbers, WaitsSummary } from './analysis.ts';
+import type { PooledSide } from './pool-runs.ts';
+import { OTHER_PAGE, summarizeSideWaits, type SideWaits } from './session-waits.ts';
+import type { Thresholds } from './thresholds.ts';
+import { checkIdleInTransaction, checkLockWaits, checkPoolWaits } from './wait-checks.ts';
+
+export interface WaitsInputs {
+  candidate: PooledSide;
+  baseline: PooledSide | null;
+  thresholds: Thresholds;
+  tolerance: number;
+}
+
+function numbers(page: SideWaits['pages'] extends Map<string, infer Value> ? Value : never): PageWaitNumbers {
+  return {
+    waitSecondsByType: page.waitSecondsByType,
+    waitSecondsByEvent: page.waitSecondsByEvent,
+    activeSeconds: page.activeSeconds,
+    lockWaitMsPerRequest: page.lockWaitMsPerRequest,
+    idleInTransactionSeconds: page.idleInTransactionSeconds,
+    idleInTransactionMsPerRequest: page.idleInTransactionMsPerRequest,
+    longestIdleInTransactionMs: page.longestIdleInTransactionMs,
+    longestStatements: page.longestStatements,
+  };
+}
+
+const waitSeconds = (page: PageWaitNumbers) => Object.values(page.waitSecondsByType).reduce((sum, seconds) => sum + seconds, 0);
+
+function poolNumbers(pool: NonNullable<SideWaits['pool']>): PoolWaitNumbers {
+  const { gauges: _gauges, ...rest } = pool;
+  return rest;
+}
+
+/**
+ * Waits per page, blocking pairs and the connection pool of the candidate,
+ * each beside the baseline's, and the checks they feed: lock waits and
+ * idle-in-transaction time per page, and pool waits app-wide (candidate
+ * against baseline; without a baseline, no check).
+ */
+export function analyzeWaits(inputs: WaitsInputs): { summary: WaitsSummary; checks: Check[] } {
+  const minSimilarity = inputs.thresholds.changedQuerySimilarity;
+  const candidateWaits = summarizeSideWaits(inputs.candidate, minSimilarity);
+  const baselineWaits = inputs.baseline ? summarizeSideWaits(inputs.baseline, minSimilarity) : null;
+  const pages = [...candidateWaits.pages.entries()]
+    .map(([page, entry]): PageWaits => {
+      const before = baselineWaits?.sampled ? baselineWaits.pages.get(page) : undefined;
+      return { page, requests: entry.requests, ...numbers(entry), baseline: before ? numbers(before) : null };
+    })
+    .filter((page) => page.page !== OTHER_PAGE || page.activeSeconds + page.idleInTransactionSeconds > 0)
+    .sort((a, b) => Number(a.page === OTHER_PAGE) - Number(b.page === OTHER_PAGE) || waitSeconds(b) + b.idleInTransactionSeconds - (waitSeconds(a) + a.idleInTransactionSeconds) || a.page.localeCompare(b.page));
+  const pool = candidateWaits.pool ? { gauges: candidateWaits.pool.gauges, ...poolNumbers(candidateWaits.pool), baseline: baselineWaits?.pool ? poolNumbers(baselineWaits.pool) : null } : null;
+  const summary: WaitsSummary = {
+    sampled: candidateWaits.sampled,
+    intervalMs: candidateWaits.intervalMs,
+    pages: candidateWaits.sampled ? pages : [],
+    blocking: candidateWaits.blocking,
+    baselineBlocking: baselineWaits?.blocking ?? [],
+    pool,
+  };
+  if (!inputs.baseline || !baselineWaits) return { summary, checks: [] };
+  const checkInputs = { baseline: inputs.baseline, candidate: inputs.candidate, baselineWaits, candidateWaits, thresholds: inputs.thresholds, tolerance: inputs.tolerance };
+  return { summary, checks: [...checkLockWaits(checkInputs), ...checkIdleInTransaction(checkInputs), ...checkPoolWaits(checkInputs)] };
+}
