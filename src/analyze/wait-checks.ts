@@ -17,7 +17,7 @@ type PageNumbers = SideWaits['pages'] extends Map<string, infer Value> ? Value :
 
 const noSubject = { queryId: null, fingerprint: null } as const;
 const possessive = (pages: readonly string[]) => `${pages.join(', ')}'s`;
-const quoted = (query: string | null) => (query ? `\`${shortQuery(query, 60)}\`` : 'a statement not seen');
+const quoted = (query: string | null) => (query ? `\`${shortQuery(query)}\`` : 'a statement not seen');
 
 function lockText(pair: BlockingPair): string {
   const event = pair.waitEvents[0] ?? 'a lock';
