@@ -73,18 +73,77 @@ function queriesCsv(analysis: Analysis): string {
 
 function timelineCsv(analysis: Analysis): string {
   const pages = analysis.timeline.pages;
-  const columns = ['second', 'requests', 'errors', ...pages.map((page) => `p95_ms ${page}`), 'db_active', 'db_waiting'];
+  const columns = ['second', 'requests', 'errors', ...pages.map((page) => `p95_ms ${page}`), 'db_active', 'db_waiting', 'db_lock_waiting', 'db_idle_in_transaction', 'pool_waiting'];
   return stringify(
-    analysis.timeline.points.map((point) => [point.second, point.requests, point.errors, ...pages.map((page) => round(point.p95ByPage[page])), point.active ?? '', point.waiting ?? '']),
+    analysis.timeline.points.map((point) => [
+      point.second,
+      point.requests,
+      point.errors,
+      ...pages.map((page) => round(point.p95ByPage[page])),
+      point.active ?? '',
+      point.waiting ?? '',
+      point.lockWaiting ?? '',
+      point.idleInTransaction ?? '',
+      point.poolWaiting ?? '',
+    ]),
     { header: true, columns },
   );
 }
 
-/** pages.csv, queries.csv and timeline.csv, for a spreadsheet. */
+function waitsCsv(analysis: Analysis): string {
+  const seconds = (record: Record<string, number> | undefined) =>
+    Object.entries(record ?? {})
+      .map(([key, value]) => `${key}=${round(value)}`)
+      .join('; ');
+  return stringify(
+    analysis.waits.pages.map((page) => ({
+      page: page.page,
+      requests: page.requests,
+      wait_seconds_by_type: seconds(page.waitSecondsByType),
+      wait_seconds_by_event: seconds(page.waitSecondsByEvent),
+      active_seconds: round(page.activeSeconds),
+      lock_wait_ms_per_request: round(page.lockWaitMsPerRequest),
+      baseline_lock_wait_ms_per_request: round(page.baseline?.lockWaitMsPerRequest),
+      idle_in_transaction_seconds: round(page.idleInTransactionSeconds),
+      idle_in_transaction_ms_per_request: round(page.idleInTransactionMsPerRequest),
+      baseline_idle_in_transaction_ms_per_request: round(page.baseline?.idleInTransactionMsPerRequest),
+      longest_idle_in_transaction_ms: round(page.longestIdleInTransactionMs),
+      longest_statement_ms: round(page.longestStatements[0]?.ms),
+      longest_statement_id: page.longestStatements[0]?.id ?? '',
+      longest_statement: page.longestStatements[0]?.query ?? '',
+    })),
+    {
+      header: true,
+      columns: ['page', 'requests', 'wait_seconds_by_type', 'wait_seconds_by_event', 'active_seconds', 'lock_wait_ms_per_request', 'baseline_lock_wait_ms_per_request', 'idle_in_transaction_seconds', 'idle_in_transaction_ms_per_request', 'baseline_idle_in_transaction_ms_per_request', 'longest_idle_in_transaction_ms', 'longest_statement_ms', 'longest_statement_id', 'longest_statement'],
+    },
+  );
+}
+
+function blockingCsv(analysis: Analysis): string {
+  return stringify(
+    analysis.waits.blocking.map((pair) => ({
+      blocked_pages: pair.blockedPages.join('; '),
+      blocking_pages: pair.blockingPages.join('; '),
+      wait_events: pair.waitEvents.join('; '),
+      relation: pair.relation ?? '',
+      blocking_state: pair.blockingState ?? '',
+      peak_waiting: pair.peakWaiting,
+      seconds_seen: round(pair.secondsSeen),
+      blocking_id: pair.blockingId ?? '',
+      blocking_fingerprint: pair.blockingFingerprint ?? '',
+      blocking_query: pair.blockingQuery ?? '',
+    })),
+    { header: true, columns: ['blocked_pages', 'blocking_pages', 'wait_events', 'relation', 'blocking_state', 'peak_waiting', 'seconds_seen', 'blocking_id', 'blocking_fingerprint', 'blocking_query'] },
+  );
+}
+
+/** pages.csv, queries.csv, timeline.csv, waits.csv (per page) and blocking.csv, for a spreadsheet. */
 export function renderCsv(analysis: Analysis): ReportFile[] {
   return [
     { name: 'pages.csv', text: pagesCsv(analysis) },
     { name: 'queries.csv', text: queriesCsv(analysis) },
     { name: 'timeline.csv', text: timelineCsv(analysis) },
+    { name: 'waits.csv', text: waitsCsv(analysis) },
+    { name: 'blocking.csv', text: blockingCsv(analysis) },
   ];
 }

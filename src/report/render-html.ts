@@ -1,8 +1,9 @@
 import type { Analysis, QueryRow } from '../analyze/analysis.ts';
-import { formatCount, formatMs, formatPercent } from '../analyze/format-number.ts';
+import { formatCount, formatMs, formatPercent, shortQuery } from '../analyze/format-number.ts';
 import { budgetText, changeText, countersText, hasBaseline, hasQueryBudgets, p95ChangeText, pagesText, queryBudgetText, responseBytesText } from './render-markdown.ts';
 import type { ReportFile } from './report-file.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
+import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
 
 export const HTML_REPORT_FILE = 'report.html';
 
@@ -93,6 +94,38 @@ function queriesSection(analysis: Analysis): string {
   ].join('\n');
 }
 
+function waitsSection(analysis: Analysis): string {
+  const { waits } = analysis;
+  if (!hasWaits(waits)) return '';
+  const parts = [`<h2>Waits <small>pg_stat_activity every ${waits.intervalMs} ms</small></h2>`];
+  if (waits.pages.length > 0) {
+    const waitSeconds = (page: (typeof waits.pages)[number]) => Object.values(page.waitSecondsByType).reduce((sum, seconds) => sum + seconds, 0);
+    const rows = waits.pages.map((page) => [
+      td(escapeHtml(page.page)),
+      td(escapeHtml(waitTypesText(page)), waitSeconds(page)),
+      td(escapeHtml(lockWaitText(page)), page.lockWaitMsPerRequest),
+      td(escapeHtml(idleInTransactionText(page)), page.idleInTransactionMsPerRequest),
+      td(escapeHtml(longestIdleText(page)), page.longestIdleInTransactionMs),
+      td(page.longestStatements[0] ? `${formatMs(page.longestStatements[0].ms)} <code class="sql">${escapeHtml(shortQuery(page.longestStatements[0].query, 160))}</code>` : '—', page.longestStatements[0]?.ms),
+    ]);
+    parts.push(sortableTable(['page', 'waits by type (session-seconds)', 'lock wait/request', 'idle in transaction/request', 'longest idle in transaction', 'longest statement'], rows));
+  }
+  if (waits.blocking.length > 0) {
+    const rows = waits.blocking.map((pair) => [
+      td(escapeHtml(pair.blockedPages.join(', '))),
+      td(escapeHtml(pair.blockingPages.join(', '))),
+      td(escapeHtml(lockOfPair(pair))),
+      td(pair.blockingQuery ? `<code class="sql">${escapeHtml(pair.blockingQuery)}</code>` : '—'),
+      td(escapeHtml(holderStateText(pair))),
+      td(formatCount(pair.peakWaiting), pair.peakWaiting),
+      td(`${formatCount(pair.secondsSeen)} s`, pair.secondsSeen),
+    ]);
+    parts.push('<h3>Blocking (waiting ← holding)</h3>', sortableTable(['waiting page', 'holding page', 'lock', 'holding statement', 'holder was', 'most waiting at once', 'seen for'], rows));
+  }
+  if (waits.pool) parts.push(`<h3>Connection pool</h3><p>${escapeHtml(poolText(waits.pool))} <small>(${escapeHtml(poolGaugesText(waits.pool))})</small></p>`);
+  return parts.join('\n');
+}
+
 function timelineSection(analysis: Analysis): string {
   const { points, pages, run } = analysis.timeline;
   if (points.length === 0) return '<h2>Timeline</h2><p>No samples.</p>';
@@ -101,6 +134,11 @@ function timelineSection(analysis: Analysis): string {
     { name: 'errors/s', color: '#d62728', kind: 'bar', axis: 'left', values: points.map((point) => ({ x: point.second, y: point.errors })) },
     { name: 'db active', color: '#ff7f0e', kind: 'line', axis: 'right', values: points.map((point) => ({ x: point.second, y: point.active })) },
     { name: 'db waiting', color: '#7b4173', kind: 'line', axis: 'right', values: points.map((point) => ({ x: point.second, y: point.waiting })) },
+    { name: 'lock waits', color: '#e6550d', kind: 'line', axis: 'right', values: points.map((point) => ({ x: point.second, y: point.lockWaiting ?? null })) },
+    { name: 'idle in transaction', color: '#636363', kind: 'line', axis: 'right', values: points.map((point) => ({ x: point.second, y: point.idleInTransaction ?? null })) },
+    ...(points.some((point) => point.poolWaiting !== null && point.poolWaiting !== undefined)
+      ? [{ name: 'pool waiting', color: '#31a354', kind: 'line' as const, axis: 'right' as const, values: points.map((point) => ({ x: point.second, y: point.poolWaiting ?? null })) }]
+      : []),
   ];
   const latency: ChartSeries[] = pages.map((page, index) => ({
     name: `p95 ${page}`,
@@ -111,7 +149,7 @@ function timelineSection(analysis: Analysis): string {
   }));
   return [
     `<h2>Timeline <small>run ${escapeHtml(run)}</small></h2>`,
-    renderTimeChart({ title: 'Load, errors and database connections', leftLabel: 'requests per second', rightLabel: 'connections', series: load }),
+    renderTimeChart({ title: 'Load, errors and database connections', leftLabel: 'requests per second', rightLabel: 'connections (pool: requests waiting)', series: load }),
     renderTimeChart({ title: 'p95 per page, each second', leftLabel: 'milliseconds', series: latency }),
   ].join('\n');
 }
@@ -154,6 +192,7 @@ export function renderHtmlText(analysis: Analysis): string {
 ${checksSection(analysis)}
 ${pagesSection(analysis)}
 ${queriesSection(analysis)}
+${waitsSection(analysis)}
 ${timelineSection(analysis)}
 ${contextSection(analysis)}
 <p><small>rehearse report, analysis schema ${analysis.schemaVersion}; timing tolerance ${formatPercent(analysis.tolerance)}; thresholds and method: docs/REPORTS.md</small></p>

@@ -1,6 +1,7 @@
 import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
 import type { ReportFile } from './report-file.ts';
+import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
 
 export const MARKDOWN_REPORT_FILE = 'report.md';
 /** GitHub refuses comments over 65,536 characters; keep a margin. */
@@ -152,9 +153,47 @@ function queriesSection(analysis: Analysis, maxRows: number, queryLength: number
   return lines;
 }
 
+function waitsSection(analysis: Analysis, maxRows: number, queryLength: number): string[] {
+  const { waits } = analysis;
+  if (!hasWaits(waits)) return [];
+  const lines = ['### Waits', ''];
+  if (waits.pages.length > 0) {
+    const rows = waits.pages.slice(0, maxRows).map((page) => [
+      page.page,
+      waitTypesText(page),
+      lockWaitText(page),
+      idleInTransactionText(page),
+      longestIdleText(page),
+      page.longestStatements[0] ? `${formatMs(page.longestStatements[0].ms)} ${code(shortQuery(page.longestStatements[0].query, queryLength))}` : '—',
+    ]);
+    lines.push(
+      collapsed(
+        `waits and open transactions per page (pg_stat_activity every ${waits.intervalMs} ms; session-seconds)`,
+        table(['page', 'waits by type', 'lock wait/request', 'idle in transaction/request', 'longest idle in transaction', 'longest statement'], rows),
+      ),
+      '',
+    );
+  }
+  if (waits.blocking.length > 0) {
+    const rows = waits.blocking.slice(0, maxRows).map((pair) => [
+      pair.blockedPages.join(', '),
+      pair.blockingPages.join(', '),
+      lockOfPair(pair),
+      pair.blockingQuery ? code(shortQuery(pair.blockingQuery, queryLength)) : '—',
+      holderStateText(pair),
+      formatCount(pair.peakWaiting),
+      `${formatCount(pair.secondsSeen)} s`,
+    ]);
+    lines.push('**Blocking** (waiting ← holding):', '', table(['waiting page', 'holding page', 'lock', 'holding statement', 'holder was', 'most waiting at once', 'seen for'], rows), '');
+  }
+  if (waits.pool) lines.push(`**Connection pool** (${poolGaugesText(waits.pool)}): ${poolText(waits.pool)}.`, '');
+  return lines;
+}
+
 function timelineSection(analysis: Analysis, step: number): string[] {
   const { pages, points } = analysis.timeline;
   if (points.length === 0) return [];
+  const pool = points.some((point) => point.poolWaiting !== null && point.poolWaiting !== undefined);
   const rows = points
     .filter((_, index) => index % step === 0)
     .map((point) => [
@@ -164,10 +203,15 @@ function timelineSection(analysis: Analysis, step: number): string[] {
       ...pages.map((page) => (point.p95ByPage[page] === null || point.p95ByPage[page] === undefined ? '—' : formatMs(point.p95ByPage[page]!))),
       point.active === null ? '—' : String(point.active),
       point.waiting === null ? '—' : String(point.waiting),
+      optional(point.lockWaiting),
+      optional(point.idleInTransaction),
+      ...(pool ? [optional(point.poolWaiting)] : []),
     ]);
   const every = step > 1 ? `, every ${step} s` : '';
-  return ['### Timeline', '', collapsed(`requests/s, p95 per page, errors and database connections (run ${analysis.timeline.run}${every})`, table(['t', 'requests/s', 'errors', ...pages.map((page) => `p95 ${page}`), 'db active', 'db waiting'], rows)), ''];
+  return ['### Timeline', '', collapsed(`requests/s, p95 per page, errors and database connections (run ${analysis.timeline.run}${every})`, table(['t', 'requests/s', 'errors', ...pages.map((page) => `p95 ${page}`), 'db active', 'db waiting', 'lock waits', 'idle in transaction', ...(pool ? ['pool waiting'] : [])], rows)), ''];
 }
+
+const optional = (value: number | null | undefined) => (value === null || value === undefined ? '—' : formatCount(value));
 
 function contextSection(analysis: Analysis): string[] {
   const { candidate, baseline } = analysis.context;
@@ -200,6 +244,7 @@ function compose(analysis: Analysis, maxQueryRows: number, queryLength: number, 
   if (analysis.notes.length > 0) lines.push(...analysis.notes.map((note) => `> ${note}`), '');
   lines.push('### Pages', '', pagesTable(analysis), '');
   lines.push(...queriesSection(analysis, maxQueryRows, queryLength));
+  lines.push(...waitsSection(analysis, maxQueryRows, queryLength));
   if (timelineStep !== null) lines.push(...timelineSection(analysis, timelineStep));
   lines.push(...contextSection(analysis));
   lines.push(`<sub>rehearse report · thresholds and method: docs/REPORTS.md · timing tolerance ${formatPercent(analysis.tolerance)}</sub>`, '');

@@ -8,7 +8,8 @@ import { escapeXml, renderJunit } from '../../src/report/render-junit.ts';
 import { MARKDOWN_LIMIT, renderMarkdownText } from '../../src/report/render-markdown.ts';
 import { parseFormats, RENDERERS, REPORT_FORMATS } from '../../src/report/renderers.ts';
 import { niceScale, renderTimeChart } from '../../src/report/svg-chart.ts';
-import { page, profile, runRecord, statement } from '../support/run-record-builders.ts';
+import type { ActivitySession, RunRecord } from '../../src/run/run-record-schema.ts';
+import { fingerprint, page, profile, runRecord, statement } from '../support/run-record-builders.ts';
 
 const SESSION = 'select * from sessions where token = $1';
 const PARENT = 'select first_name, last_name from parents where id = $1';
@@ -86,13 +87,13 @@ describe('renderers', () => {
 
   it('CSV: pages, queries and timeline with headers, quoting SQL that holds commas', () => {
     const files = Object.fromEntries(renderCsv(analysis).map((file) => [file.name, file.text]));
-    expect(Object.keys(files)).toEqual(['pages.csv', 'queries.csv', 'timeline.csv']);
+    expect(Object.keys(files)).toEqual(['pages.csv', 'queries.csv', 'timeline.csv', 'waits.csv', 'blocking.csv']);
     expect(files['pages.csv']!.split('\n')[0]).toBe(
       'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,response_bytes_per_request,baseline_response_bytes_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,budget_queries_per_request,budget_response_bytes,verdict',
     );
     expect(files['pages.csv']).toContain('My Bookings,100,0,0,20,40,60,40,1,');
     expect(files['queries.csv']).toContain('"select first_name, last_name from parents where id = $1"');
-    expect(files['timeline.csv']!.split('\n')[0]).toBe('second,requests,errors,p95_ms My Bookings,p95_ms Login,db_active,db_waiting');
+    expect(files['timeline.csv']!.split('\n')[0]).toBe('second,requests,errors,p95_ms My Bookings,p95_ms Login,db_active,db_waiting,db_lock_waiting,db_idle_in_transaction,pool_waiting');
     expect(files['timeline.csv']!.trim().split('\n')).toHaveLength(31);
   });
 
@@ -113,6 +114,57 @@ describe('renderers', () => {
     expect(html).toContain('<table class="sortable">');
     expect(html).toContain('<details class="plan"><summary>plan (Index Scan)</summary>');
     expect(html).toContain('same query repeated per row (N+1)');
+  });
+
+  describe('waits', () => {
+    const LOCK = 'update parents set last_login = now() where id = $1';
+    const sessions: ActivitySession[] = [
+      { pid: 1, state: 'idle in transaction', waitEvent: 'Client:ClientRead', query: LOCK, fingerprint: fingerprint('e1'), stateMs: 400, transactionMs: 420, blockedBy: [], lockRelation: null },
+      { pid: 2, state: 'active', waitEvent: 'Lock:transactionid', query: LOCK, fingerprint: fingerprint('e1'), stateMs: 380, transactionMs: 380, blockedBy: [1], lockRelation: 'parents' },
+      { pid: 3, state: 'active', waitEvent: 'IO:DataFileRead', query: SESSION, fingerprint: fingerprint('a1'), stateMs: 12, transactionMs: 12, blockedBy: [], lockRelation: null },
+    ];
+    const profiles = [profile('Login', [{ name: 'e1', query: LOCK, callsPerRequest: 1 }]), profile('My Bookings', [{ name: 'a1', query: SESSION, callsPerRequest: 3 }])];
+    const withWaits = (release: string, busy: boolean): RunRecord => {
+      const record = runRecord({ release, pages: [page('My Bookings', { p95: 40 }), page('Login', { p95: 80 })], statements: [statement('a1', SESSION), statement('e1', LOCK)], profiles });
+      const waitEvents: Record<string, number> = busy ? { 'Lock:transactionid': 1, 'IO:DataFileRead': 1 } : {};
+      const samples = record.activity.samples.map((sample) => ({ ...sample, idleInTransaction: busy ? 1 : 0, waitEvents, longestIdleInTransactionMs: busy ? 400 : null, sessions: busy ? sessions : [] }));
+      const metrics = { url: 'http://app/metrics', intervalMs: 1000, failures: { count: 0, last: null }, samples: samples.map((sample) => ({ time: sample.time, values: { app_pool_waiting: busy ? 4 : 0, app_pool_size: 10 } })) };
+      return { ...record, activity: { ...record.activity, samples }, appMetrics: metrics };
+    };
+    const waiting = analyzeRuns({ baselines: [withWaits('baseline', false)], candidates: [withWaits('login-holds-lock', true)] });
+
+    it('Markdown: per-page waits, blocking pairs and the pool', () => {
+      const text = renderMarkdownText(waiting);
+      expect(text.indexOf('### Waits')).toBeGreaterThan(text.indexOf('### Queries'));
+      expect(text).toContain('| page | waits by type | lock wait/request | idle in transaction/request | longest idle in transaction | longest statement |');
+      expect(text).toContain(`| Login | Lock 30 s | 300 ms (was 0.00 ms) | 300 ms (was 0.00 ms) | 400 ms | 380 ms \`${LOCK}\` |`);
+      expect(text).toContain(`| Login | Login | Lock:transactionid on parents | \`${LOCK}\` | idle in transaction | 1 | 30 s |`);
+      expect(text).toContain('**Connection pool** (waiting `app_pool_waiting`, size `app_pool_size`): 4 waiting at peak (mean 4), 30 s with any waiting, 600 ms (was 0.00 ms) waiting per request.');
+      expect(text).toContain('| db active | db waiting | lock waits | idle in transaction | pool waiting |');
+      expect(waiting.checks.filter((check) => check.status === 'fail').map((check) => check.kind)).toEqual(expect.arrayContaining(['lock-waits', 'idle-in-transaction', 'pool-waits']));
+    });
+
+    it('HTML: the Waits tables, and lock waits, idle in transaction and pool waiting on the timeline chart', () => {
+      const html = renderHtmlText(waiting);
+      expect(html).toContain('<h2>Waits <small>pg_stat_activity every 1000 ms</small></h2>');
+      expect(html).toContain('<td data-sort="300">300 ms (was 0.00 ms)</td>');
+      expect(html).toContain('<h3>Blocking (waiting ← holding)</h3>');
+      expect(html).toContain('<h3>Connection pool</h3>');
+      for (const series of ['lock waits', 'idle in transaction', 'pool waiting']) expect(html).toContain(`data-series="${series}"`);
+      expect(html.match(/<svg /g)).toHaveLength(2);
+    });
+
+    it('JSON and CSV: analysis.waits, waits.csv per page and blocking.csv', () => {
+      const parsed = JSON.parse(renderJson(waiting)[0]!.text) as Analysis;
+      expect(parsed.waits.blocking[0]).toMatchObject({ blockedPages: ['Login'], blockingPages: ['Login'], relation: 'parents', peakWaiting: 1 });
+      const files = Object.fromEntries(renderCsv(waiting).map((file) => [file.name, file.text]));
+      expect(files['waits.csv']!.split('\n')[0]).toBe(
+        'page,requests,wait_seconds_by_type,wait_seconds_by_event,active_seconds,lock_wait_ms_per_request,baseline_lock_wait_ms_per_request,idle_in_transaction_seconds,idle_in_transaction_ms_per_request,baseline_idle_in_transaction_ms_per_request,longest_idle_in_transaction_ms,longest_statement_ms,longest_statement_id,longest_statement',
+      );
+      expect(files['waits.csv']).toContain(`Login,100,Lock=30,Lock:transactionid=30,30,300,0,30,300,0,400,380,e1000000,${LOCK}`);
+      expect(files['blocking.csv']).toContain(`Login,Login,Lock:transactionid,parents,idle in transaction,1,30,e1000000,${fingerprint('e1')},${LOCK}`);
+      expect(files['timeline.csv']!.split('\n')[1]).toMatch(/,1,1,4$/);
+    });
   });
 
   it('charts: round axes and gaps where there is no value', () => {
