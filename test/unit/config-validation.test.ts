@@ -18,13 +18,14 @@ describe('config validation', () => {
   it('accepts a full valid config and fills in defaults', () => {
     const config = validateConfig(FILE, {
       db: { provider: 'testcontainers', image: 'postgres:17', settings: { work_mem: '16MB', jit: false, max_connections: 300 } },
-      app: { command: 'node server.js', healthPath: '/health', env: { NODE_ENV: 'production' } },
+      app: { command: 'node server.js', healthPath: '/health', env: { NODE_ENV: 'production' }, metricsPath: '/metrics', poolMetrics: { waiting: 'knex_pool_pending_acquires' } },
       data: { model: './model.ts', scale: 0.5, seed: 7 },
       scenarios: { dir: 'load' },
       budgets: { pages: { 'My Bookings': { p95Ms: 300, errorRate: 0.01, queriesPerRequest: 6 } }, queries: { '*': { meanMs: 50 }, '4d413cfd': { callsPerRequest: 1 }, 'select * from posts where id = 1': { rowsPerCall: 1 } }, tolerance: 0.2 },
     });
     expect(config.db.provider).toBe('testcontainers');
     expect(config.app?.readyTimeoutSeconds).toBe(30);
+    expect(config.app?.poolMetrics).toEqual({ waiting: 'knex_pool_pending_acquires' });
     expect(config.budgets.pages['My Bookings']?.p95Ms).toBe(300);
     expect(Object.keys(config.budgets.queries)).toEqual(['*', '4d413cfd', 'select * from posts where id = 1']);
   });
@@ -47,6 +48,8 @@ describe('config validation', () => {
     ['an app with neither command nor baseUrl', { app: { healthPath: '/up' } }, 'rehearse.config.ts: app: expected exactly one of "command"'],
     ['an app with both command and baseUrl', { app: { command: 'x', baseUrl: 'http://127.0.0.1:3000' } }, 'rehearse.config.ts: app: expected exactly one of'],
     ['a health path without a slash', { app: { command: 'x', healthPath: 'healthz' } }, 'rehearse.config.ts: app.healthPath: expected a string starting with "/", got "healthz"'],
+    ['an unknown pool gauge role', { app: { command: 'x', poolMetrics: { queued: 'app_pool_queue' } } }, 'rehearse.config.ts: app.poolMetrics.queued: unknown key'],
+    ['a pool gauge that is not a name', { app: { command: 'x', poolMetrics: { waiting: 3 } } }, 'rehearse.config.ts: app.poolMetrics.waiting: expected string, got 3'],
     ['a malformed url', { db: { provider: 'url', url: 'not a url' } }, 'rehearse.config.ts: db.url: expected a URL, got "not a url"'],
     ['a budget with a string', { budgets: { pages: { 'My Bookings': { p95Ms: '300ms' } } } }, 'rehearse.config.ts: budgets.pages["My Bookings"].p95Ms: expected number, got "300ms"'],
     ['an error rate above 1', { budgets: { pages: { posts: { errorRate: 5 } } } }, 'rehearse.config.ts: budgets.pages.posts.errorRate: expected <= 1, got 5'],
