@@ -1,7 +1,12 @@
 import { defineConfig } from 'rehearse';
 
+/** A school-portal release: the app picks its code by PORTAL_RELEASE (fixtures/school-portal/app/releases.ts). */
+function portal(name: string, description: string, env: Record<string, string> = {}) {
+  return { description, env: { PORTAL_RELEASE: name, ...env } };
+}
+
 // The school-portal fixture, rehearsed by `rehearse demo` and by
-// `rehearse run scenarios/<name>.ts` in this repository.
+// `rehearse run scenarios/<name>.ts --release <name>` in this repository.
 export default defineConfig({
   db: { provider: 'embedded' },
   app: {
@@ -9,6 +14,20 @@ export default defineConfig({
     healthPath: '/healthz',
     metricsPath: '/metrics',
     readyTimeoutSeconds: 30,
+  },
+  releases: {
+    baseline: portal('baseline', 'the healthy portal'),
+    'bookings-n-plus-one': portal('bookings-n-plus-one', "My Bookings loads each appointment's people with queries of their own"),
+    'posts-cache-per-user': portal('posts-cache-per-user', 'the posts cache key includes the user'),
+    'recipients-unbounded': portal('recipients-unbounded', 'the feed joins recipients of every post before the limit'),
+    'drop-bookings-index': portal('drop-bookings-index', "a migration drops My Bookings' index"),
+    'login-hot-row': portal('login-hot-row', "every sign-in increments the day's shared login counter row first"),
+    'login-transaction-across-hash': portal('login-transaction-across-hash', 'sign-in holds a transaction open while it verifies the password'),
+    'pool-too-small': portal('pool-too-small', 'baseline code with a database pool of 2 connections', { POOL_SIZE: '2' }),
+    'posts-feed-no-limit': portal('posts-feed-no-limit', 'the feed query loses its LIMIT; the app keeps the first 20 rows'),
+    'posts-json-filter': portal('posts-json-filter', 'Posts also lists pinned posts, filtered on an unindexed jsonb attribute'),
+    'bookings-read-transaction': portal('bookings-read-transaction', "My Bookings' reads in one read-only transaction (harmless)"),
+    'bookings-query-rewritten': portal('bookings-query-rewritten', 'the My Bookings query rewritten with a CTE, same plan and rows (harmless)'),
   },
   data: { model: './fixtures/school-portal/model.ts', scale: 0.02, seed: 42 },
   scenarios: { dir: 'scenarios' },

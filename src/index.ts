@@ -17,6 +17,7 @@
 export { defineConfig } from './config/define-config.ts';
 export { loadConfig, validateConfig, findConfigFile, type LoadedConfig } from './config/load-config.ts';
 export { resolveDbOptions, type DbFlags } from './config/resolve-options.ts';
+export { resolveRelease, applyRelease, type AppliedRelease, type ReleaseSelection } from './config/resolve-release.ts';
 export type { Config, UserConfig, DbProviderName, PageBudget, QueryBudget } from './config/schema.ts';
 export { createProvider, type DbOptions } from './db/create-provider.ts';
 export type { ConnectionInfo, DbProvider, RunningDatabase, StartOptions } from './db/provider.ts';

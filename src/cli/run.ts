@@ -38,12 +38,12 @@ function appEnv(pairs: string[] = []): Record<string, string> {
 }
 
 /** Runs a rehearsal from parsed flags and prints its summary; shared by `run` and `demo`. */
-export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig, extraAppEnv: Record<string, string> = {}): Promise<void> {
+export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig): Promise<void> {
   const scale = positiveNumber('--scale', flags.scale) ?? loaded.config.data.scale;
   const seedValue = wholeNumber('--seed', flags.seed) ?? loaded.config.data.seed;
   const probeRequests = positiveWholeNumber('--probe-requests', flags.probeRequests);
   const build = loadShapeFlags(flags);
-  const env = { ...appEnv(flags.appEnv), ...extraAppEnv };
+  const env = appEnv(flags.appEnv);
   const db = resolveDbOptions(loaded.config.db, process.env, flags);
   const baselines = splitRuns(flags.baseline ? [flags.baseline] : []);
   // A baseline that cannot be compared with is bad input: said before the run, not after it.
@@ -114,8 +114,8 @@ export function registerRun(program: Command): void {
     program
       .command('run <scenario>')
       .description('rehearse a release end to end: seed, start the app, run k6, record what the app and the database did')
-      .option('--release <label>', 'label of the release under test (recorded, and part of the run id)')
-      .option('--app-env <NAME=value...>', 'extra environment for the app, e.g. --app-env FEATURE_X=on'),
+      .option('--release <name>', "the release under test: one of the config's releases (applied to the app), else a label; recorded, and part of the run id")
+      .option('--app-env <NAME=value...>', "extra environment for the app, over the config's and the release's, e.g. --app-env FEATURE_X=on"),
   ).action((scenario: string, flags: RunFlags, command: Command) =>
     loadCommandConfig(command.optsWithGlobals<GlobalFlags>()).then((loaded) => rehearseFromFlags(scenario, flags, loaded)),
   );

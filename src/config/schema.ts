@@ -107,9 +107,26 @@ const budgetsSchema = z.strictObject({
   tolerance: z.number().min(0).default(0.1),
 });
 
+/** What one named release changes in how the app starts; `rehearse run --release <name>` applies it. */
+const releaseSchema = z.strictObject({
+  /** Environment for the app, merged over app.env (`--app-env` still wins). */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).optional(),
+  /** Replaces app.command for this release. */
+  command: z.string().min(1).optional(),
+  /** Another config file, relative to this one, whose app section this release uses. */
+  config: z.string().min(1).optional(),
+  /** One line saying what the release changes. */
+  description: z.string().optional(),
+});
+
+/** A release name as it appears in run ids and on the command line. */
+export const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 export const configSchema = z.strictObject({
   db: dbSchema.default({ settings: {} }),
   app: appSchema.optional(),
+  /** Named releases and how to select each; without it `--release` is only a label. */
+  releases: z.record(z.string().regex(RELEASE_NAME, 'a release name of letters, digits, ".", "_" and "-"'), releaseSchema).optional(),
   data: dataSchema.default({ scale: 1, seed: 42 }),
   scenarios: scenariosSchema.default({ dir: 'scenarios' }),
   budgets: budgetsSchema.default({ pages: {}, queries: {}, tolerance: 0.1 }),
@@ -121,3 +138,5 @@ export type UserConfig = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type PageBudget = z.output<typeof pageBudgetSchema>;
 export type QueryBudget = z.output<typeof queryBudgetSchema>;
+export type ReleaseConfig = z.output<typeof releaseSchema>;
+export type AppConfig = NonNullable<Config['app']>;

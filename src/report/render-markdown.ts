@@ -1,4 +1,5 @@
 import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts';
+import { describeAppliedRelease } from '../run/describe-applied-release.ts';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
 import type { ReportFile } from './report-file.ts';
 import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
@@ -219,6 +220,7 @@ function contextSection(analysis: Analysis): string[] {
   const rows: Array<[string, (c: typeof candidate) => string]> = [
     ['runs', () => ''],
     ['release', (c) => c.release ?? '—'],
+    ['release applied', (c) => describeAppliedRelease(c.appliedRelease)],
     ['scenario', (c) => `${c.scenario.name} (${c.scenario.file})`],
     ['scale, seed', (c) => `${c.scale ?? '—'}, ${c.seed ?? '—'}`],
     ['rehearse, node', (c) => `${c.rehearseVersion}, ${c.node}`],

@@ -1,4 +1,5 @@
 import { formatBytes } from '../analyze/format-number.ts';
+import { describeAppliedRelease } from './describe-applied-release.ts';
 import type { RunRecord } from './run-record.ts';
 
 const ms = (value: number) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
@@ -13,6 +14,7 @@ function table(header: string[], rows: string[][]): string[] {
 /** A run's outcome in a few lines for the terminal: status, pages, per-page query profile. */
 export function renderRunSummary(record: RunRecord, recordFile: string): string {
   const lines = [`run ${record.id}: ${record.status}${record.failure ? ` (${record.failure.stage}: ${record.failure.message})` : ''}`];
+  if (record.context.appliedRelease) lines.push(`  release ${record.context.appliedRelease.name} applied: ${describeAppliedRelease(record.context.appliedRelease)}`);
   if (record.k6.thresholdsFailed) lines.push('  k6 thresholds (budgets) failed');
   // Which stages did not do their work, so a reader knows what the record lacks.
   for (const stage of record.stages.filter((entry) => entry.status === 'failed' || entry.status === 'not-run')) {

@@ -266,6 +266,22 @@ export const runContextSchema = z.object({
     budgets: z.object({ pages: z.record(z.string(), scenarioBudgetSchema), overall: scenarioBudgetSchema.nullable() }).optional(),
   }),
   release: z.string().nullable(),
+  /**
+   * What the named release changed in how the app started (the config's `releases`); absent when
+   * nothing was applied (no `--release`, a config without releases, or a record written before).
+   */
+  appliedRelease: z
+    .object({
+      name: z.string(),
+      description: z.string().nullable(),
+      /** The release's environment, credential-like values masked. */
+      env: z.record(z.string(), z.string()),
+      /** The command that replaced app.command; null when kept. */
+      command: z.string().nullable(),
+      /** The config file whose app section was used, relative to the config; null when none. */
+      config: z.string().nullable(),
+    })
+    .optional(),
   scale: z.number().nullable(),
   seed: z.union([z.number(), z.string()]).nullable(),
   /** `embedded`, `testcontainers` or `url`; never the connection string. */

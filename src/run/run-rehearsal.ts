@@ -2,6 +2,7 @@ import { rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { aggregateK6Csv } from '../collect/aggregate-k6-csv.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
+import { resolveRelease } from '../config/resolve-release.ts';
 import type { DbOptions } from '../db/create-provider.ts';
 import { ensureStatementStatistics } from '../db/observability.ts';
 import { assertClusterFree } from '../db/cluster-lock.ts';
@@ -44,9 +45,12 @@ export interface RehearsalOptions {
   scenarioFile: string;
   loaded: LoadedConfig;
   db: DbOptions;
-  /** A label for the release under test, recorded and used in the run id. */
+  /**
+   * The release under test: recorded, used in the run id, and applied when the config's `releases`
+   * names it (an unknown name is refused before anything starts).
+   */
   release?: string;
-  /** Extra environment for the app, on top of the config's (e.g. the release switch). */
+  /** Extra environment for the app, over the config's and the release's (`--app-env`). */
   appEnv?: Record<string, string>;
   scale: number;
   seed: number;
@@ -83,13 +87,15 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
   const { scenario, file } = await loadScenario(options.scenarioFile);
   planScript(scenario, path.relative(process.cwd(), file), options.build);
   const { config, root, file: configFile } = options.loaded;
-  const app = config.app;
+  const release = await resolveRelease(options.loaded, options.release);
+  if (release.note) options.log(release.note);
+  const app = release.app;
   if (!app) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: app: required by \`rehearse run\`: set app.command (rehearse starts the app) or app.baseUrl`);
   if (!config.data.model) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: data.model: required by \`rehearse run\`: the data model module to seed from`);
   const model = await loadModel(config.data.model, root);
   const k6 = await locateK6({ signal: options.signal, onProgress: options.log });
   await checkDatabase(options);
-  return { scenario, scenarioFile: file, model, k6, appCommand: app };
+  return { scenario, scenarioFile: file, model, k6, appCommand: app, appliedRelease: release.applied };
 }
 
 /**
@@ -149,6 +155,7 @@ async function openRunFolder(options: RehearsalOptions, prepared: Prepared): Pro
     machine: describeMachine(),
     scenario: { name: prepared.scenario.name, file: path.relative(root, prepared.scenarioFile), budgets: recordedBudgets(prepared.scenario) },
     release: options.release ?? null,
+    ...(prepared.appliedRelease ? { appliedRelease: prepared.appliedRelease } : {}),
     scale: options.scale,
     seed: options.seed,
     dbProvider: options.db.provider,

@@ -5,6 +5,7 @@ import type { Collector } from '../collect/collector.ts';
 import { childrenNamed, cpuCollector, type CpuTarget, type UnmeasuredPart } from '../collect/cpu-collector.ts';
 import { metricsCollector } from '../collect/metrics-collector.ts';
 import { statementsCollector } from '../collect/statements-collector.ts';
+import type { AppliedRelease } from '../config/resolve-release.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { withDatabase } from '../db/connection-url.ts';
 import { createProjectProvider } from '../db/project-provider.ts';
@@ -32,7 +33,10 @@ export interface Prepared {
   scenarioFile: string;
   model: DataModel;
   k6: K6Binary;
+  /** The config's app section with the release applied. */
   appCommand: NonNullable<LoadedConfig['config']['app']>;
+  /** What the named release changed; null when nothing was applied. */
+  appliedRelease: AppliedRelease | null;
 }
 
 /** One run under way: its inputs, its folder, its stages, and what it must stop or hide. */

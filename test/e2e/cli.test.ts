@@ -60,6 +60,24 @@ describe('the rehearse command line', () => {
     expect(stderr).toContain('rehearse.config.ts: db.provider: expected');
   });
 
+  it('refuses an unknown --release before anything starts, listing the config’s releases', async () => {
+    const project = await mkdtemp(path.join(dir, 'releases-'));
+    const config = path.join(project, 'rehearse.config.ts');
+    await writeFile(config, `export default { app: { command: 'node server.js' }, data: { model: ${JSON.stringify(path.join(REPO_ROOT, 'fixtures/school-portal/model.ts'))} }, releases: { baseline: {}, candidate: { env: { FEATURE: 'on' } } } };`);
+    const spike = path.join(REPO_ROOT, 'scenarios/parents-evening-login-spike.ts');
+    const { code, stderr } = await runCli(['run', spike, '--config', config, '--release', 'candiate'], { cwd: project });
+    expect(code).toBe(2);
+    expect(stderr).toContain('--release: unknown release "candiate"; known: baseline, candidate');
+    expect(existsSync(path.join(project, 'reports'))).toBe(false);
+    expect(existsSync(path.join(project, '.rehearse'))).toBe(false);
+  });
+
+  it('refuses an unknown demo release, listing the bundled config’s releases', async () => {
+    const { code, stderr } = await runCli(['demo', '--release', 'bookings-n-plus-two'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown release "bookings-n-plus-two"; known: baseline, bookings-n-plus-one, .*login-hot-row/);
+  });
+
   it('reports a missing --config file with exit 2', async () => {
     const { code, stderr } = await runCli(['doctor', '--config', 'nope.config.ts'], { cwd: dir });
     expect(code).toBe(2);

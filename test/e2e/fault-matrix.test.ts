@@ -264,7 +264,9 @@ describe('an app whose every answer is an error, and a disk that fills up', () =
     const label = `third-party-${'x'.repeat(290)}`;
     const config = path.join(project.dir, 'third-party.config.ts');
     const source = await readFile(project.config, 'utf8');
-    await writeFile(config, source.replace(/app: \{[\s\S]*?\n  \},/, `app: { baseUrl: 'http://127.0.0.1:${(failing.address() as AddressInfo).port}' },`));
+    // A third-party app with no releases of its own: --release is then a free label.
+    const thirdParty = source.replace(/app: \{[\s\S]*?\n  \},/, `app: { baseUrl: 'http://127.0.0.1:${(failing.address() as AddressInfo).port}' },`).replace(/\n  releases: .*,/, '');
+    await writeFile(config, thirdParty);
     let fallback: string | undefined;
     try {
       const cli = startCli(run(['--release', label], config), { cwd: project.dir });

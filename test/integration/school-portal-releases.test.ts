@@ -1,16 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import repositoryConfig from '../../rehearse.config.ts';
 import { bookingsQuery } from '../../fixtures/school-portal/app/data/bookings.ts';
+import { PINNED_POSTS_LIMIT, PINNED_POSTS_QUERY } from '../../fixtures/school-portal/app/data/pinned-posts.ts';
+import { POSTS_PAGE_SIZE } from '../../fixtures/school-portal/app/data/posts-feed.ts';
 import type { ReleaseName } from '../../fixtures/school-portal/app/releases.ts';
 import { startPortalProcess } from '../support/school-portal-app.ts';
 import { jsonPage, logIn } from '../support/school-portal-client.ts';
 import { PORTAL_TEST_DATA as DATA } from '../support/school-portal-data.ts';
-import { startPortalDatabaseServer, type PortalDatabase, type PortalDatabaseServer } from '../support/school-portal-database.ts';
+import { startPortalDatabaseServer, withClient, type PortalDatabase, type PortalDatabaseServer } from '../support/school-portal-database.ts';
 import {
+  planOutline,
   planScans,
   resetStatistics,
   rowsRead,
   statementTotals,
   waitForAppDisconnect,
+  waitForBlockedQueries,
   type StatementTotals,
 } from '../support/school-portal-statistics.ts';
 
@@ -105,6 +110,10 @@ function callsOf(statements: StatementTotals, fragment: string): number {
   return [...statements.callsByQuery].filter(([query]) => query.includes(fragment)).reduce((sum, [, calls]) => sum + calls, 0);
 }
 
+function rowsOf(statements: StatementTotals, fragment: string): number {
+  return [...statements.rowsByQuery].filter(([query]) => query.includes(fragment)).reduce((sum, [, rows]) => sum + rows, 0);
+}
+
 const MY_BOOKINGS: Workload = { emails: [DATA.busyTeacher.email], path: '/bookings', times: 10, tables: ['appointments'] };
 
 describe('My Bookings releases', () => {
@@ -166,5 +175,140 @@ describe('posts feed releases', () => {
     expect(release.statements.sharedBlocks).toBeGreaterThan(baseline.statements.sharedBlocks);
     expect(release.queriesPerRequest()).toBe(baseline.queriesPerRequest());
     expect(release.pages).toEqual(baseline.pages);
+  });
+});
+
+describe('harmless My Bookings releases', () => {
+  let baseline: Rehearsal;
+  beforeAll(async () => {
+    baseline = await rehearse('baseline', MY_BOOKINGS);
+  });
+
+  it('bookings-read-transaction: the same reads between BEGIN READ ONLY and COMMIT, the same pages', async () => {
+    const release = await rehearse('bookings-read-transaction', MY_BOOKINGS);
+    expect(callsOf(release.statements, 'begin read only')).toBe(release.requests);
+    expect(release.queriesPerRequest()).toBe(baseline.queriesPerRequest() + 2); // BEGIN and COMMIT around the same queries
+    expect(release.rowsReadPerRequest('appointments')).toBe(baseline.rowsReadPerRequest('appointments'));
+    expect(release.pages).toEqual(baseline.pages);
+  });
+
+  it('bookings-query-rewritten: a CTE with its joins reordered, planned exactly as the baseline query', async () => {
+    const release = await rehearse('bookings-query-rewritten', MY_BOOKINGS);
+    const teacher = [DATA.busyTeacher.id, DATA.northfield.tonightEveningId];
+    const parent = [DATA.twoSchoolParent.id, DATA.riverside.tonightEveningId];
+    expect(await planOutline(release.database.url, bookingsQuery('teacher', 'cte'), teacher)).toEqual(await planOutline(release.database.url, bookingsQuery('teacher'), teacher));
+    expect(await planOutline(release.database.url, bookingsQuery('parent', 'cte'), parent)).toEqual(await planOutline(release.database.url, bookingsQuery('parent'), parent));
+    expect(callsOf(release.statements, 'with my_appointments')).toBe(release.requests);
+    expect(release.queriesPerRequest()).toBe(baseline.queriesPerRequest());
+    expect(release.rowsReadPerRequest('appointments')).toBe(baseline.rowsReadPerRequest('appointments'));
+    expect(release.pages).toEqual(baseline.pages);
+  });
+});
+
+describe('posts feed releases that read more', () => {
+  it('posts-feed-no-limit: the feed query returns every post of the school instead of a page, for the same page', async () => {
+    const uncached: Workload = { emails: [DATA.northfieldParent.email], path: '/posts', times: 5, tables: [], env: { POSTS_CACHE_TTL_MS: '0' } };
+    const baseline = await rehearse('baseline', uncached);
+    const release = await rehearse('posts-feed-no-limit', uncached);
+    const feed = 'join post_recipients';
+    expect(rowsOf(baseline.statements, feed) / callsOf(baseline.statements, feed)).toBe(POSTS_PAGE_SIZE);
+    expect(rowsOf(release.statements, feed) / callsOf(release.statements, feed)).toBe(DATA.northfield.postCount);
+    expect(release.pages).toEqual(baseline.pages);
+  });
+
+  it('posts-json-filter: every request filters posts on an unindexed jsonb attribute, a Seq Scan of posts', async () => {
+    const burst: Workload = { emails: DATA.northfieldParentEmails.slice(0, 5), path: '/posts', times: 2, tables: ['posts'] };
+    const baseline = await rehearse('baseline', burst);
+    const release = await rehearse('posts-json-filter', burst);
+    const scans = await planScans(release.database.url, PINNED_POSTS_QUERY, [[DATA.northfield.schoolId], PINNED_POSTS_LIMIT]);
+    expect(scans).toContain('Seq Scan on posts');
+    // Not cached: one pinned-posts query per request, each reading the whole posts table (520 posts).
+    expect(callsOf(release.statements, '(attributes ->>')).toBe(release.requests);
+    expect(release.rowsReadPerRequest('posts') - baseline.rowsReadPerRequest('posts')).toBeGreaterThanOrEqual(520);
+    // The migration pinned every fiftieth post: Northfield's 50, 100 … 400, the newest five shown.
+    const first = release.pages[0] as { pinned: Array<{ id: string }>; posts: unknown[] };
+    expect(first.pinned.map((post) => post.id)).toEqual(['400', '350', '300', '250', '200']);
+    expect(release.pages.map((page) => (page as { posts: unknown[] }).posts)).toEqual(baseline.pages.map((page) => (page as { posts: unknown[] }).posts));
+  });
+});
+
+describe('sign-in and pool releases', () => {
+  const admin = () => databases.server.admin;
+
+  it("login-hot-row: every sign-in updates the day's counter row first, so sign-ins queue on its lock", async () => {
+    const database = await databases.copy(`login_hot_row_${(copies += 1)}`);
+    const app = await startPortalProcess({ databaseUrl: database.url, release: 'login-hot-row' });
+    const [first, ...concurrent] = DATA.northfieldParentEmails.slice(0, 4);
+    try {
+      await logIn(app.url, first!); // creates today's row
+      // A sign-in still committing holds the row: the ones behind it wait for its transaction.
+      await withClient(database.url, async (holder) => {
+        await holder.query('begin');
+        await holder.query('update login_counters set logins = logins + 1 where day = current_date');
+        const signIns = Promise.all(concurrent.map((email) => logIn(app.url, email)));
+        await waitForBlockedQueries(admin(), database.name, concurrent.length);
+        const { rows } = await admin().query<{ wait: string; query: string }>(
+          `select wait_event_type || ':' || wait_event as wait, query from pg_stat_activity
+           where datname = $1 and application_name = 'school-portal' and wait_event_type = 'Lock'`,
+          [database.name],
+        );
+        expect(rows.map((row) => row.wait)).toContain('Lock:transactionid');
+        expect(rows.every((row) => ['Lock:transactionid', 'Lock:tuple'].includes(row.wait) && row.query.includes('login_counters'))).toBe(true);
+        await holder.query('commit');
+        await signIns;
+      });
+      const counted = await withClient(database.url, (client) => client.query<{ logins: string }>('select logins from login_counters where day = current_date'));
+      expect(Number(counted.rows[0]?.logins)).toBe(1 + 1 + concurrent.length);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  /** Whether the app's connection was seen idle in transaction while one sign-in ran (polled until it answered). */
+  async function idleInTransactionDuringSignIn(release: ReleaseName): Promise<number> {
+    const database = await databases.copy(`${release.replace(/-/g, '_')}_${(copies += 1)}`);
+    const app = await startPortalProcess({ databaseUrl: database.url, release });
+    let seen = 0;
+    try {
+      for (const email of DATA.northfieldParentEmails.slice(0, 3)) {
+        let done = false;
+        const signIn = logIn(app.url, email).finally(() => (done = true));
+        for (let poll = 0; poll < 2_000 && !done; poll += 1) {
+          const { rows } = await admin().query<{ count: string }>(
+            `select count(*) from pg_stat_activity where datname = $1 and application_name = 'school-portal' and state = 'idle in transaction'`,
+            [database.name],
+          );
+          seen += Number(rows[0]?.count);
+        }
+        await signIn;
+      }
+    } finally {
+      await app.stop();
+    }
+    return seen;
+  }
+
+  it('login-transaction-across-hash: the connection idles in transaction while the password is verified', async () => {
+    expect(await idleInTransactionDuringSignIn('baseline')).toBe(0);
+    expect(await idleInTransactionDuringSignIn('login-transaction-across-hash')).toBeGreaterThan(0);
+  });
+
+  it('pool-too-small: with the config’s POOL_SIZE=2, concurrent requests wait for a connection', async () => {
+    const env = repositoryConfig.releases?.['pool-too-small']?.env ?? {};
+    expect(env).toMatchObject({ POOL_SIZE: '2' });
+    const database = await databases.copy(`pool_too_small_${(copies += 1)}`);
+    const app = await startPortalProcess({ databaseUrl: database.url, release: 'pool-too-small', env });
+    try {
+      const session = await logIn(app.url, DATA.busyTeacher.email);
+      let settled = false;
+      const requests = Promise.all(Array.from({ length: 30 }, () => session.get('/bookings', { json: true }).then(jsonPage))).finally(() => (settled = true));
+      const gauges: string[] = [];
+      for (let scrape = 0; scrape < 50 && !settled; scrape += 1) gauges.push(await (await fetch(`${app.url}/metrics`)).text());
+      await requests;
+      expect(gauges.map((text) => metricValue(text, 'portal_db_pool_size'))).toContain(2);
+      expect(Math.max(...gauges.map((text) => metricValue(text, 'portal_db_pool_waiting')))).toBeGreaterThan(0);
+    } finally {
+      await app.stop();
+    }
   });
 });

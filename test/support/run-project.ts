@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import repositoryConfig from '../../rehearse.config.ts';
+import type { UserConfig } from '../../src/config/schema.ts';
 import { readRunRecord, type RunRecord } from '../../src/run/run-record.ts';
 import { REPO_ROOT } from './cli.ts';
 
@@ -24,9 +26,17 @@ export interface RunFixture {
   appCommand: string;
   metricsPath?: string;
   model: string;
+  /** The config's releases, so a test passes just `--release <name>`. */
+  releases?: UserConfig['releases'];
 }
 
-export const SCHOOL_PORTAL: RunFixture = { appCommand: 'node --import tsx fixtures/school-portal/app/server.ts', metricsPath: '/metrics', model: 'fixtures/school-portal/model.ts' };
+export const SCHOOL_PORTAL: RunFixture = {
+  appCommand: 'node --import tsx fixtures/school-portal/app/server.ts',
+  metricsPath: '/metrics',
+  model: 'fixtures/school-portal/model.ts',
+  // The repository's own config lists the school-portal's releases: defined once, used by tests too.
+  releases: repositoryConfig.releases,
+};
 export const CONDUIT: RunFixture = { appCommand: 'node --import tsx fixtures/conduit/app/server.ts', model: 'fixtures/conduit/model.ts' };
 
 export async function createRunProject(scale = 0.002, fixture: RunFixture = SCHOOL_PORTAL): Promise<RunProject> {
@@ -43,7 +53,7 @@ export async function createRunProject(scale = 0.002, fixture: RunFixture = SCHO
     env: { ${PROJECT_MARKER}: ${JSON.stringify(dir)} },
     healthPath: '/healthz',${fixture.metricsPath ? `\n    metricsPath: '${fixture.metricsPath}',` : ''}
   },
-  data: { model: ${JSON.stringify(path.join(REPO_ROOT, fixture.model))}, scale: ${scale}, seed: 7 },
+  data: { model: ${JSON.stringify(path.join(REPO_ROOT, fixture.model))}, scale: ${scale}, seed: 7 },${fixture.releases ? `\n  releases: ${JSON.stringify(fixture.releases)},` : ''}
 };
 `,
   );

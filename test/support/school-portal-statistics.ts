@@ -9,6 +9,8 @@ export interface StatementTotals {
   sharedBlocks: number;
   /** Per statement text, how many times it ran. */
   callsByQuery: Map<string, number>;
+  /** Per statement text, the rows it returned (or changed) in all. */
+  rowsByQuery: Map<string, number>;
 }
 
 /** Zeroes pg_stat_statements (server-wide) and the table counters of `databaseUrl`'s database. */
@@ -18,8 +20,8 @@ export async function resetStatistics(admin: pg.Pool, databaseUrl: string): Prom
 }
 
 export async function statementTotals(admin: pg.Pool, database: string): Promise<StatementTotals> {
-  const { rows } = await admin.query<{ query: string; calls: string; blocks: string }>(
-    `select query, calls, shared_blks_hit + shared_blks_read as blocks
+  const { rows } = await admin.query<{ query: string; calls: string; rows: string; blocks: string }>(
+    `select query, calls, rows, shared_blks_hit + shared_blks_read as blocks
      from pg_stat_statements
      where dbid = (select oid from pg_database where datname = $1)`,
     [database],
@@ -28,6 +30,7 @@ export async function statementTotals(admin: pg.Pool, database: string): Promise
     calls: rows.reduce((sum, row) => sum + Number(row.calls), 0),
     sharedBlocks: rows.reduce((sum, row) => sum + Number(row.blocks), 0),
     callsByQuery: new Map(rows.map((row) => [row.query, Number(row.calls)])),
+    rowsByQuery: new Map(rows.map((row) => [row.query, Number(row.rows)])),
   };
 }
 
@@ -88,6 +91,24 @@ export async function planScans(databaseUrl: string, sql: string, params: unknow
     const root = rows[0]?.['QUERY PLAN'][0].Plan;
     return root ? describeScans(root) : [];
   });
+}
+
+/**
+ * The whole plan Postgres picks for `sql`, one line per node ("Nested Loop", "  Index Scan on
+ * appointments using …"), without costs or aliases: two queries with the same outline run the same way.
+ */
+export async function planOutline(databaseUrl: string, sql: string, params: unknown[]): Promise<string[]> {
+  return withClient(databaseUrl, async (client) => {
+    const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`explain (format json) ${sql}`, params);
+    const root = rows[0]?.['QUERY PLAN'][0].Plan;
+    return root ? outline(root, '') : [];
+  });
+}
+
+function outline(node: PlanNode, indent: string): string[] {
+  const relation = node['Relation Name'] ? ` on ${node['Relation Name']}` : '';
+  const index = node['Index Name'] ? ` using ${node['Index Name']}` : '';
+  return [`${indent}${node['Node Type']}${relation}${index}`, ...(node.Plans ?? []).flatMap((child) => outline(child, `${indent}  `))];
 }
 
 function describeScans(node: PlanNode): string[] {

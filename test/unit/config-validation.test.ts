@@ -57,6 +57,12 @@ describe('config validation', () => {
     ['an unknown query budget field', { budgets: { queries: { '*': { p95Ms: 5 } } } }, 'rehearse.config.ts: budgets.queries["*"].p95Ms: unknown key'],
     ['a bad setting name', { db: { settings: { 'Work-Mem': '1MB' } } }, 'rehearse.config.ts: db.settings["Work-Mem"]: invalid key, expected a Postgres setting name'],
     ['a setting of the wrong type', { db: { settings: { work_mem: ['1MB'] } } }, 'rehearse.config.ts: db.settings.work_mem:'],
+    ['a release whose env value is a number', { releases: { 'pool-too-small': { env: { POOL_SIZE: 2 } } } }, 'rehearse.config.ts: releases["pool-too-small"].env.POOL_SIZE: expected string, got 2'],
+    ['a release with an unknown key', { releases: { candidate: { environment: {} } } }, 'rehearse.config.ts: releases.candidate.environment: unknown key'],
+    ['a release with an empty command', { releases: { candidate: { command: '' } } }, 'rehearse.config.ts: releases.candidate.command:'],
+    ['a release name with a space', { releases: { 'my release': {} } }, 'rehearse.config.ts: releases["my release"]: invalid key, expected a release name of letters, digits'],
+    ['a release env name that is not a variable name', { releases: { candidate: { env: { 'FEATURE-X': 'on' } } } }, 'rehearse.config.ts: releases.candidate.env["FEATURE-X"]: invalid key, expected an environment variable name'],
+    ['releases that are not an object', { releases: ['baseline'] }, 'rehearse.config.ts: releases: expected record, got an array'],
     ['a config that is not an object', 'embedded', 'rehearse.config.ts: (top level): expected object, got "embedded"'],
   ];
 
