@@ -30,11 +30,23 @@ export interface AnalyzeOptions {
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
 
-/** Failing before passing; among failures the kind's rank (deterministic evidence first), then how far past the limit. */
+const costOf = (check: Check) => (check.costMs !== undefined && check.costMs > 0 ? check.costMs : 0);
+
+/**
+ * Failing before warnings before passing. Within each: `run-status` first
+ * (why a run cannot pass), then checks with a measured cost, largest first,
+ * so the lead sentence names the largest measured cause; then the rest by
+ * the kind's rank (deterministic evidence first) and how far past the limit.
+ * Checks naming the same query carry the same cost: the kind's rank picks
+ * the sentence that says why.
+ */
 export function orderChecks(checks: readonly Check[]): Check[] {
+  const runStatusFirst = (check: Check) => (check.kind === 'run-status' ? 0 : 1);
   return [...checks].sort(
     (a, b) =>
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      runStatusFirst(a) - runStatusFirst(b) ||
+      costOf(b) - costOf(a) ||
       KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! ||
       b.magnitude - a.magnitude ||
       a.id.localeCompare(b.id),
