@@ -8,6 +8,7 @@ import { formatCount, formatPercent } from './format-number.ts';
 import { matchQueries, type QueryMatching, type QueryText } from './match-queries.ts';
 import { poolRuns, type PooledSide } from './pool-runs.ts';
 import { buildQueryRows } from './query-rows.ts';
+import { checkQueryTimes } from './query-time-checks.ts';
 import { DEFAULT_THRESHOLDS, DEFAULT_TOLERANCE, type Thresholds } from './thresholds.ts';
 import { checkTimings } from './timing-checks.ts';
 import { buildTimeline } from './timeline-points.ts';
@@ -167,7 +168,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const unordered: Check[] = [];
   if (baseline && matching) {
     const inputs = { baseline, candidate, matching, thresholds };
-    unordered.push(...checkPageCounters(inputs), ...checkQueryCounters(inputs), ...checkErrors(baseline, candidate, thresholds));
+    unordered.push(...checkPageCounters(inputs), ...checkQueryCounters(inputs), ...checkQueryTimes(inputs), ...checkErrors(baseline, candidate, thresholds));
     const timings = checkTimings({ baseline, candidate, tolerance, thresholds });
     unordered.push(...timings.checks);
     intervals = timings.intervals;
@@ -185,7 +186,9 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     const profile = candidate.profiles.find((entry) => entry.page === page.page);
     const baseProfile = baseline?.profiles.find((entry) => entry.page === page.page);
     const counters = (entry: typeof profile) =>
-      entry ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest } : null;
+      entry
+        ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest, transactionsPerRequest: entry.transactionsPerRequest }
+        : null;
     return {
       page: page.page,
       requests: page.requests,
