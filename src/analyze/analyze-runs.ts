@@ -165,6 +165,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const matching: QueryMatching | null = baseline ? matchQueries(queryTexts(baseline), queryTexts(candidate), thresholds.changedQuerySimilarity) : null;
 
   let intervals = new Map<string, RatioInterval>();
+  let p50Intervals = new Map<string, RatioInterval>();
   const unordered: Check[] = [];
   if (baseline && matching) {
     const inputs = { baseline, candidate, matching, thresholds };
@@ -172,6 +173,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     const timings = checkTimings({ baseline, candidate, tolerance, thresholds });
     unordered.push(...timings.checks);
     intervals = timings.intervals;
+    p50Intervals = timings.p50Intervals;
   }
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
   unordered.push(...budgetOutcome.checks);
@@ -197,6 +199,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
       latencyMs: page.latencyMs,
       baseline: before ? { requests: before.requests, errorRate: before.errorRate, latencyMs: before.latencyMs } : null,
       p95Ratio: intervals.get(page.page) ?? null,
+      p50Ratio: p50Intervals.get(page.page) ?? null,
       counters: counters(profile),
       baselineCounters: counters(baseProfile),
       budget: resolvePageBudget(page.page, budgets)?.limits ?? null,
