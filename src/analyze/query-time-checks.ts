@@ -56,7 +56,7 @@ function dbTimeShareCheck({ statement, before, phrase, page, nowMs, wasMs, share
   const limit = thresholds.dbTimeShare;
   const costMs = nowMs - wasMs;
   const failed = share >= limit.share && wasShare <= limit.baselineShare && nowMs >= limit.minMsPerRequest && costMs >= limit.minMsPerRequest;
-  const was = before ? `baseline ${formatPercent(wasShare)}, ${formatMs(wasMs)}` : 'it is new';
+  const was = before ? ` (baseline ${formatPercent(wasShare)}, ${formatMs(wasMs)})` : '';
   return {
     id: `db-time-share:${statement.id}`,
     kind: 'db-time-share',
@@ -64,7 +64,7 @@ function dbTimeShareCheck({ statement, before, phrase, page, nowMs, wasMs, share
     page,
     queryId: statement.id,
     fingerprint: statement.fingerprint,
-    sentence: `${phrase} takes ${formatPercent(share)} of the database time, ${formatMs(nowMs)} per request of the load (${was}): ${shortQuery(statement.query)}`,
+    sentence: `${phrase} takes ${formatPercent(share)} of the database time, ${formatMs(nowMs)} per request of the load${was}: ${shortQuery(statement.query)}`,
     measured: share,
     baseline: wasShare,
     limit: limit.share,
@@ -92,8 +92,8 @@ function queryTimeCheck({ statement, phrase, page, nowMs, wasMs }: QueryTime, be
   const status = !slower ? 'pass' : repeated && everyRun ? 'fail' : 'warn';
   const verdict = {
     pass: '',
-    fail: ', slower in every run',
-    warn: repeated ? ', slower overall but not in every run' : ', but one run per side cannot tell a slowdown from machine noise; repeat both sides to judge',
+    fail: ' — slower in every run',
+    warn: repeated ? ' — slower overall but not in every run' : ' — slower, but one run per side cannot tell a slowdown from machine noise; repeat both sides to judge',
   }[status];
   return {
     id: `query-time:${statement.id}`,
