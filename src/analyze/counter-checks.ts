@@ -239,17 +239,17 @@ function counterChecks({ statement, before, now, was, phrase, changed, base }: Q
 
 /**
  * A Seq Scan counts by what it costs: a matched query's scan when its
- * buffers per call grew `seqScanBlocksRatio` × and by `seqScanBlocksIncrease`
- * per request of the load, or when it is estimated to return many rows; a
- * new query's scan when it returns many rows or reads many buffers per call.
- * Its magnitude is the buffers per request of the load it added.
+ * buffers per call grew `seqScanBlocksRatio` × and by `seqScanBlocksIncrease`,
+ * or when it is estimated to return many rows; a new query's scan when it
+ * returns many rows or reads many buffers per call. Its magnitude is the
+ * buffers per request of the load it added, its cost the time it added.
  */
 function seqScanCheck({ statement, before, now, was, phrase, changed, base }: QueryContext, thresholds: Thresholds): Check {
   const scans = newSeqScans(statement, before);
   const blocksPerRequest = (counters: StatementCounters | undefined) => (counters ? counters.callsPerRequest * counters.blocksPerCall : 0);
   const addedBlocks = blocksPerRequest(now) - blocksPerRequest(was);
   const blocksGrew = was
-    ? now.blocksPerCall >= was.blocksPerCall * thresholds.seqScanBlocksRatio && now.blocksPerCall > was.blocksPerCall && addedBlocks >= thresholds.seqScanBlocksIncrease
+    ? now.blocksPerCall >= was.blocksPerCall * thresholds.seqScanBlocksRatio && now.blocksPerCall - was.blocksPerCall >= thresholds.seqScanBlocksIncrease
     : now.blocksPerCall >= thresholds.seqScanNewQueryBlocksPerCall;
   const large = scans.filter((scan) => scan.estimatedRows >= thresholds.seqScanLargeRows);
   const failing = blocksGrew ? scans : large;

@@ -36,10 +36,9 @@ export interface Thresholds {
   seqScanBlocksRatio: number;
   seqScanLargeRows: number;
   /**
-   * Weighs a Seq Scan by what it costs: buffers growing `seqScanBlocksRatio` ×
-   * count only when the query also reads at least this many more buffers per
-   * request of the load (calls per request × buffers per call), so a scan of
-   * a tiny table that went from 3 to 8 buffers is not blamed.
+   * Buffers growing `seqScanBlocksRatio` × count for a Seq Scan only when the
+   * query also reads at least this many more buffers per call (50 × 8 KiB),
+   * so a scan of a tiny table that went from 3 to 8 buffers is not blamed.
    */
   seqScanBlocksIncrease: number;
   /** A new query (no predecessor) with a Seq Scan fails at ≥ `seqScanLargeRows` estimated rows or at least this many buffers per call. */
