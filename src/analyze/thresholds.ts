@@ -86,7 +86,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   seqScanBlocksIncrease: 50,
   seqScanNewQueryBlocksPerCall: 1000,
   queryTime: { ratio: 1.5, increaseMs: 0.2 },
-  dbTimeShare: { share: 0.5, baselineShare: 0.2, minMsPerRequest: 0.5 },
+  dbTimeShare: { share: 0.5, baselineShare: 0.1, minMsPerRequest: 0.5 },
   rowsPerCallHint: { ratio: 2, increase: 10 },
   repeatedPerRowRatio: 5,
   changedQuerySimilarity: 0.5,
