@@ -31,17 +31,16 @@ export interface AnalyzeOptions {
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
 
-const costOf = (check: Check) => (check.costMs !== undefined && check.costMs > 0 ? check.costMs : 0);
-
 /**
  * Failing before warnings before passing. Within each: `run-status` first
- * (why a run cannot pass), then checks with a measured cost, largest first,
- * so the lead sentence names the largest measured cause; then the rest by
- * the kind's rank (deterministic evidence first) and how far past the limit.
- * Checks naming the same query carry the same cost: the kind's rank picks
- * the sentence that says why.
+ * (why a run cannot pass), then checks with a measured cost of at least
+ * `costFloorMs`, largest first, so the lead sentence names the largest
+ * measured cause; then the rest by the kind's rank (deterministic evidence
+ * first) and how far past the limit. Checks naming the same query carry the
+ * same cost: the kind's rank picks the sentence that says why.
  */
-export function orderChecks(checks: readonly Check[]): Check[] {
+export function orderChecks(checks: readonly Check[], costFloorMs = DEFAULT_THRESHOLDS.costRankFloorMs): Check[] {
+  const costOf = (check: Check) => (check.costMs !== undefined && check.costMs >= costFloorMs ? check.costMs : 0);
   const runStatusFirst = (check: Check) => (check.kind === 'run-status' ? 0 : 1);
   return [...checks].sort(
     (a, b) =>
@@ -178,7 +177,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
-  const checks = orderChecks(unordered);
+  const checks = orderChecks(unordered, thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));

@@ -58,6 +58,13 @@ export interface Thresholds {
    * that much more than its predecessor.
    */
   dbTimeShare: { share: number; baselineShare: number; minMsPerRequest: number };
+  /**
+   * Failing checks are ranked by their cost (added ms per request of the
+   * load) only from this cost up; below it the difference is noise of a short
+   * load (0.006 vs 0.014 ms was seen between two queries of one N+1), and
+   * the kind's rank picks the sentence that says why.
+   */
+  costRankFloorMs: number;
   /** "is a LIMIT missing?": said when a query's rows per call grew this much. */
   rowsPerCallHint: { ratio: number; increase: number };
   /** "Same query repeated per row (N+1)": the query's calls per request grew at least this much (or it is new). */
@@ -87,6 +94,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   seqScanNewQueryBlocksPerCall: 1000,
   queryTime: { ratio: 1.5, increaseMs: 0.2 },
   dbTimeShare: { share: 0.5, baselineShare: 0.1, minMsPerRequest: 0.5 },
+  costRankFloorMs: 0.05,
   rowsPerCallHint: { ratio: 2, increase: 10 },
   repeatedPerRowRatio: 5,
   changedQuerySimilarity: 0.5,

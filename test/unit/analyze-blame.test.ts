@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRuns } from '../../src/analyze/analyze-runs.ts';
+import type { Check } from '../../src/analyze/analysis.ts';
+import { analyzeRuns, orderChecks } from '../../src/analyze/analyze-runs.ts';
 import { rowsPerCallHint } from '../../src/analyze/rows-per-call-hint.ts';
 import { renderCsv } from '../../src/report/render-csv.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
@@ -106,6 +107,40 @@ describe('Seq Scans and ranking by cost', () => {
     const scan = failing.findIndex((check) => check.id === 'seq-scan:c1000000');
     expect(scan).toBeGreaterThan(failing.findIndex((check) => check.id === 'query-rows:b1000000'));
     expect(failing[scan]!.costMs).toBeCloseTo(0.03);
+  });
+});
+
+describe('order of failing checks', () => {
+  const check = (id: string, kind: Check['kind'], status: Check['status'], costMs?: number): Check => ({
+    id,
+    kind,
+    status,
+    page: 'My Bookings',
+    queryId: null,
+    fingerprint: null,
+    sentence: id,
+    measured: null,
+    baseline: null,
+    limit: null,
+    magnitude: 1,
+    ...(costMs === undefined ? {} : { costMs }),
+  });
+
+  it('puts run-status first, then failures by measured cost, then the rest by kind, then warnings', () => {
+    const ordered = orderChecks([
+      check('p95', 'p95-ratio', 'warn', 9),
+      check('n+1', 'queries-per-request', 'fail', 0.2),
+      check('scan', 'seq-scan', 'fail'),
+      check('share', 'db-time-share', 'fail', 30),
+      check('run', 'run-status', 'fail'),
+      check('errors', 'errors', 'fail'),
+    ]);
+    expect(ordered.map((entry) => entry.id)).toEqual(['run', 'share', 'n+1', 'scan', 'errors', 'p95']);
+  });
+
+  it('keeps the kind order for costs below the floor, which a short load cannot tell from noise', () => {
+    const ordered = orderChecks([check('rewritten', 'page-query-calls', 'fail', 0.014), check('n+1', 'queries-per-request', 'fail', 0.006)], 0.05);
+    expect(ordered.map((entry) => entry.id)).toEqual(['n+1', 'rewritten']);
   });
 });
 
