@@ -62,6 +62,15 @@ describe('query time', () => {
     expect(analysis.checks.some((check) => check.fingerprint === fingerprint('t2'))).toBe(false);
   });
 
+  it('only warns when the same query takes a much larger share with one run per side, and fails when every repeat agrees', () => {
+    const side = (release: string, totalMs: number, id = release) => bookings(release, READS, [statement('a1', SESSION, { totalMs: 100 }), statement('b1', APPOINTMENTS, { totalMs })], id);
+    const once = analyzeRuns({ baselines: [side('baseline', 5)], candidates: [side('slower', 300)] }).checks.find((check) => check.id === 'db-time-share:b1000000')!;
+    expect(once).toMatchObject({ status: 'warn', page: 'My Bookings', costMs: 2.95 });
+    expect(once.sentence).toContain('takes 75.0 % of the database time, 3.00 ms per request of the load (baseline 4.8 %, 0.05 ms) — the same query, so a timing change');
+    const repeated = analyzeRuns({ baselines: [side('baseline', 5, 'b1'), side('baseline', 6, 'b2')], candidates: [side('slower', 300, 'c1'), side('slower', 280, 'c2')] });
+    expect(repeated.checks.find((check) => check.id === 'db-time-share:b1000000')).toMatchObject({ status: 'fail' });
+  });
+
   it('does not fail a query that already took most of the database time', () => {
     const baseline = bookings('baseline', READS, [statement('a1', SESSION), statement('b1', APPOINTMENTS, { totalMs: 90 })]);
     const candidate = bookings('next', READS, [statement('a1', SESSION), statement('b1', APPOINTMENTS, { totalMs: 95 })]);
