@@ -15,6 +15,8 @@ export const CHECK_KINDS = [
   'query-calls',
   'query-blocks',
   'query-rows',
+  'db-time-share',
+  'query-time',
   'errors',
   'budget-unmeasured',
   'budget-queries-per-request',
@@ -28,11 +30,12 @@ export const CHECK_KINDS = [
   'k6-thresholds',
   'budget-query-mean',
   'p95-ratio',
+  'p50-ratio',
   'lock-waits',
   'idle-in-transaction',
   'pool-waits',
 ] as const;
-/** Also the order failing checks are reported in: deterministic evidence first, because it says why. */
+/** Also the order failing checks without a measured cost are reported in (after those with one): deterministic evidence first, because it says why. */
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /**
@@ -95,6 +98,8 @@ export interface PageCounters {
   blocksPerRequest: number;
   /** Body bytes per request (probe); null for records that did not measure it. */
   responseBytesPerRequest: number | null;
+  /** BEGIN / START TRANSACTION per request (probe): transaction control is counted here, not as queries. */
+  transactionsPerRequest?: number;
 }
 
 export interface PageRow {
@@ -106,6 +111,8 @@ export interface PageRow {
   latencyMs: Latency;
   baseline: { requests: number; errorRate: number; latencyMs: Latency } | null;
   p95Ratio: RatioInterval | null;
+  /** Same interval for the median (p50), when the timeline has per-second p50s on both sides. */
+  p50Ratio?: RatioInterval | null;
   counters: PageCounters | null;
   baselineCounters: PageCounters | null;
   budget: PageBudgetLimits | null;
@@ -273,7 +280,8 @@ export interface Analysis {
   /** Failing first, most severe first; then passing checks. */
   checks: Check[];
   pages: PageRow[];
-  queries: { compared: QueryRow[]; new: QueryRow[]; vanished: QueryRow[] };
+  /** `transactionControl`: BEGIN, COMMIT, SET, … listed apart: never checked, never a culprit. */
+  queries: { compared: QueryRow[]; new: QueryRow[]; vanished: QueryRow[]; transactionControl?: QueryRow[] };
   /** The first candidate run's timeline. */
   timeline: { run: string; pages: string[]; points: TimelinePoint[] };
   /** Waits and blocking per page, and the app's connection pool. */

@@ -8,6 +8,7 @@ import { formatCount, formatPercent } from './format-number.ts';
 import { matchQueries, type QueryMatching, type QueryText } from './match-queries.ts';
 import { poolRuns, type PooledSide } from './pool-runs.ts';
 import { buildQueryRows } from './query-rows.ts';
+import { checkQueryTimes } from './query-time-checks.ts';
 import { DEFAULT_THRESHOLDS, DEFAULT_TOLERANCE, type Thresholds } from './thresholds.ts';
 import { checkTimings } from './timing-checks.ts';
 import { buildTimeline } from './timeline-points.ts';
@@ -31,11 +32,22 @@ export interface AnalyzeOptions {
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
 
-/** Failing before passing; among failures the kind's rank (deterministic evidence first), then how far past the limit. */
-export function orderChecks(checks: readonly Check[]): Check[] {
+/**
+ * Failing before warnings before passing. Within each: `run-status` first
+ * (why a run cannot pass), then checks with a measured cost of at least
+ * `costFloorMs`, largest first, so the lead sentence names the largest
+ * measured cause; then the rest by the kind's rank (deterministic evidence
+ * first) and how far past the limit. Checks naming the same query carry the
+ * same cost: the kind's rank picks the sentence that says why.
+ */
+export function orderChecks(checks: readonly Check[], costFloorMs = DEFAULT_THRESHOLDS.costRankFloorMs): Check[] {
+  const costOf = (check: Check) => (check.costMs !== undefined && check.costMs >= costFloorMs ? check.costMs : 0);
+  const runStatusFirst = (check: Check) => (check.kind === 'run-status' ? 0 : 1);
   return [...checks].sort(
     (a, b) =>
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      runStatusFirst(a) - runStatusFirst(b) ||
+      costOf(b) - costOf(a) ||
       KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! ||
       b.magnitude - a.magnitude ||
       a.id.localeCompare(b.id),
@@ -153,20 +165,22 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const matching: QueryMatching | null = baseline ? matchQueries(queryTexts(baseline), queryTexts(candidate), thresholds.changedQuerySimilarity) : null;
 
   let intervals = new Map<string, RatioInterval>();
+  let p50Intervals = new Map<string, RatioInterval>();
   const unordered: Check[] = [];
   if (baseline && matching) {
     const inputs = { baseline, candidate, matching, thresholds };
-    unordered.push(...checkPageCounters(inputs), ...checkQueryCounters(inputs), ...checkErrors(baseline, candidate, thresholds));
+    unordered.push(...checkPageCounters(inputs), ...checkQueryCounters(inputs), ...checkQueryTimes(inputs), ...checkErrors(baseline, candidate, thresholds));
     const timings = checkTimings({ baseline, candidate, tolerance, thresholds });
     unordered.push(...timings.checks);
     intervals = timings.intervals;
+    p50Intervals = timings.p50Intervals;
   }
   const waits = analyzeWaits({ candidate, baseline, thresholds, tolerance });
   unordered.push(...waits.checks);
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
-  const checks = orderChecks(unordered);
+  const checks = orderChecks(unordered, thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));
@@ -176,7 +190,9 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     const profile = candidate.profiles.find((entry) => entry.page === page.page);
     const baseProfile = baseline?.profiles.find((entry) => entry.page === page.page);
     const counters = (entry: typeof profile) =>
-      entry ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest } : null;
+      entry
+        ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest, transactionsPerRequest: entry.transactionsPerRequest }
+        : null;
     return {
       page: page.page,
       requests: page.requests,
@@ -185,6 +201,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
       latencyMs: page.latencyMs,
       baseline: before ? { requests: before.requests, errorRate: before.errorRate, latencyMs: before.latencyMs } : null,
       p95Ratio: intervals.get(page.page) ?? null,
+      p50Ratio: p50Intervals.get(page.page) ?? null,
       counters: counters(profile),
       baselineCounters: counters(baseProfile),
       budget: resolvePageBudget(page.page, budgets)?.limits ?? null,

@@ -2,6 +2,8 @@ import type { Check } from './analysis.ts';
 import { formatBytes, formatCount, formatRatio, shortQuery } from './format-number.ts';
 import { pagesOfQuery, type QueryMatching } from './match-queries.ts';
 import type { PooledProfile, PooledProfileStatement, PooledSide, PooledStatement } from './pool-runs.ts';
+import { addedMsPerRequest, predecessorOf, withCost } from './query-cost.ts';
+import { rowsPerCallHint } from './rows-per-call-hint.ts';
 import { exceeds, type Thresholds } from './thresholds.ts';
 
 export interface CounterInputs {
@@ -79,8 +81,16 @@ function pageCheck(
   };
 }
 
-/** Pages with a query profile on both sides: queries, rows, shared buffers and response bytes per request, and each query's calls per request. */
-export function checkPageCounters({ baseline, candidate, matching, thresholds }: CounterInputs): Check[] {
+/**
+ * Pages with a query profile on both sides: queries, rows, shared buffers and
+ * response bytes per request, and each query's calls per request. A check
+ * that names a query carries that query's added time over the load.
+ */
+export function checkPageCounters(inputs: CounterInputs): Check[] {
+  return pageCounterChecks(inputs).map((check) => withCost(check, inputs));
+}
+
+function pageCounterChecks({ baseline, candidate, matching, thresholds }: CounterInputs): Check[] {
   const checks: Check[] = [];
   for (const profile of candidate.profiles) {
     const before = baseline.profiles.find((entry) => entry.page === profile.page);
@@ -94,8 +104,11 @@ export function checkPageCounters({ baseline, candidate, matching, thresholds }:
       ),
     );
     const rows = growthOnPage(profile, before, matching, (statement) => statement.callsPerRequest * statement.rowsPerCall);
-    const describeRows = ({ statement, before: was }: Growth) =>
-      `query ${statement.id} returns ${formatCount(statement.rowsPerCall)} rows per call (${was ? `baseline ${formatCount(was.rowsPerCall)}` : 'new'}): ${shortQuery(statement.query)}`;
+    const describeRows = ({ statement, before: was }: Growth) => {
+      const hint = was ? rowsPerCallHint({ now: statement.rowsPerCall, was: was.rowsPerCall, query: statement.query, previousQuery: was.query }, thresholds.rowsPerCallHint) : null;
+      const evidence = `query ${statement.id} returns ${formatCount(statement.rowsPerCall)} rows per call (${was ? `baseline ${formatCount(was.rowsPerCall)}` : 'new'})`;
+      return hint ? `${evidence}${hint} — ${shortQuery(statement.query)}` : `${evidence}: ${shortQuery(statement.query)}`;
+    };
     checks.push(pageCheck('rows-per-request', profile.page, profile.rowsPerRequest, before.rowsPerRequest, thresholds.rowsPerRequest, 'rows', rows[0], describeRows));
     if (profile.responseBytesPerRequest !== null && before.responseBytesPerRequest !== null) {
       checks.push(
@@ -157,77 +170,107 @@ export function pagesPhrase(statement: PooledStatement, side: PooledSide, thresh
   return { first: pages[0]!.page, phrase: `${names}: query ${statement.id}${inferred}` };
 }
 
-/** Seq Scans in the candidate plan on relations the baseline plan did not scan sequentially. */
-export function newSeqScans(candidate: PooledStatement, baseline: PooledStatement): Array<{ relation: string; estimatedRows: number }> {
-  if (!candidate.plan || !baseline.plan) return [];
-  const before = new Set(baseline.plan.summary.seqScans.map((scan) => scan.relation));
+/** Seq Scans in the candidate plan on relations the baseline plan did not scan sequentially (every Seq Scan of a new query). */
+export function newSeqScans(candidate: PooledStatement, baseline: PooledStatement | undefined): Array<{ relation: string; estimatedRows: number }> {
+  if (!candidate.plan || (baseline && !baseline.plan)) return [];
+  const before = new Set(baseline?.plan?.summary.seqScans.map((scan) => scan.relation) ?? []);
   const seen = new Set<string>();
   return candidate.plan.summary.seqScans.filter((scan) => !before.has(scan.relation) && !seen.has(scan.relation) && seen.add(scan.relation));
 }
 
-/** Whole-load pg_stat_statements, per query matched across the runs: calls per request, rows and buffers per call, new Seq Scans. */
-export function checkQueryCounters({ baseline, candidate, matching, thresholds }: CounterInputs): Check[] {
+interface QueryContext {
+  statement: PooledStatement;
+  before: PooledStatement | undefined;
+  now: StatementCounters;
+  was: StatementCounters | undefined;
+  phrase: string;
+  changed: string;
+  base: Pick<Check, 'page' | 'queryId' | 'fingerprint' | 'costMs'>;
+}
+
+/**
+ * Whole-load pg_stat_statements, per query: against its predecessor, calls
+ * per request, rows and buffers per call and new Seq Scans; a new query
+ * only for Seq Scans (its counters have nothing to be compared with).
+ */
+export function checkQueryCounters(inputs: CounterInputs): Check[] {
+  const { baseline, candidate, thresholds } = inputs;
   const checks: Check[] = [];
   for (const statement of candidate.statements) {
-    const previous = matching.predecessor.get(statement.fingerprint);
-    const before = baseline.statements.find((entry) => entry.fingerprint === previous);
-    if (!before) continue;
-    const now = statementCounters(statement, candidate);
-    const was = statementCounters(before, baseline);
+    const before = predecessorOf(statement, inputs);
     const { first, phrase } = pagesPhrase(statement, candidate, thresholds);
-    const changed = before.fingerprint === statement.fingerprint ? '' : ` (rewritten from ${before.id})`;
-    const base = { page: first, queryId: statement.id, fingerprint: statement.fingerprint };
-    const counter = (kind: 'query-calls' | 'query-rows' | 'query-blocks', value: number, baselineValue: number, limit: { ratio: number; increase: number }, what: string): Check => ({
-      ...base,
-      id: `${kind}:${statement.id}`,
-      kind,
-      status: exceeds(value, baselineValue, limit) ? 'fail' : 'pass',
-      sentence: `${phrase}${changed} — ${what} ${formatCount(value)}, baseline ${formatCount(baselineValue)} (${formatRatio(ratioOf(value, baselineValue))}): ${shortQuery(statement.query)}`,
-      measured: value,
-      baseline: baselineValue,
-      limit: baselineValue * limit.ratio,
-      magnitude: ratioOf(value, baselineValue),
-    });
-    checks.push(counter('query-calls', now.callsPerRequest, was.callsPerRequest, thresholds.statementCallsPerRequest, 'calls per request of the load'));
-    checks.push(counter('query-rows', now.rowsPerCall, was.rowsPerCall, thresholds.statementRowsPerCall, 'rows per call'));
-    checks.push(counter('query-blocks', now.blocksPerCall, was.blocksPerCall, thresholds.statementBlocksPerCall, 'shared buffers per call'));
-    checks.push(seqScanCheck(statement, before, now, was, phrase, changed, base, thresholds));
+    const costMs = addedMsPerRequest(statement.fingerprint, inputs);
+    const query: QueryContext = {
+      statement,
+      before,
+      now: statementCounters(statement, candidate),
+      was: before ? statementCounters(before, baseline) : undefined,
+      phrase: before ? phrase : phrase.replace(/query (\w+)/, 'new query $1'),
+      changed: !before || before.fingerprint === statement.fingerprint ? '' : ` (rewritten from ${before.id})`,
+      base: { page: first, queryId: statement.id, fingerprint: statement.fingerprint, ...(costMs === undefined ? {} : { costMs }) },
+    };
+    checks.push(...counterChecks(query, thresholds), seqScanCheck(query, thresholds));
   }
   return checks;
 }
 
-function seqScanCheck(
-  statement: PooledStatement,
-  before: PooledStatement,
-  now: StatementCounters,
-  was: StatementCounters,
-  phrase: string,
-  changed: string,
-  base: Pick<Check, 'page' | 'queryId' | 'fingerprint'>,
-  thresholds: Thresholds,
-): Check {
+function counterChecks({ statement, before, now, was, phrase, changed, base }: QueryContext, thresholds: Thresholds): Check[] {
+  if (!before || !was) return [];
+  const counter = (kind: 'query-calls' | 'query-rows' | 'query-blocks', value: number, baselineValue: number, limit: { ratio: number; increase: number }, what: string, hint: string | null = null): Check => ({
+    ...base,
+    id: `${kind}:${statement.id}`,
+    kind,
+    status: exceeds(value, baselineValue, limit) ? 'fail' : 'pass',
+    sentence: hint
+      ? `${phrase}${changed} — ${what} ${formatCount(baselineValue)} → ${formatCount(value)}${hint} — ${shortQuery(statement.query)}`
+      : `${phrase}${changed} — ${what} ${formatCount(value)}, baseline ${formatCount(baselineValue)} (${formatRatio(ratioOf(value, baselineValue))}): ${shortQuery(statement.query)}`,
+    measured: value,
+    baseline: baselineValue,
+    limit: baselineValue * limit.ratio,
+    magnitude: ratioOf(value, baselineValue),
+  });
+  const rowsHint = rowsPerCallHint({ now: now.rowsPerCall, was: was.rowsPerCall, query: statement.query, previousQuery: before.query }, thresholds.rowsPerCallHint);
+  return [
+    counter('query-calls', now.callsPerRequest, was.callsPerRequest, thresholds.statementCallsPerRequest, 'calls per request of the load'),
+    counter('query-rows', now.rowsPerCall, was.rowsPerCall, thresholds.statementRowsPerCall, 'rows per call', rowsHint),
+    counter('query-blocks', now.blocksPerCall, was.blocksPerCall, thresholds.statementBlocksPerCall, 'shared buffers per call'),
+  ];
+}
+
+/**
+ * A Seq Scan counts by what it costs: a matched query's scan when its
+ * buffers per call grew `seqScanBlocksRatio` × and by `seqScanBlocksIncrease`,
+ * or when it is estimated to return many rows; a new query's scan when it
+ * returns many rows or reads many buffers per call. Its magnitude is the
+ * buffers per request of the load it added, its cost the time it added.
+ */
+function seqScanCheck({ statement, before, now, was, phrase, changed, base }: QueryContext, thresholds: Thresholds): Check {
   const scans = newSeqScans(statement, before);
-  const blocksGrew = now.blocksPerCall >= was.blocksPerCall * thresholds.seqScanBlocksRatio && now.blocksPerCall > was.blocksPerCall;
+  const blocksPerRequest = (counters: StatementCounters | undefined) => (counters ? counters.callsPerRequest * counters.blocksPerCall : 0);
+  const addedBlocks = blocksPerRequest(now) - blocksPerRequest(was);
+  const blocksGrew = was
+    ? now.blocksPerCall >= was.blocksPerCall * thresholds.seqScanBlocksRatio && now.blocksPerCall - was.blocksPerCall >= thresholds.seqScanBlocksIncrease
+    : now.blocksPerCall >= thresholds.seqScanNewQueryBlocksPerCall;
   const large = scans.filter((scan) => scan.estimatedRows >= thresholds.seqScanLargeRows);
   const failing = blocksGrew ? scans : large;
   const id = `seq-scan:${statement.id}`;
   if (failing.length === 0) {
-    const note = scans.length > 0 ? `; new Seq Scan on ${scans.map((scan) => scan.relation).join(', ')} without more buffers read, not counted` : '';
-    return { ...base, id, kind: 'seq-scan', status: 'pass', sentence: `${phrase}${changed}: no new Seq Scan on a large relation${note}`, measured: 0, baseline: 0, limit: 0, magnitude: 0 };
+    const note = scans.length > 0 ? `; ${was ? 'new ' : ''}Seq Scan on ${scans.map((scan) => scan.relation).join(', ')} without ${was ? 'more' : 'many'} buffers read, not counted` : '';
+    const what = was ? 'no new Seq Scan on a large relation' : 'no Seq Scan on a large relation';
+    return { ...base, id, kind: 'seq-scan', status: 'pass', sentence: `${phrase}${changed}: ${what}${note}`, measured: 0, baseline: 0, limit: 0, magnitude: 0 };
   }
   const relations = failing.map((scan) => scan.relation).join(', ');
-  const evidence = blocksGrew
-    ? `shared buffers per call ${formatCount(now.blocksPerCall)}, baseline ${formatCount(was.blocksPerCall)}`
-    : `estimated ${formatCount(Math.max(...failing.map((scan) => scan.estimatedRows)))} rows scanned`;
+  const buffers = was ? `shared buffers per call ${formatCount(now.blocksPerCall)}, baseline ${formatCount(was.blocksPerCall)}` : `${formatCount(now.blocksPerCall)} shared buffers per call`;
+  const evidence = blocksGrew ? buffers : `estimated ${formatCount(Math.max(...failing.map((scan) => scan.estimatedRows)))} rows scanned`;
   return {
     ...base,
     id,
     kind: 'seq-scan',
     status: 'fail',
-    sentence: `${phrase}${changed} has a new Seq Scan on ${relations} (${evidence}): ${shortQuery(statement.query)}`,
+    sentence: `${phrase}${changed} has a ${was ? 'new ' : ''}Seq Scan on ${relations} (${evidence}): ${shortQuery(statement.query)}`,
     measured: now.blocksPerCall,
-    baseline: was.blocksPerCall,
+    baseline: was?.blocksPerCall ?? 0,
     limit: null,
-    magnitude: ratioOf(now.blocksPerCall, was.blocksPerCall),
+    magnitude: Math.max(addedBlocks, 0),
   };
 }

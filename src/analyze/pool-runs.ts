@@ -1,4 +1,5 @@
 import type { Latency, PlanSummary, RunRecord, Statement } from '../run/run-record-schema.ts';
+import { isTransactionControl, opensTransaction } from '../collect/transaction-control.ts';
 import { median } from './statistics.ts';
 
 export interface PooledPage {
@@ -37,7 +38,12 @@ export interface PooledProfile {
   blocksPerRequest: number;
   /** null when a run's profile did not measure it (records from before rehearse did). */
   responseBytesPerRequest: number | null;
+  /** BEGIN / START TRANSACTION calls per request. */
+  transactionsPerRequest: number;
+  /** The page's queries, transaction control left out. */
   statements: PooledProfileStatement[];
+  /** BEGIN, COMMIT, SET, … of the page: counted apart, never a culprit. */
+  transactionControl: PooledProfileStatement[];
 }
 
 /** One side of a comparison (baseline or candidate), its repeats pooled. */
@@ -45,12 +51,16 @@ export interface PooledSide {
   runs: readonly RunRecord[];
   /** In the order the first run lists them. */
   pages: PooledPage[];
+  /** Queries of the whole load, most total time first; transaction control left out. */
   statements: PooledStatement[];
+  /** BEGIN, COMMIT, SET, … of the whole load: listed apart, never checked or blamed. */
+  transactionControl: PooledStatement[];
   profiles: PooledProfile[];
   /** Every request of the load together (k6's untagged metrics); null when no run read any sample. */
   totals: Omit<PooledPage, 'page'> | null;
   /** Requests of every page of every run. */
   requests: number;
+  /** Database time of the load: every statement's total time, transaction control included. */
   queryMs: number;
 }
 
@@ -125,35 +135,43 @@ function poolProfile(runs: readonly RunRecord[], page: string): PooledProfile | 
       statements.set(statement.fingerprint, entry);
     }
   }
+  const pooled = [...statements.values()]
+    .map(({ first, calls, rows, blocks }) => ({
+      ...first,
+      callsPerRequest: calls / requests,
+      rowsPerCall: calls === 0 ? 0 : rows / calls,
+      blocksPerCall: calls === 0 ? 0 : blocks / calls,
+    }))
+    .sort((a, b) => b.callsPerRequest - a.callsPerRequest || a.fingerprint.localeCompare(b.fingerprint));
+  // Recounted from the statements rather than read from the profile, so records written while BEGIN and COMMIT still counted as queries read the same.
+  const queries = pooled.filter((statement) => !isTransactionControl(statement.query));
+  const sum = (value: (statement: PooledProfileStatement) => number) => queries.reduce((total, statement) => total + value(statement), 0);
   return {
     page,
-    queriesPerRequest: weighted((profile) => profile.queriesPerRequest),
-    rowsPerRequest: weighted((profile) => profile.rowsPerRequest),
-    blocksPerRequest: weighted((profile) => profile.sharedBlocksPerRequest),
+    queriesPerRequest: sum((statement) => statement.callsPerRequest),
+    rowsPerRequest: sum((statement) => statement.callsPerRequest * statement.rowsPerCall),
+    blocksPerRequest: sum((statement) => statement.callsPerRequest * statement.blocksPerCall),
     responseBytesPerRequest: profiles.every((profile) => profile.responseBytesPerRequest !== undefined) ? weighted((profile) => profile.responseBytesPerRequest!) : null,
-    statements: [...statements.values()]
-      .map(({ first, calls, rows, blocks }) => ({
-        ...first,
-        callsPerRequest: calls / requests,
-        rowsPerCall: calls === 0 ? 0 : rows / calls,
-        blocksPerCall: calls === 0 ? 0 : blocks / calls,
-      }))
-      .sort((a, b) => b.callsPerRequest - a.callsPerRequest || a.fingerprint.localeCompare(b.fingerprint)),
+    transactionsPerRequest: pooled.filter((statement) => opensTransaction(statement.query)).reduce((total, statement) => total + statement.callsPerRequest, 0),
+    statements: queries,
+    transactionControl: pooled.filter((statement) => isTransactionControl(statement.query)),
   };
 }
 
 /** Pools the repeats of one side: requests and query counters summed, latencies as medians of the runs'. */
 export function poolRuns(runs: readonly RunRecord[]): PooledSide {
   const names = pageNames(runs);
-  const statements = poolStatements(runs);
+  const pooled = poolStatements(runs);
+  const statements = pooled.filter((statement) => !isTransactionControl(statement.query));
   const profilePages = [...new Set(runs.flatMap((run) => run.queryProfiles.map((profile) => profile.page)))];
   return {
     runs,
     pages: names.map((name) => poolPage(runs, name)),
     statements,
+    transactionControl: pooled.filter((statement) => isTransactionControl(statement.query)),
     profiles: profilePages.map((page) => poolProfile(runs, page)).filter((profile): profile is PooledProfile => profile !== undefined),
     totals: poolTotals(runs),
     requests: runs.reduce((sum, run) => sum + run.pages.reduce((pages, page) => pages + page.requests, 0), 0),
-    queryMs: statements.reduce((sum, statement) => sum + statement.totalMs, 0),
+    queryMs: pooled.reduce((sum, statement) => sum + statement.totalMs, 0),
   };
 }

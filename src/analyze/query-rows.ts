@@ -1,5 +1,5 @@
 import type { PlanSummary } from '../run/run-record-schema.ts';
-import type { QueryCost, QueryRow } from './analysis.ts';
+import type { Analysis, QueryCost, QueryRow } from './analysis.ts';
 import { resolveQueryBudget, type QueryBudgetRule } from './budget-checks.ts';
 import { statementCounters } from './counter-checks.ts';
 import { pagesOfQuery, type QueryMatching } from './match-queries.ts';
@@ -46,8 +46,30 @@ export interface QueryRowInputs {
   budgets: readonly QueryBudgetRule[];
 }
 
-/** The queries table: compared (same or rewritten query), new, vanished; each sorted by total time. */
-export function buildQueryRows({ baseline, candidate, matching, thresholds, failing, budgets }: QueryRowInputs): { compared: QueryRow[]; new: QueryRow[]; vanished: QueryRow[] } {
+/** BEGIN, COMMIT, SET, … listed apart with their cost, compared by exact text only; never checked. */
+function transactionControlRows(baseline: PooledSide | null, candidate: PooledSide): QueryRow[] {
+  return candidate.transactionControl.map((statement) => {
+    const before = baseline?.transactionControl.find((entry) => entry.fingerprint === statement.fingerprint);
+    return {
+      id: statement.id,
+      fingerprint: statement.fingerprint,
+      query: statement.query,
+      status: before ? 'matched' : 'new',
+      replaces: null,
+      cost: cost(statement, candidate),
+      baselineCost: before && baseline ? cost(before, baseline) : null,
+      pages: candidate.profiles.flatMap((profile) => profile.transactionControl.filter((entry) => entry.fingerprint === statement.fingerprint).map((entry) => ({ page: profile.page, callsPerRequest: entry.callsPerRequest, inferred: false }))),
+      plan: null,
+      baselinePlan: null,
+      planChanges: [],
+      budget: null,
+      verdict: 'pass',
+    };
+  });
+}
+
+/** The queries table: compared (same or rewritten query), new, vanished, and transaction control apart; each sorted by total time. */
+export function buildQueryRows({ baseline, candidate, matching, thresholds, failing, budgets }: QueryRowInputs): Required<Analysis['queries']> {
   const compared: QueryRow[] = [];
   const added: QueryRow[] = [];
   for (const statement of candidate.statements) {
@@ -90,5 +112,5 @@ export function buildQueryRows({ baseline, candidate, matching, thresholds, fail
     };
     return [row];
   });
-  return { compared, new: added, vanished };
+  return { compared, new: added, vanished, transactionControl: transactionControlRows(baseline, candidate) };
 }

@@ -35,6 +35,38 @@ export interface Thresholds {
    */
   seqScanBlocksRatio: number;
   seqScanLargeRows: number;
+  /**
+   * Buffers growing `seqScanBlocksRatio` × count for a Seq Scan only when the
+   * query also reads at least this many more buffers per call (50 × 8 KiB),
+   * so a scan of a tiny table that went from 3 to 8 buffers is not blamed.
+   */
+  seqScanBlocksIncrease: number;
+  /** A new query (no predecessor) with a Seq Scan fails at ≥ `seqScanLargeRows` estimated rows or at least this many buffers per call. */
+  seqScanNewQueryBlocksPerCall: number;
+  /**
+   * A query's mean time or total time per request of the load: slower at ≥
+   * `ratio` × its predecessor's and adding at least `increaseMs` per request
+   * of the load. A warning with one run per side; with repeats on both sides
+   * it fails when every candidate run is slower than every baseline run.
+   */
+  queryTime: { ratio: number; increaseMs: number };
+  /**
+   * "A new query that dominates database time is a headline in itself": a
+   * query taking at least `share` of the candidate's database time whose
+   * predecessor took at most `baselineShare` (0 when new) fails, when it
+   * costs at least `minMsPerRequest` per request of the load and at least
+   * that much more than its predecessor.
+   */
+  dbTimeShare: { share: number; baselineShare: number; minMsPerRequest: number };
+  /**
+   * Failing checks are ranked by their cost (added ms per request of the
+   * load) only from this cost up; below it the difference is noise of a short
+   * load (0.006 vs 0.014 ms was seen between two queries of one N+1), and
+   * the kind's rank picks the sentence that says why.
+   */
+  costRankFloorMs: number;
+  /** "is a LIMIT missing?": said when a query's rows per call grew this much. */
+  rowsPerCallHint: { ratio: number; increase: number };
   /** "Same query repeated per row (N+1)": the query's calls per request grew at least this much (or it is new). */
   repeatedPerRowRatio: number;
   /** A query with no fingerprint match is the same query changed when its text is at least this similar (token Jaccard). */
@@ -70,6 +102,12 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   statementBlocksPerCall: { ratio: 5, increase: 50 },
   seqScanBlocksRatio: 2,
   seqScanLargeRows: 1000,
+  seqScanBlocksIncrease: 50,
+  seqScanNewQueryBlocksPerCall: 1000,
+  queryTime: { ratio: 1.5, increaseMs: 0.2 },
+  dbTimeShare: { share: 0.5, baselineShare: 0.1, minMsPerRequest: 0.5 },
+  costRankFloorMs: 0.05,
+  rowsPerCallHint: { ratio: 2, increase: 10 },
   repeatedPerRowRatio: 5,
   changedQuerySimilarity: 0.5,
   errorRateIncrease: 0.01,

@@ -14,7 +14,7 @@ interface OpenSecond {
 }
 
 /**
- * Requests, errors and p95 per page per second, in memory that does not grow
+ * Requests, errors, p95 and p50 per page per second, in memory that does not grow
  * with the sample count. k6 writes samples roughly in time order, so only the
  * last `lagSeconds` seconds keep a histogram; older seconds are closed into
  * plain points and their histograms reused. A sample for a closed second
@@ -114,7 +114,7 @@ export class PerSecondTimeline {
   }
 
   private close(second: number, bucket: OpenBucket): TimelinePoint {
-    const point = { time: second * 1000, requests: bucket.requests, errors: bucket.errors, p95: bucket.histogram.percentile(95) };
+    const point = { time: second * 1000, requests: bucket.requests, errors: bucket.errors, p95: bucket.histogram.percentile(95), p50: bucket.histogram.percentile(50) };
     bucket.histogram.reset();
     this.spare.push(bucket.histogram);
     return point;
@@ -137,7 +137,7 @@ export class PerSecondTimeline {
         point.requests += requests;
         point.errors += errors;
       } else {
-        points.set(second, { time: second * 1000, requests, errors, p95: requests > 0 ? milliseconds : 0 });
+        points.set(second, { time: second * 1000, requests, errors, p95: requests > 0 ? milliseconds : 0, p50: requests > 0 ? milliseconds : 0 });
       }
     }
   }
@@ -147,7 +147,7 @@ export class PerSecondTimeline {
 function gapless(points: Map<number, TimelinePoint>, first: number, last: number): TimelinePoint[] {
   const out: TimelinePoint[] = [];
   for (let second = first; second <= last; second++) {
-    out.push(points.get(second) ?? { time: second * 1000, requests: 0, errors: 0, p95: 0 });
+    out.push(points.get(second) ?? { time: second * 1000, requests: 0, errors: 0, p95: 0, p50: 0 });
   }
   return out;
 }

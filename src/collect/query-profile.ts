@@ -1,12 +1,14 @@
 import type { QueryProfile, Statement } from '../run/run-record-schema.ts';
 import { compareText } from './compare-text.ts';
+import { isTransactionControl, opensTransaction } from './transaction-control.ts';
 
 /**
  * A page's database cost per request, from the statements a probe of that
  * page alone caused (a pg_stat_statements delta, merged by fingerprint):
  * queries, rows and shared blocks per request (and, given the body bytes of
  * the answers, response bytes per request), and per statement its calls
- * per request. These counts do not move with machine noise, so an N+1 or a
+ * per request. Transaction control (BEGIN, COMMIT, SET, …) is listed among
+ * the statements but counted apart, as transactions per request. These counts do not move with machine noise, so an N+1 or a
  * missing index shows as a large, exact change.
  *
  * @example
@@ -16,9 +18,11 @@ import { compareText } from './compare-text.ts';
 export function profileQueries(page: string, requests: number, statements: readonly Statement[], responseBytes?: number): QueryProfile {
   const per = (total: number, count: number) => (count === 0 ? 0 : total / count);
   const blocks = (statement: Statement) => statement.sharedBlocksHit + statement.sharedBlocksRead;
-  const calls = statements.reduce((total, statement) => total + statement.calls, 0);
-  const rows = statements.reduce((total, statement) => total + statement.rows, 0);
-  const sharedBlocks = statements.reduce((total, statement) => total + blocks(statement), 0);
+  const queries = statements.filter((statement) => !isTransactionControl(statement.query));
+  const calls = queries.reduce((total, statement) => total + statement.calls, 0);
+  const rows = queries.reduce((total, statement) => total + statement.rows, 0);
+  const sharedBlocks = queries.reduce((total, statement) => total + blocks(statement), 0);
+  const transactions = statements.filter((statement) => opensTransaction(statement.query)).reduce((total, statement) => total + statement.calls, 0);
   return {
     page,
     requests,
@@ -26,6 +30,7 @@ export function profileQueries(page: string, requests: number, statements: reado
     rowsPerRequest: per(rows, requests),
     sharedBlocksPerRequest: per(sharedBlocks, requests),
     ...(responseBytes !== undefined ? { responseBytesPerRequest: per(responseBytes, requests) } : {}),
+    transactionsPerRequest: per(transactions, requests),
     statements: [...statements]
       .sort((a, b) => b.calls - a.calls || compareText(a.fingerprint, b.fingerprint))
       .map((statement) => ({

@@ -29,16 +29,22 @@ function pagesCsv(analysis: Analysis): string {
       budget_error_rate: page.budget?.errorRate ?? '',
       budget_queries_per_request: page.budget?.queriesPerRequest ?? '',
       budget_response_bytes: page.budget?.responseBytes ?? '',
+      transactions_per_request: round(page.counters?.transactionsPerRequest),
+      baseline_transactions_per_request: round(page.baselineCounters?.transactionsPerRequest),
+      p50_ratio: round(page.p50Ratio?.point),
+      p50_ratio_low: round(page.p50Ratio?.low),
+      p50_ratio_high: round(page.p50Ratio?.high),
       verdict: page.verdict,
     })),
-    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'verdict'] },
+    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'transactions_per_request', 'baseline_transactions_per_request', 'p50_ratio', 'p50_ratio_low', 'p50_ratio_high', 'verdict'] },
   );
 }
 
-function queryRecord(row: QueryRow) {
+function queryRecord(row: QueryRow, kind: 'query' | 'transaction control' = 'query') {
   return {
     id: row.id,
     fingerprint: row.fingerprint,
+    kind,
     status: row.status,
     replaces: row.replaces?.id ?? '',
     calls: row.cost.calls,
@@ -65,9 +71,10 @@ function queryRecord(row: QueryRow) {
 
 function queriesCsv(analysis: Analysis): string {
   const rows = [...analysis.queries.compared, ...analysis.queries.new, ...analysis.queries.vanished];
-  return stringify(rows.map(queryRecord), {
+  const records = [...rows.map((row) => queryRecord(row)), ...(analysis.queries.transactionControl ?? []).map((row) => queryRecord(row, 'transaction control'))];
+  return stringify(records, {
     header: true,
-    columns: ['id', 'fingerprint', 'status', 'replaces', 'calls', 'calls_per_request', 'pages', 'mean_ms', 'total_ms', 'share', 'rows_per_call', 'blocks_per_call', 'baseline_calls_per_request', 'baseline_mean_ms', 'baseline_rows_per_call', 'baseline_blocks_per_call', 'plan_changes', 'budget_mean_ms', 'budget_calls_per_request', 'budget_rows_per_call', 'budget_blocks_per_call', 'verdict', 'query'],
+    columns: ['id', 'fingerprint', 'kind', 'status', 'replaces', 'calls', 'calls_per_request', 'pages', 'mean_ms', 'total_ms', 'share', 'rows_per_call', 'blocks_per_call', 'baseline_calls_per_request', 'baseline_mean_ms', 'baseline_rows_per_call', 'baseline_blocks_per_call', 'plan_changes', 'budget_mean_ms', 'budget_calls_per_request', 'budget_rows_per_call', 'budget_blocks_per_call', 'verdict', 'query'],
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Analysis, QueryRow } from '../analyze/analysis.ts';
 import { formatCount, formatMs, formatPercent, shortQuery } from '../analyze/format-number.ts';
-import { budgetText, changeText, countersText, hasBaseline, hasQueryBudgets, p95ChangeText, pagesText, queryBudgetText, responseBytesText } from './render-markdown.ts';
+import { budgetText, changeText, countersText, hasBaseline, hasQueryBudgets, hasTransactions, p95ChangeText, pagesText, queryBudgetText, responseBytesText, transactionsText } from './render-markdown.ts';
 import type { ReportFile } from './report-file.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
 import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
@@ -39,6 +39,7 @@ function checksSection(analysis: Analysis): string {
 
 function pagesSection(analysis: Analysis): string {
   const compared = hasBaseline(analysis);
+  const transactions = hasTransactions(analysis);
   const rows = analysis.pages.map((page) => [
     td(escapeHtml(page.page)),
     td(formatCount(page.requests), page.requests),
@@ -48,12 +49,13 @@ function pagesSection(analysis: Analysis): string {
     td(formatMs(page.latencyMs.p99), page.latencyMs.p99),
     ...(compared ? [td(escapeHtml(p95ChangeText(page)), page.p95Ratio?.point)] : []),
     td(escapeHtml(countersText(page)), page.counters?.queriesPerRequest),
+    ...(transactions ? [td(escapeHtml(transactionsText(page)), page.counters?.transactionsPerRequest)] : []),
     td(page.counters ? formatCount(page.counters.blocksPerRequest) : '—', page.counters?.blocksPerRequest),
     td(escapeHtml(responseBytesText(page)), page.counters?.responseBytesPerRequest),
     td(escapeHtml(budgetText(page))),
     td(`<span class="${page.verdict}">${page.verdict}</span>`),
   ]);
-  const header = ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', 'buffers/request', 'body/request', 'budget', 'verdict'];
+  const header = ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'buffers/request', 'body/request', 'budget', 'verdict'];
   return `<h2>Pages</h2>${sortableTable(header, rows)}`;
 }
 
@@ -91,6 +93,9 @@ function queriesSection(analysis: Analysis): string {
     `<h2>Queries</h2>${queryTable(analysis, compared)}`,
     added.length > 0 ? `<h3>New queries (not in the baseline)</h3>${queryTable(analysis, added)}` : '',
     vanished.length > 0 ? `<h3>Vanished queries (only in the baseline)</h3>${queryTable(analysis, vanished)}` : '',
+    (analysis.queries.transactionControl ?? []).length > 0
+      ? `<h3>Transaction control (BEGIN, COMMIT, SET, …: not counted as queries, never checked)</h3>${queryTable(analysis, analysis.queries.transactionControl!)}`
+      : '',
   ].join('\n');
 }
 

@@ -69,6 +69,18 @@ export function countersText(page: PageRow): string {
   return page.baselineCounters ? `${now} (was ${formatCount(page.baselineCounters.queriesPerRequest)})` : now;
 }
 
+/** Whether any page opened transactions (BEGIN / START TRANSACTION) on either side; only then is the column shown. */
+export function hasTransactions(analysis: Analysis): boolean {
+  return analysis.pages.some((page) => (page.counters?.transactionsPerRequest ?? 0) > 0 || (page.baselineCounters?.transactionsPerRequest ?? 0) > 0);
+}
+
+export function transactionsText(page: PageRow): string {
+  const now = page.counters?.transactionsPerRequest;
+  if (now === undefined) return '—';
+  const was = page.baselineCounters?.transactionsPerRequest;
+  return was === undefined ? formatCount(now) : `${formatCount(now)} (was ${formatCount(was)})`;
+}
+
 export function responseBytesText(page: PageRow): string {
   const now = page.counters?.responseBytesPerRequest;
   if (now === null || now === undefined) return '—';
@@ -83,8 +95,9 @@ export function hasBaseline(analysis: Analysis): boolean {
 
 function pagesTable(analysis: Analysis): string {
   const compared = hasBaseline(analysis);
+  const transactions = hasTransactions(analysis);
   return table(
-    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', 'body/request', 'budget', 'verdict'],
+    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'body/request', 'budget', 'verdict'],
     analysis.pages.map((page) => [
       page.page,
       formatCount(page.requests),
@@ -94,6 +107,7 @@ function pagesTable(analysis: Analysis): string {
       formatMs(page.latencyMs.p99),
       ...(compared ? [p95ChangeText(page)] : []),
       countersText(page),
+      ...(transactions ? [transactionsText(page)] : []),
       responseBytesText(page),
       budgetText(page),
       page.verdict === 'fail' ? '❌ fail' : '✅ pass',
@@ -151,6 +165,8 @@ function queriesSection(analysis: Analysis, maxRows: number, queryLength: number
   lines.push(collapsed(title, limited(compared)), '');
   if (added.length > 0) lines.push(collapsed(`${added.length} new queries (not in the baseline)`, limited(added)), '');
   if (vanished.length > 0) lines.push(collapsed(`${vanished.length} vanished queries (only in the baseline)`, limited(vanished)), '');
+  const control = analysis.queries.transactionControl ?? [];
+  if (control.length > 0) lines.push(collapsed(`${control.length} transaction control statements (BEGIN, COMMIT, SET, …: not counted as queries, never checked)`, limited(control)), '');
   return lines;
 }
 

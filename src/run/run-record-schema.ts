@@ -56,6 +56,8 @@ export const timelinePointSchema = z.object({
   errors: count,
   /** p95 of the bucket's response times (HDR, 2 significant digits); 0 when it had none. */
   p95: nonNegative,
+  /** p50 of the bucket's response times; absent in records written before rehearse kept it. */
+  p50: nonNegative.optional(),
 });
 export type TimelinePoint = z.infer<typeof timelinePointSchema>;
 
@@ -233,6 +235,8 @@ export const queryProfileSchema = z.object({
   sharedBlocksPerRequest: nonNegative,
   /** Body bytes per answered request; absent in records written before rehearse measured it. */
   responseBytesPerRequest: nonNegative.optional(),
+  /** BEGIN / START TRANSACTION per request; absent in records written before transaction control was counted apart (analysis recounts it from `statements`). */
+  transactionsPerRequest: nonNegative.optional(),
   statements: z.array(profileStatementSchema),
 });
 export type QueryProfile = z.infer<typeof queryProfileSchema>;

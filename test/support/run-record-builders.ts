@@ -20,8 +20,8 @@ export function context(overrides: Partial<RunContext> = {}): RunContext {
   };
 }
 
-export function page(name: string, overrides: Partial<Omit<PageResult, 'latencyMs'>> & { p95?: number } = {}): PageResult {
-  const { p95 = 100, ...rest } = overrides;
+export function page(name: string, overrides: Partial<Omit<PageResult, 'latencyMs'>> & { p95?: number; p50?: number } = {}): PageResult {
+  const { p95 = 100, p50 = p95 / 2, ...rest } = overrides;
   const requests = rest.requests ?? 100;
   const errors = rest.errors ?? 0;
   return {
@@ -30,7 +30,7 @@ export function page(name: string, overrides: Partial<Omit<PageResult, 'latencyM
     errors,
     errorRate: requests === 0 ? 0 : errors / requests,
     throughput: requests / 30,
-    latencyMs: { mean: p95 / 2, p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.5, max: p95 * 2 },
+    latencyMs: { mean: p50, p50, p90: p95 * 0.9, p95, p99: p95 * 1.5, max: p95 * 2 },
     errorCauses: {},
     ...rest,
   };
@@ -114,11 +114,11 @@ export function profile(pageName: string, queries: ProfiledQuery[], requests = 1
   };
 }
 
-/** A steady per-second timeline for each page: `seconds` buckets at `p95` ms (times `jitter(i)` when given). */
-export function timeline(pages: Array<{ page: string; p95: number; jitter?: (second: number) => number }>, seconds = 30): RunRecord['timeline'] {
-  const points = (p95: number, jitter: (second: number) => number): TimelinePoint[] =>
-    Array.from({ length: seconds }, (_, second) => ({ time: START + second * 1000, requests: 5, errors: 0, p95: p95 * jitter(second) }));
-  const perPage = pages.map((entry) => ({ page: entry.page, points: points(entry.p95, entry.jitter ?? (() => 1)) }));
+/** A steady per-second timeline for each page: `seconds` buckets at `p95` ms (and `p50` ms when given; times `jitter(i)` when given). */
+export function timeline(pages: Array<{ page: string; p95: number; p50?: number; jitter?: (second: number) => number }>, seconds = 30): RunRecord['timeline'] {
+  const points = (p95: number, p50: number | undefined, jitter: (second: number) => number): TimelinePoint[] =>
+    Array.from({ length: seconds }, (_, second) => ({ time: START + second * 1000, requests: 5, errors: 0, p95: p95 * jitter(second), ...(p50 === undefined ? {} : { p50: p50 * jitter(second) }) }));
+  const perPage = pages.map((entry) => ({ page: entry.page, points: points(entry.p95, entry.p50, entry.jitter ?? (() => 1)) }));
   return {
     bucketSeconds: 1,
     all: Array.from({ length: seconds }, (_, second) => ({ time: START + second * 1000, requests: 5 * pages.length, errors: 0, p95: Math.max(...pages.map((entry) => entry.p95)) })),

@@ -124,7 +124,7 @@ describe('deterministic counters', () => {
       runRecord({ scenario: 'posts-feed-burst', release, pages: [page('Posts')], profiles: [profile('Posts', [{ name: 'f1', query: feed, callsPerRequest: 1, rowsPerCall }], 10, bytes)] });
     const check = analyzeRuns({ baselines: [posts('baseline', 20, 6_300)], candidates: [posts('unbounded', 400, 131_000)] }).checks.find((entry) => entry.kind === 'response-bytes')!;
     expect(check).toMatchObject({ id: 'response-bytes:Posts', status: 'fail', page: 'Posts', queryId: 'f1000000', measured: 131_000, baseline: 6_300 });
-    expect(check.sentence).toBe('Posts: 127.9 KiB of response body per request, baseline 6.2 KiB (21×) — query f1000000 returns 400 rows per call (baseline 20): select * from posts where school_id = $1 order by created_at desc limit $2');
+    expect(check.sentence).toBe('Posts: 127.9 KiB of response body per request, baseline 6.2 KiB (21×) — query f1000000 returns 400 rows per call (baseline 20) despite its LIMIT: is the limit larger than before? — select * from posts where school_id = $1 order by created_at desc limit $2');
     const small = analyzeRuns({ baselines: [posts('baseline', 20, 2_000)], candidates: [posts('next', 20, 9_000)] }).checks.find((entry) => entry.kind === 'response-bytes')!;
     expect(small).toMatchObject({ status: 'pass', measured: 9_000, baseline: 2_000 });
     const unmeasured = analyzeRuns({ baselines: [posts('baseline', 20, undefined)], candidates: [posts('unbounded', 400, 131_000)] });

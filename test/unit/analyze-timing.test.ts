@@ -53,4 +53,27 @@ describe('timings with uncertainty', () => {
     expect(check.status).toBe('pass');
     expect(check.sentence).toContain('too few seconds with requests for an interval; not judged');
   });
+
+  it('warns when the median slowed though the p95 stayed within the tolerance', () => {
+    const posts = (release: string, p50: number) => runRecord({ release, pages: [page('Posts', { p95: 300, p50 })], timeline: timeline([{ page: 'Posts', p95: 300, p50, jitter: wobble }]) });
+    const analysis = analyzeRuns({ baselines: [posts('baseline', 60)], candidates: [posts('next', 150)] });
+    expect(analysis.checks.find((entry) => entry.kind === 'p95-ratio')!.status).toBe('pass');
+    const check = analysis.checks.find((entry) => entry.kind === 'p50-ratio')!;
+    expect(check).toMatchObject({ id: 'p50-ratio:Posts', status: 'warn', measured: 150, baseline: 60 });
+    expect(check.sentence).toMatch(/^Posts: p50 150 ms, baseline 60.0 ms \(2.5×, 95 % interval [\d.]+×–[\d.]+×, above the 10.0 % tolerance within these runs, but one run per side cannot tell/);
+    expect(analysis.pages[0]!.p50Ratio).toMatchObject({ point: 2.5, method: 'bootstrap-seconds' });
+    expect(analysis.verdict).toBe('pass');
+    expect(analysis.headline).toContain('(1 timing warning)');
+  });
+
+  it('fails a slower median seen in every repeat', () => {
+    const posts = (id: string, release: string, p50: number) => runRecord({ id, release, pages: [page('Posts', { p95: 300, p50 })], timeline: timeline([{ page: 'Posts', p95: 300, p50, jitter: wobble }]) });
+    const analysis = analyzeRuns({ baselines: [posts('b1', 'baseline', 60), posts('b2', 'baseline', 62)], candidates: [posts('c1', 'next', 150), posts('c2', 'next', 155)] });
+    expect(analysis.checks[0]).toMatchObject({ kind: 'p50-ratio', status: 'fail', page: 'Posts' });
+  });
+
+  it('does not judge the median of records that kept no per-second p50', () => {
+    const analysis = analyzeRuns({ baselines: [run('baseline', 100)], candidates: [run('next', 100)] });
+    expect(analysis.checks.filter((entry) => entry.kind === 'p50-ratio')).toEqual([]);
+  });
 });

@@ -112,7 +112,7 @@ describe('k6 raw samples', () => {
     expect(latency.mean).toBeCloseTo(durations.reduce((a, b) => a + b) / durations.length, 1);
   });
 
-  it('builds a per-second timeline per page with requests, errors and p95, gaps filled with zeros', () => {
+  it('builds a per-second timeline per page with requests, errors, p95 and p50, gaps filled with zeros', () => {
     const results = aggregate([
       ...request('Login', 100, 10),
       ...request('Login', 100, 30, 503),
@@ -120,9 +120,9 @@ describe('k6 raw samples', () => {
       ...request('Login', 102, 50),
     ]);
     expect(results.timeline.all).toEqual([
-      { time: 100_000, requests: 3, errors: 1, p95: expect.closeTo(30, 0) },
-      { time: 101_000, requests: 0, errors: 0, p95: 0 },
-      { time: 102_000, requests: 1, errors: 0, p95: expect.closeTo(50, 0) },
+      { time: 100_000, requests: 3, errors: 1, p95: expect.closeTo(30, 0), p50: expect.closeTo(10, 0) },
+      { time: 101_000, requests: 0, errors: 0, p95: 0, p50: 0 },
+      { time: 102_000, requests: 1, errors: 0, p95: expect.closeTo(50, 0), p50: expect.closeTo(50, 0) },
     ]);
     const login = results.timeline.pages.find((series) => series.page === 'Login')!.points;
     expect(login.map((point) => [point.requests, point.errors])).toEqual([[2, 1], [0, 0], [1, 0]]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeByFingerprint } from '../../src/collect/collect-statements.ts';
 import { profileQueries } from '../../src/collect/query-profile.ts';
+import { isTransactionControl, opensTransaction } from '../../src/collect/transaction-control.ts';
 import { diffStatementSnapshots, type StatementCounters, type StatementSnapshot } from '../../src/collect/statement-snapshot.ts';
 
 function entry(queryId: string, query: string, timesMs: number[], rows = timesMs.length): StatementCounters {
@@ -78,5 +79,26 @@ describe('per-page query profiles', () => {
       ['select * from teachers where id = $1', 40, 1, 4],
       ['select * from bookings where parent_id = $1', 1, 4, 4],
     ]);
+  });
+
+  it('counts BEGIN and COMMIT as transactions, not as queries, rows or buffers', async () => {
+    const statements = await mergeByFingerprint([
+      entry('1', 'BEGIN READ ONLY', Array(10).fill(0.01), 0),
+      entry('2', 'select * from bookings where parent_id = $1', Array(10).fill(1), 40),
+      entry('3', 'COMMIT', Array(10).fill(0.01), 0),
+    ]);
+    const profile = profileQueries('My Bookings', 10, statements);
+    expect(profile).toMatchObject({ queriesPerRequest: 1, rowsPerRequest: 4, sharedBlocksPerRequest: 4, transactionsPerRequest: 1 });
+    expect(profile.statements).toHaveLength(3);
+  });
+});
+
+describe('transaction control', () => {
+  it('recognises transaction control and session settings in any case, with options and comments', () => {
+    const control = ['BEGIN', 'begin read only', 'BEGIN ISOLATION LEVEL SERIALIZABLE', 'START TRANSACTION READ WRITE', 'commit', 'END', 'ROLLBACK', 'rollback to savepoint sp1', 'SAVEPOINT sp1', 'RELEASE SAVEPOINT sp1', 'SET application_name = $1', 'set local statement_timeout = $1', 'RESET ALL', 'DISCARD ALL', '/* app */ COMMIT', '-- orm\nBEGIN'];
+    expect(control.filter((query) => !isTransactionControl(query))).toEqual([]);
+    const queries = ['select * from settings', 'update sessions set seen_at = now()', 'with begin as (select 1) select * from begin', 'insert into endings values ($1)', 'SELECT set_config($1, $2, $3)'];
+    expect(queries.filter(isTransactionControl)).toEqual([]);
+    expect(['BEGIN', 'start transaction', 'COMMIT', 'SAVEPOINT a'].map(opensTransaction)).toEqual([true, true, false, false]);
   });
 });
