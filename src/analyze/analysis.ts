@@ -233,15 +233,18 @@ export interface PoolWaitNumbers {
   meanWaiting: number | null;
   /** Seconds (scrapes × interval) with at least one request waiting. */
   secondsWaiting: number | null;
-  /** Time requests spent waiting for a connection (the waiting gauge integrated over time) ÷ every request of the load, ms. */
+  /**
+   * Time requests spent waiting for a connection ÷ every request of the load, ms: the increase of the
+   * app's wait-seconds counter over the run when it has one, else the waiting gauge integrated over time.
+   */
   waitMsPerRequest: number | null;
   peakInUse: number | null;
   size: number | null;
 }
 
 export interface PoolWaits extends PoolWaitNumbers {
-  /** The gauges read, by metric name. */
-  gauges: { waiting: string | null; inUse: string | null; size: string | null };
+  /** The gauges read, by metric name; `waitSeconds` the wait-seconds counter, when the app has one (absent in older analyses). */
+  gauges: { waiting: string | null; inUse: string | null; size: string | null; waitSeconds?: string | null };
   baseline: PoolWaitNumbers | null;
 }
 

@@ -1,7 +1,7 @@
 import type { ActivitySample, ActivitySession, RunRecord } from '../run/run-record-schema.ts';
 import type { BlockingPair, LongStatement, PageWaitNumbers, PoolWaitNumbers } from './analysis.ts';
 import { pagesOfQuery } from './match-queries.ts';
-import { poolReadings, type PoolGauges } from './pool-gauges.ts';
+import { counterIncrease, poolReadings, type PoolGauges } from './pool-gauges.ts';
 import type { PooledSide } from './pool-runs.ts';
 
 /** Where statements no query profile knows are counted. */
@@ -164,23 +164,39 @@ function collectBlocking(sample: ActivitySample, attribute: (session: ActivitySe
   }
 }
 
+/**
+ * ms requests waited for a connection in one run: the wait-seconds counter's
+ * increase when the app has one (it counts every wait), else the waiting
+ * gauge × the scrape interval (Little's law; waits shorter than a scrape are
+ * seen only by chance). null when it has neither.
+ */
+function poolWaitMs(run: ReturnType<typeof poolReadings>): number | null {
+  if (run.gauges.waitSeconds !== null) {
+    const counted = run.readings.flatMap((reading) => (reading.waitSeconds === null ? [] : [reading.waitSeconds]));
+    if (counted.length > 0) return counterIncrease(counted) * 1000;
+  }
+  if (run.gauges.waiting === null) return null;
+  return run.readings.reduce((total, reading) => total + (reading.waiting ?? 0) * run.intervalMs, 0);
+}
+
 function poolNumbers(runs: readonly RunRecord[], requests: number): SideWaits['pool'] {
   const perRun = runs.map(poolReadings);
-  const gauges = perRun.find((entry) => entry.gauges.waiting !== null || entry.gauges.inUse !== null)?.gauges;
+  const gauges = perRun.find((entry) => entry.gauges.waiting !== null || entry.gauges.inUse !== null || entry.gauges.waitSeconds !== null)?.gauges;
   if (!gauges) return null;
   const values = (pick: 'waiting' | 'inUse' | 'size') => perRun.flatMap((entry) => entry.readings.flatMap((reading) => (reading[pick] === null ? [] : [reading[pick]!])));
   const waiting = values('waiting');
   const inUse = values('inUse');
   const size = values('size');
-  const waitingMs = perRun.reduce((sum, entry) => sum + entry.readings.reduce((total, reading) => total + (reading.waiting ?? 0) * entry.intervalMs, 0), 0);
+  const waitMs = perRun.map(poolWaitMs);
   const waitingSeconds = perRun.reduce((sum, entry) => sum + (entry.readings.filter((reading) => (reading.waiting ?? 0) > 0).length * entry.intervalMs) / 1000, 0);
   const hasWaiting = waiting.length > 0;
+  const hasWaitMs = waitMs.some((ms) => ms !== null);
   return {
     gauges,
     peakWaiting: hasWaiting ? Math.max(...waiting) : null,
     meanWaiting: hasWaiting ? waiting.reduce((sum, value) => sum + value, 0) / waiting.length : null,
     secondsWaiting: hasWaiting ? waitingSeconds : null,
-    waitMsPerRequest: hasWaiting && requests > 0 ? waitingMs / requests : null,
+    waitMsPerRequest: hasWaitMs && requests > 0 ? waitMs.reduce<number>((sum, ms) => sum + (ms ?? 0), 0) / requests : null,
     peakInUse: inUse.length > 0 ? Math.max(...inUse) : null,
     size: size.length > 0 ? Math.max(...size) : null,
   };
@@ -213,8 +229,9 @@ function pageNumbers(entry: PageAccumulator, requests: number, isOther: boolean)
  * `other` when no query profile knows it): as a wait of its event's type
  * when active and waiting, as idle in transaction when its transaction sat
  * open between statements. Sessions waiting on a lock are paired with the
- * session at the head of their blocking chain. The app's pool gauges, when
- * it exposes them, give the time requests waited for a connection.
+ * session at the head of their blocking chain. The app's pool metrics, when
+ * it exposes them, give the time requests waited for a connection (its
+ * wait-seconds counter if it has one, else its waiting gauge).
  */
 export function summarizeSideWaits(side: PooledSide, minSimilarity: number): SideWaits {
   const attribute = pageAttributor(side, minSimilarity);

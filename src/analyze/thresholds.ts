@@ -82,7 +82,7 @@ export interface Thresholds {
   lockWaitPerRequest: { ratio: number; increase: number };
   /** A page's idle-in-transaction time per request (ms its transactions sat open between statements ÷ its requests). */
   idleInTransactionPerRequest: { ratio: number; increase: number };
-  /** Time requests waited for a pool connection per request of the whole load (ms; the app's waiting gauge integrated over time). */
+  /** Time requests waited for a pool connection per request of the whole load (ms; the app's wait-seconds counter, else its waiting gauge integrated over time). */
   poolWaitPerRequest: { ratio: number; increase: number };
   /** Lock-wait and idle-in-transaction checks judge nothing seen in fewer session samples than this: one sample is noise. */
   minWaitSamples: number;

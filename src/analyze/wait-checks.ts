@@ -138,7 +138,7 @@ function slowedPages(inputs: WaitCheckInputs, holder: string | null): string[] {
 
 /**
  * App-wide: how long requests waited for a connection of the app's pool
- * (its waiting gauge), per request of the load. A starved pool slows pages
+ * (its wait-seconds counter, else its waiting gauge), per request of the load. A starved pool slows pages
  * whose queries are no slower; the sentence names the pages that slowed and
  * whose transactions or statements held the connections.
  */

@@ -42,6 +42,8 @@ const appSchema = z
         inUse: z.string().min(1).optional(),
         /** Most connections the pool may open. */
         size: z.string().min(1).optional(),
+        /** Counter of seconds spent acquiring a connection (`_total`, or a histogram's `_sum`); preferred over `waiting` for time waited. */
+        waitSeconds: z.string().min(1).optional(),
       })
       .optional(),
     /** How long the app may take to become healthy. */

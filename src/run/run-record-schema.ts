@@ -193,7 +193,13 @@ export const metricsSampleSchema = z.object({
 export type MetricsSample = z.infer<typeof metricsSampleSchema>;
 
 /** Connection-pool gauges of the app's metrics, by name (`portal_db_pool_waiting`, optionally with labels). */
-export const poolMetricNamesSchema = z.strictObject({ waiting: z.string().min(1).optional(), inUse: z.string().min(1).optional(), size: z.string().min(1).optional() });
+export const poolMetricNamesSchema = z.strictObject({
+  waiting: z.string().min(1).optional(),
+  inUse: z.string().min(1).optional(),
+  size: z.string().min(1).optional(),
+  /** A counter of seconds spent acquiring connections; preferred over the waiting gauge for time waited. */
+  waitSeconds: z.string().min(1).optional(),
+});
 export type PoolMetricNames = z.infer<typeof poolMetricNamesSchema>;
 
 export const samplerFailuresSchema = z.object({ count, last: z.string().nullable() });

@@ -235,7 +235,7 @@ describe('posts feed releases that read more', () => {
 describe('sign-in and pool releases', () => {
   const admin = () => databases.server.admin;
 
-  it("login-hot-row: every sign-in updates the day's counter row first, so sign-ins queue on its lock", async () => {
+  it("login-hot-row: every sign-in attempt counts on the day's row first and holds it through the password check, so sign-ins queue on its lock", async () => {
     const database = await databases.copy(`login_hot_row_${(copies += 1)}`);
     const app = await startPortalProcess({ databaseUrl: database.url, release: 'login-hot-row' });
     const [first, ...concurrent] = DATA.northfieldParentEmails.slice(0, 4);
@@ -244,7 +244,7 @@ describe('sign-in and pool releases', () => {
       // A sign-in still committing holds the row: the ones behind it wait for its transaction.
       await withClient(database.url, async (holder) => {
         await holder.query('begin');
-        await holder.query('update login_counters set logins = logins + 1 where day = current_date');
+        await holder.query('update login_counters set attempts = attempts + 1 where day = current_date');
         const signIns = Promise.all(concurrent.map((email) => logIn(app.url, email)));
         await waitForBlockedQueries(admin(), database.name, concurrent.length);
         const { rows } = await admin().query<{ wait: string; query: string }>(
@@ -257,8 +257,10 @@ describe('sign-in and pool releases', () => {
         await holder.query('commit');
         await signIns;
       });
-      const counted = await withClient(database.url, (client) => client.query<{ logins: string }>('select logins from login_counters where day = current_date'));
-      expect(Number(counted.rows[0]?.logins)).toBe(1 + 1 + concurrent.length);
+      const counted = await withClient(database.url, (client) => client.query<{ attempts: string }>('select attempts from login_counters where day = current_date'));
+      expect(Number(counted.rows[0]?.attempts)).toBe(1 + 1 + concurrent.length);
+      // The row is held through the hash: the sign-in's transaction is idle after counting, while scrypt runs.
+      expect(await idleInTransactionDuringSignIn('login-hot-row')).toBeGreaterThan(0);
     } finally {
       await app.stop();
     }
@@ -293,7 +295,7 @@ describe('sign-in and pool releases', () => {
     expect(await idleInTransactionDuringSignIn('login-transaction-across-hash')).toBeGreaterThan(0);
   });
 
-  it('pool-too-small: with the config’s POOL_SIZE=2, concurrent requests wait for a connection', async () => {
+  it('pool-too-small: each request holds a connection until its response; with the config’s POOL_SIZE=2, concurrent requests wait for one', async () => {
     const env = repositoryConfig.releases?.['pool-too-small']?.env ?? {};
     expect(env).toMatchObject({ POOL_SIZE: '2' });
     const database = await databases.copy(`pool_too_small_${(copies += 1)}`);
@@ -307,6 +309,8 @@ describe('sign-in and pool releases', () => {
       await requests;
       expect(gauges.map((text) => metricValue(text, 'portal_db_pool_size'))).toContain(2);
       expect(Math.max(...gauges.map((text) => metricValue(text, 'portal_db_pool_waiting')))).toBeGreaterThan(0);
+      const after = await (await fetch(`${app.url}/metrics`)).text();
+      expect(metricValue(after, 'portal_db_pool_wait_seconds_total')).toBeGreaterThan(0);
     } finally {
       await app.stop();
     }

@@ -54,9 +54,11 @@ interface Load {
   sessionsAt: (index: number) => ActivitySample['sessions'];
   /** Requests waiting for a pool connection in each of 10 one-second scrapes; null: no metrics. */
   poolWaiting?: number | null;
+  /** The app's wait-seconds counter in each of the 10 scrapes; absent: the app has none. */
+  poolWaitSeconds?: number[];
 }
 
-function load({ release, p95, sessionsAt, poolWaiting = 0 }: Load): RunRecord {
+function load({ release, p95, sessionsAt, poolWaiting = 0, poolWaitSeconds }: Load): RunRecord {
   const record = runRecord({
     release,
     pages: [page('Login', { p95: p95.Login }), page('My Bookings', { p95: p95['My Bookings'] }), page('Video call', { p95: p95['Video call'] })],
@@ -76,7 +78,9 @@ function load({ release, p95, sessionsAt, poolWaiting = 0 }: Load): RunRecord {
           failures: { count: 0, last: null },
           samples: Array.from({ length: 10 }, (_, second) => ({
             time: START + second * 1000,
-            values: { 'portal_db_pool_size': 10, 'portal_db_pool_connections_in_use': poolWaiting > 0 ? 10 : 3, 'portal_db_pool_waiting': poolWaiting, 'portal_http_requests_total{route="/login"}': second * 10 },
+            values: { 'portal_db_pool_size': 10, 'portal_db_pool_connections_in_use': poolWaiting > 0 ? 10 : 3, 'portal_db_pool_waiting': poolWaiting, 'portal_http_requests_total{route="/login"}': second * 10,
+              ...(poolWaitSeconds ? { portal_db_pool_wait_seconds_total: poolWaitSeconds[second]! } : {}),
+            },
           })),
         };
   return { ...record, activity: { intervalMs: INTERVAL, samples: samples((index) => sessionsAt(index) ?? []), failures: { count: 0, last: null } }, appMetrics: metrics };
@@ -152,24 +156,35 @@ describe('waits: pool gauges', () => {
       waiting: 'portal_db_pool_waiting',
       inUse: 'portal_db_pool_connections_in_use',
       size: 'portal_db_pool_size',
+      waitSeconds: null,
     });
     expect(recognisePoolGauges(['hikaricp_connections_pending{pool="HikariPool-1"}', 'hikaricp_connections_active{pool="HikariPool-1"}', 'hikaricp_connections_max{pool="HikariPool-1"}', 'hikaricp_connections_timeout_total{pool="HikariPool-1"}', 'hikaricp_connections_acquire_seconds_count'])).toEqual({
       waiting: 'hikaricp_connections_pending',
       inUse: 'hikaricp_connections_active',
       size: 'hikaricp_connections_max',
+      waitSeconds: null,
     });
-    expect(recognisePoolGauges(['db_pool_wait_seconds_total', 'http_requests_waiting'])).toEqual({ waiting: null, inUse: null, size: null });
+  });
+
+  it('recognises a counter of seconds spent waiting for or acquiring a connection', () => {
+    expect(recognisePoolGauges(['portal_db_pool_wait_seconds_total', 'portal_db_pool_waiting']).waitSeconds).toBe('portal_db_pool_wait_seconds_total');
+    expect(recognisePoolGauges(['hikaricp_connections_acquire_seconds_sum{pool="HikariPool-1"}', 'hikaricp_connections_acquire_seconds_count{pool="HikariPool-1"}']).waitSeconds).toBe('hikaricp_connections_acquire_seconds_sum');
+    expect(recognisePoolGauges(['pgxpool_acquire_duration_seconds_total']).waitSeconds).toBe('pgxpool_acquire_duration_seconds_total');
+    // Not about a pool, a count rather than seconds, or a histogram's count: none is time waited.
+    expect(recognisePoolGauges(['http_request_wait_seconds_total', 'db_pool_wait_total', 'db_pool_acquire_seconds_count']).waitSeconds).toBeNull();
+    expect(recognisePoolGauges(['db_pool_wait_seconds_total', 'http_requests_waiting'])).toEqual({ waiting: null, inUse: null, size: null, waitSeconds: 'db_pool_wait_seconds_total' });
   });
 
   it('takes the config names over the recognised ones', () => {
-    expect(recognisePoolGauges(['app_pool_waiting', 'knex_acquire_queue'], { waiting: 'knex_acquire_queue{db="main"}', size: 'max_conns' })).toEqual({ waiting: 'knex_acquire_queue', inUse: null, size: 'max_conns' });
+    expect(recognisePoolGauges(['app_pool_waiting', 'knex_acquire_queue'], { waiting: 'knex_acquire_queue{db="main"}', size: 'max_conns' })).toEqual({ waiting: 'knex_acquire_queue', inUse: null, size: 'max_conns', waitSeconds: null });
+    expect(recognisePoolGauges(['app_pool_wait_seconds_total', 'knex_acquire_ms_total'], { waitSeconds: 'knex_acquire_ms_total' }).waitSeconds).toBe('knex_acquire_ms_total');
   });
 
   it('sums the waiting gauge over time: the time requests waited for a connection, per request of the load', () => {
     const { waits } = analyzeRuns({ candidates: [load({ release: 'baseline', p95: quiet, sessionsAt: () => [], poolWaiting: 9 })] });
     // 9 waiting × 10 one-second scrapes = 90 request-seconds over 300 requests.
     expect(waits.pool).toEqual({
-      gauges: { waiting: 'portal_db_pool_waiting', inUse: 'portal_db_pool_connections_in_use', size: 'portal_db_pool_size' },
+      gauges: { waiting: 'portal_db_pool_waiting', inUse: 'portal_db_pool_connections_in_use', size: 'portal_db_pool_size', waitSeconds: null },
       peakWaiting: 9,
       meanWaiting: 9,
       secondsWaiting: 10,
@@ -178,6 +193,22 @@ describe('waits: pool gauges', () => {
       size: 10,
       baseline: null,
     });
+  });
+
+  it("prefers the app's wait-seconds counter to the gauge: waits of milliseconds that no one-second scrape sees still count", () => {
+    // The gauge is 0 at every scrape; the counter grew 6 s over the run (restarting once, at the 6th scrape).
+    const counter = [1, 1.5, 2, 3, 4, 0.5, 1.5, 2, 2.5, 3];
+    const { waits } = analyzeRuns({ candidates: [load({ release: 'pool-too-small', p95: quiet, sessionsAt: () => [], poolWaiting: 0, poolWaitSeconds: counter })] });
+    expect(waits.pool).toMatchObject({ gauges: { waitSeconds: 'portal_db_pool_wait_seconds_total' }, peakWaiting: 0, waitMsPerRequest: 6000 / 300 });
+  });
+
+  it('fails pool-waits from the counter when the gauge never saw a request waiting, and passes the baseline against itself', () => {
+    const steady = Array.from({ length: 10 }, (_, second) => 0.01 * second);
+    const starved = Array.from({ length: 10 }, (_, second) => 0.5 * second);
+    const before = load({ release: 'baseline', p95: quiet, sessionsAt: () => [], poolWaitSeconds: steady });
+    const check = (candidate: RunRecord) => analyzeRuns({ baselines: [before], candidates: [candidate] }).checks.find((entry) => entry.kind === 'pool-waits')!;
+    expect(check(load({ release: 'pool-too-small', p95: quiet, sessionsAt: () => [], poolWaitSeconds: starved }))).toMatchObject({ status: 'fail', measured: 4500 / 300, baseline: 90 / 300 });
+    expect(check(load({ release: 'baseline-again', p95: quiet, sessionsAt: () => [], poolWaitSeconds: steady }))).toMatchObject({ status: 'pass', measured: 90 / 300 });
   });
 });
 
