@@ -44,12 +44,26 @@ function isRepeatedPerRow(growth: Growth, thresholds: Thresholds): boolean {
   return grew && growth.statement.rowsPerCall <= 1;
 }
 
-function describeCallGrowth(growth: Growth, thresholds: Thresholds): string {
+/** Fingerprint → " (Seq Scan on posts)" for a query whose plan scans relations its predecessor's did not; "" otherwise. */
+type ScanNote = (fingerprint: string) => string;
+
+function describeCallGrowth(growth: Growth, thresholds: Thresholds, scanNote: ScanNote): string {
   const { statement, before } = growth;
   const calls = statement.callsPerRequest === 1 ? '1 call' : `${formatCount(statement.callsPerRequest)} calls`;
   const what = before ? `query ${statement.id} makes ${calls} per request (baseline ${formatCount(before.callsPerRequest)})` : `new query ${statement.id} makes ${calls} per request`;
   const repeated = isRepeatedPerRow(growth, thresholds) ? ', one row each — same query repeated per row (N+1)' : '';
-  return `${what}${repeated}: ${shortQuery(statement.query)}`;
+  return `${what}${scanNote(statement.fingerprint)}${repeated}: ${shortQuery(statement.query)}`;
+}
+
+/** What a page check says of its culprit's plan: the Seq Scans it added, from the whole load's EXPLAIN. */
+function scanNotes(inputs: CounterInputs): ScanNote {
+  return (fingerprint) => {
+    const statement = inputs.candidate.statements.find((entry) => entry.fingerprint === fingerprint);
+    if (!statement) return '';
+    const before = predecessorOf(statement, inputs);
+    const scans = newSeqScans(statement, before);
+    return scans.length === 0 ? '' : ` (${before ? 'new ' : ''}Seq Scan on ${scans.map((scan) => scan.relation).join(', ')})`;
+  };
 }
 
 function pageCheck(
@@ -90,7 +104,9 @@ export function checkPageCounters(inputs: CounterInputs): Check[] {
   return pageCounterChecks(inputs).map((check) => withCost(check, inputs));
 }
 
-function pageCounterChecks({ baseline, candidate, matching, thresholds }: CounterInputs): Check[] {
+function pageCounterChecks(inputs: CounterInputs): Check[] {
+  const { baseline, candidate, matching, thresholds } = inputs;
+  const scanNote = scanNotes(inputs);
   const checks: Check[] = [];
   for (const profile of candidate.profiles) {
     const before = baseline.profiles.find((entry) => entry.page === profile.page);
@@ -100,7 +116,7 @@ function pageCounterChecks({ baseline, candidate, matching, thresholds }: Counte
     const callsCulprit = [...repeated, ...calls][0];
     checks.push(
       pageCheck('queries-per-request', profile.page, profile.queriesPerRequest, before.queriesPerRequest, thresholds.queriesPerRequest, 'queries', callsCulprit, (growth) =>
-        describeCallGrowth(growth, thresholds),
+        describeCallGrowth(growth, thresholds, scanNote),
       ),
     );
     const rows = growthOnPage(profile, before, matching, (statement) => statement.callsPerRequest * statement.rowsPerCall);
@@ -121,12 +137,12 @@ function pageCounterChecks({ baseline, candidate, matching, thresholds }: Counte
         `query ${statement.id} reads ${formatCount(statement.callsPerRequest * statement.blocksPerCall)} buffers per request (${was ? `baseline ${formatCount(was.callsPerRequest * was.blocksPerCall)}` : 'new'}): ${shortQuery(statement.query)}`,
       ),
     );
-    checks.push(...calls.map((growth) => pageQueryCallsCheck(profile.page, growth, thresholds)));
+    checks.push(...calls.map((growth) => pageQueryCallsCheck(profile.page, growth, thresholds, scanNote)));
   }
   return checks;
 }
 
-function pageQueryCallsCheck(page: string, growth: Growth, thresholds: Thresholds): Check {
+function pageQueryCallsCheck(page: string, growth: Growth, thresholds: Thresholds, scanNote: ScanNote): Check {
   const after = growth.statement.callsPerRequest;
   const before = growth.before?.callsPerRequest ?? 0;
   const failed = exceeds(after, before, thresholds.pageQueryCalls);
@@ -137,7 +153,7 @@ function pageQueryCallsCheck(page: string, growth: Growth, thresholds: Threshold
     page,
     queryId: growth.statement.id,
     fingerprint: growth.statement.fingerprint,
-    sentence: `${page}: ${describeCallGrowth(growth, thresholds)}`,
+    sentence: `${page}: ${describeCallGrowth(growth, thresholds, scanNote)}`,
     measured: after,
     baseline: before,
     limit: before * thresholds.pageQueryCalls.ratio,
@@ -262,12 +278,15 @@ function seqScanCheck({ statement, before, now, was, phrase, changed, base }: Qu
   const relations = failing.map((scan) => scan.relation).join(', ');
   const buffers = was ? `shared buffers per call ${formatCount(now.blocksPerCall)}, baseline ${formatCount(was.blocksPerCall)}` : `${formatCount(now.blocksPerCall)} shared buffers per call`;
   const evidence = blocksGrew ? buffers : `estimated ${formatCount(Math.max(...failing.map((scan) => scan.estimatedRows)))} rows scanned`;
+  // A scan that came with many more rows per call is often the symptom: the question about the rows goes with it.
+  const rowsHint = before && was ? rowsPerCallHint({ now: now.rowsPerCall, was: was.rowsPerCall, query: statement.query, previousQuery: before.query }, thresholds.rowsPerCallHint) : null;
+  const rows = rowsHint && was ? `; rows per call ${formatCount(was.rowsPerCall)} → ${formatCount(now.rowsPerCall)}${rowsHint}` : '';
   return {
     ...base,
     id,
     kind: 'seq-scan',
     status: 'fail',
-    sentence: `${phrase}${changed} has a ${was ? 'new ' : ''}Seq Scan on ${relations} (${evidence}): ${shortQuery(statement.query)}`,
+    sentence: `${phrase}${changed} has a ${was ? 'new ' : ''}Seq Scan on ${relations} (${evidence})${rows ? `${rows} — ` : ': '}${shortQuery(statement.query)}`,
     measured: now.blocksPerCall,
     baseline: was?.blocksPerCall ?? 0,
     limit: null,

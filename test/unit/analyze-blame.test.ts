@@ -102,6 +102,15 @@ describe('Seq Scans and ranking by cost', () => {
     expect(check.sentence).toBe('new query n1000000 has a Seq Scan on notices (estimated 40,000 rows scanned): select * from notices where body ilike $1');
   });
 
+  it("names a new query's Seq Scan when a page check blames it", () => {
+    const baseline = bookings('baseline', READS, [statement('a1', SESSION), statement('b1', APPOINTMENTS)]);
+    const pinned = 'select id from notices where (attributes ->> $1)::boolean';
+    const candidate = bookings('pinned', [...READS, { name: 'n1', query: pinned, callsPerRequest: 1 }], [statement('a1', SESSION), statement('b1', APPOINTMENTS), statement('n1', pinned, { plan: plan([['notices', 600]]) })]);
+    const check = analyzeRuns({ baselines: [baseline], candidates: [candidate] }).checks.find((entry) => entry.id === 'page-query-calls:My Bookings:n1000000')!;
+    expect(check.status).toBe('fail');
+    expect(check.sentence).toBe(`My Bookings: new query n1000000 makes 1 call per request (Seq Scan on notices): ${pinned}`);
+  });
+
   it('ranks a Seq Scan of a tiny table below a query returning 15× more rows', () => {
     const evenings = (blocksPerCall: number) => ({ name: 'c1', query: EVENING, callsPerRequest: 1, blocksPerCall });
     const baseline = bookings('baseline', [...READS, evenings(3)], [statement('a1', SESSION), statement('b1', APPOINTMENTS, { rows: 2000, totalMs: 20 }), statement('c1', EVENING, { blocksPerCall: 3, totalMs: 5 })]);
@@ -162,6 +171,18 @@ describe('rows per call', () => {
     const check = analyzeRuns({ baselines: [baseline], candidates: [candidate] }).checks.find((entry) => entry.kind === 'query-rows')!;
     expect(check).toMatchObject({ status: 'fail', queryId: 'r2000000', measured: 306, baseline: 20 });
     expect(check.sentence).toBe(`query r2000000 (rewritten from r1000000) — rows per call 20 → 306: is a LIMIT missing? (the query it replaces had one) — ${unlimited}`);
+  });
+
+  it('puts the LIMIT question beside a Seq Scan that came with the extra rows', () => {
+    const limited = 'select * from post_recipients where post_id = any($1) order by id limit $2';
+    const unlimited = 'select * from post_recipients where post_id = any($1) order by id';
+    const baseline = runRecord({ statements: [statement('r1', limited, { rows: 2000, blocksPerCall: 10, plan: plan() })] });
+    const candidate = runRecord({ release: 'no-limit', statements: [statement('r2', unlimited, { rows: 30_600, blocksPerCall: 400, plan: plan([['post_recipients', 15_000]]) })] });
+    const check = analyzeRuns({ baselines: [baseline], candidates: [candidate] }).checks.find((entry) => entry.kind === 'seq-scan')!;
+    expect(check.status).toBe('fail');
+    expect(check.sentence).toBe(
+      `query r2000000 (rewritten from r1000000) has a new Seq Scan on post_recipients (shared buffers per call 400, baseline 10); rows per call 20 → 306: is a LIMIT missing? (the query it replaces had one) — ${unlimited}`,
+    );
   });
 
   it('words the hint by what the query text shows', () => {
