@@ -115,7 +115,9 @@ function rootBlocker(session: ActivitySession, byPid: ReadonlyMap<number, Activi
 }
 
 interface PairAccumulator {
-  pair: Omit<BlockingPair, 'waitEvents' | 'blockingState' | 'peakWaiting' | 'secondsSeen'>;
+  pair: Pick<BlockingPair, 'blockedPages' | 'blockingPages' | 'relation'>;
+  /** The holder's statements as sampled (running, or the last it ran when idle in transaction), fingerprint → observations. */
+  holders: Map<string, { query: string; count: number }>;
   events: Map<string, number>;
   states: Map<string, number>;
   peak: number;
@@ -134,18 +136,12 @@ function collectBlocking(sample: ActivitySample, attribute: (session: ActivitySe
     const root = rootBlocker(session, byPid);
     const blockedPages = sharePages(attribute(session));
     const blockingPages = root ? sharePages(attribute(root)) : ['unknown'];
-    const key = JSON.stringify([blockedPages, blockingPages, root?.fingerprint ?? null, session.lockRelation]);
+    const key = JSON.stringify([blockedPages, blockingPages, session.lockRelation]);
     let entry = pairs.get(key);
     if (!entry) {
       entry = {
-        pair: {
-          blockedPages,
-          blockingPages,
-          relation: session.lockRelation,
-          blockingQuery: root?.query ?? null,
-          blockingId: root?.fingerprint?.slice(0, 8) ?? null,
-          blockingFingerprint: root?.fingerprint ?? null,
-        },
+        pair: { blockedPages, blockingPages, relation: session.lockRelation },
+        holders: new Map(),
         events: new Map(),
         states: new Map(),
         peak: 0,
@@ -155,6 +151,7 @@ function collectBlocking(sample: ActivitySample, attribute: (session: ActivitySe
     }
     add(entry.events, session.waitEvent ?? 'unknown', 1);
     if (root) add(entry.states, root.state, 1);
+    if (root?.fingerprint && root.query) entry.holders.set(root.fingerprint, { query: root.query, count: (entry.holders.get(root.fingerprint)?.count ?? 0) + 1 });
     waitingNow.set(key, (waitingNow.get(key) ?? 0) + 1);
   }
   for (const [key, count] of waitingNow) {
@@ -162,6 +159,31 @@ function collectBlocking(sample: ActivitySample, attribute: (session: ActivitySe
     entry.peak = Math.max(entry.peak, count);
     entry.samples += 1;
   }
+}
+
+/** `update t`, `insert into t`, `delete from t`, `… from t … for update`: a statement that takes row locks in `relation`. */
+function locksRowsIn(query: string, relation: string): boolean {
+  const table = relation.split('.').at(-1)!.replaceAll('"', '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const name = `(?:[\\w"]+\\.)?"?${table}"?\\b`;
+  return new RegExp(`\\b(?:update|insert\\s+into|delete\\s+from)\\s+(?:only\\s+)?${name}`, 'i').test(query) || new RegExp(`\\bfrom\\s+${name}[\\s\\S]*\\bfor\\s+(?:no\\s+key\\s+)?(?:update|share)\\b`, 'i').test(query);
+}
+
+/**
+ * The statement to name as the holder's: the sampled holder catches the
+ * transaction at whatever statement it ran last (often a later one than the
+ * one that took the lock), so among the statements the holding page runs
+ * (sampled or profiled) the one that locks rows in the waited-on table wins;
+ * else the holder's statement seen most.
+ */
+function holdingStatement(entry: PairAccumulator, side: PooledSide): { fingerprint: string; query: string } | null {
+  const seen = [...entry.holders.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([fingerprint, { query }]) => ({ fingerprint, query }));
+  const relation = entry.pair.relation;
+  if (relation) {
+    const profiled = side.profiles.filter((profile) => entry.pair.blockingPages.includes(profile.page)).flatMap((profile) => profile.statements);
+    const locking = [...seen, ...profiled].find((statement) => locksRowsIn(statement.query, relation));
+    if (locking) return { fingerprint: locking.fingerprint, query: locking.query };
+  }
+  return seen[0] ?? null;
 }
 
 /**
@@ -254,15 +276,19 @@ export function summarizeSideWaits(side: PooledSide, minSimilarity: number): Sid
   const pages = new Map([...accumulators.entries()].map(([page, entry]) => [page, pageNumbers(entry, requests.get(page) ?? 0, page === OTHER_PAGE)]));
   const intervalMs = side.runs[0]?.activity.intervalMs ?? 0;
   const blocking = [...pairs.values()]
-    .map(
-      (entry): BlockingPair => ({
+    .map((entry): BlockingPair => {
+      const holding = holdingStatement(entry, side);
+      return {
         ...entry.pair,
+        blockingQuery: holding?.query ?? null,
+        blockingId: holding?.fingerprint.slice(0, 8) ?? null,
+        blockingFingerprint: holding?.fingerprint ?? null,
         waitEvents: mostSeen(entry.events),
         blockingState: mostSeen(entry.states)[0] ?? null,
         peakWaiting: entry.peak,
         secondsSeen: (entry.samples * intervalMs) / 1000,
-      }),
-    )
+      };
+    })
     .sort((a, b) => b.peakWaiting - a.peakWaiting || b.secondsSeen - a.secondsSeen || a.blockedPages.join().localeCompare(b.blockedPages.join()));
   return { sampled, intervalMs, requests: side.requests, pages, blocking, pool: poolNumbers(side.runs, side.requests) };
 }

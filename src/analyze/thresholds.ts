@@ -114,7 +114,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minErrors: 5,
   lockWaitPerRequest: { ratio: 2, increase: 10 },
   idleInTransactionPerRequest: { ratio: 2, increase: 25 },
-  poolWaitPerRequest: { ratio: 2, increase: 10 },
+  poolWaitPerRequest: { ratio: 2, increase: 5 },
   minWaitSamples: 3,
   timingConfidence: 0.95,
   bootstrapResamples: 2000,

@@ -84,8 +84,9 @@ export function checkIdleInTransaction(inputs: WaitCheckInputs): Check[] {
     const failed = exceeds(measured, baseline, limit) && now.idleInTransactionSamples >= inputs.thresholds.minWaitSamples;
     const longest = now.longestIdleInTransactionMs === null ? '' : ` (longest ${formatMs(now.longestIdleInTransactionMs)})`;
     const after = now.idleStatement ? ` after ${quoted(now.idleStatement.query)}` : '';
-    const blocked = inputs.candidateWaits.blocking.find((pair) => pair.blockingPages.includes(page) && pair.blockingState?.startsWith('idle in transaction'));
-    const victims = blocked ? `; ${formatCount(blocked.peakWaiting)} sessions of ${blocked.blockedPages.join(', ')} waited at peak on its locks` : '';
+    const blocked = inputs.candidateWaits.blocking.find((pair) => pair.blockingPages.includes(page));
+    const taken = blocked?.blockingQuery && blocked.blockingQuery !== now.idleStatement?.query ? `, taken by ${quoted(blocked.blockingQuery)}` : '';
+    const victims = blocked ? `; ${formatCount(blocked.peakWaiting)} sessions of ${blocked.blockedPages.join(', ')} waited at peak on its locks: ${lockText(blocked)}${taken}` : '';
     return {
       ...noSubject,
       id: `idle-in-transaction:${page}`,
