@@ -1,6 +1,6 @@
 import type { Check } from './analysis.ts';
 import { formatBytes, formatCount, formatRatio, shortQuery } from './format-number.ts';
-import { pagesOfQuery, type QueryMatching } from './match-queries.ts';
+import { matchQueries, pagesOfQuery, type QueryMatching } from './match-queries.ts';
 import type { PooledProfile, PooledProfileStatement, PooledSide, PooledStatement } from './pool-runs.ts';
 import { addedMsPerRequest, predecessorOf, withCost } from './query-cost.ts';
 import { rowsPerCallHint } from './rows-per-call-hint.ts';
@@ -24,8 +24,15 @@ interface Growth {
 
 type Measure = (statement: PooledProfileStatement) => number;
 
-/** Each candidate statement of a page against the baseline statement it continues, largest growth first. */
-function growthOnPage(candidate: PooledProfile, baseline: PooledProfile, matching: QueryMatching, measure: Measure): Growth[] {
+/**
+ * Each candidate statement of a page against the baseline statement it
+ * continues on that page, largest growth first. Matched per page, not over
+ * the whole load: a release may rewrite a query on one page while another
+ * page still runs the old text, and the rewrite must still be compared with
+ * the query it replaced there.
+ */
+function growthOnPage(candidate: PooledProfile, baseline: PooledProfile, minSimilarity: number, measure: Measure): Growth[] {
+  const matching = matchQueries(baseline.statements, candidate.statements, minSimilarity);
   return candidate.statements
     .map((statement) => {
       const previous = matching.predecessor.get(statement.fingerprint);
@@ -105,13 +112,13 @@ export function checkPageCounters(inputs: CounterInputs): Check[] {
 }
 
 function pageCounterChecks(inputs: CounterInputs): Check[] {
-  const { baseline, candidate, matching, thresholds } = inputs;
+  const { baseline, candidate, thresholds } = inputs;
   const scanNote = scanNotes(inputs);
   const checks: Check[] = [];
   for (const profile of candidate.profiles) {
     const before = baseline.profiles.find((entry) => entry.page === profile.page);
     if (!before) continue;
-    const calls = growthOnPage(profile, before, matching, (statement) => statement.callsPerRequest);
+    const calls = growthOnPage(profile, before, thresholds.changedQuerySimilarity, (statement) => statement.callsPerRequest);
     const repeated = calls.filter((growth) => isRepeatedPerRow(growth, thresholds));
     const callsCulprit = [...repeated, ...calls][0];
     checks.push(
@@ -119,7 +126,7 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
         describeCallGrowth(growth, thresholds, scanNote),
       ),
     );
-    const rows = growthOnPage(profile, before, matching, (statement) => statement.callsPerRequest * statement.rowsPerCall);
+    const rows = growthOnPage(profile, before, thresholds.changedQuerySimilarity, (statement) => statement.callsPerRequest * statement.rowsPerCall);
     const describeRows = ({ statement, before: was }: Growth) => {
       const hint = was ? rowsPerCallHint({ now: statement.rowsPerCall, was: was.rowsPerCall, query: statement.query, previousQuery: was.query }, thresholds.rowsPerCallHint) : null;
       const evidence = `query ${statement.id} returns ${formatCount(statement.rowsPerCall)} rows per call (${was ? `baseline ${formatCount(was.rowsPerCall)}` : 'new'})`;
@@ -131,7 +138,7 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
         pageCheck('response-bytes', profile.page, profile.responseBytesPerRequest, before.responseBytesPerRequest, thresholds.responseBytesPerRequest, 'of response body', rows[0], describeRows, formatBytes),
       );
     }
-    const blocks = growthOnPage(profile, before, matching, (statement) => statement.callsPerRequest * statement.blocksPerCall);
+    const blocks = growthOnPage(profile, before, thresholds.changedQuerySimilarity, (statement) => statement.callsPerRequest * statement.blocksPerCall);
     checks.push(
       pageCheck('blocks-per-request', profile.page, profile.blocksPerRequest, before.blocksPerRequest, thresholds.blocksPerRequest, 'shared buffers', blocks[0], ({ statement, before: was }) =>
         `query ${statement.id} reads ${formatCount(statement.callsPerRequest * statement.blocksPerCall)} buffers per request (${was ? `baseline ${formatCount(was.callsPerRequest * was.blocksPerCall)}` : 'new'}): ${shortQuery(statement.query)}`,

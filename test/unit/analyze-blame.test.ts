@@ -50,6 +50,28 @@ describe('transaction control is not a query', () => {
   });
 });
 
+describe('a query rewritten on one page', () => {
+  it('compares the rewrite with the query it replaced on that page, though another page still runs the old text', () => {
+    const rewritten = 'with mine as (select a.id, a.starts_at from appointments a where a.teacher_id = $1 and a.evening_id = $2) select m.id, m.starts_at from mine m';
+    const pages = [page('My Bookings'), page('Video call')];
+    const baseline = runRecord({
+      release: 'baseline',
+      pages,
+      profiles: [profile('My Bookings', READS), profile('Video call', [{ name: 'b1', query: APPOINTMENTS, callsPerRequest: 1, rowsPerCall: 20 }])],
+      statements: [statement('a1', SESSION), statement('b1', APPOINTMENTS, { rows: 4000 })],
+    });
+    const candidate = runRecord({
+      release: 'rewritten',
+      pages,
+      profiles: [profile('My Bookings', [READS[0]!, { name: 'r1', query: rewritten, callsPerRequest: 1, rowsPerCall: 20 }]), profile('Video call', [{ name: 'b1', query: APPOINTMENTS, callsPerRequest: 1, rowsPerCall: 20 }])],
+      statements: [statement('a1', SESSION), statement('b1', APPOINTMENTS, { rows: 2000 }), statement('r1', rewritten, { rows: 2000 })],
+    });
+    const analysis = analyzeRuns({ baselines: [baseline], candidates: [candidate] });
+    expect(analysis.checks.filter((check) => check.status === 'fail').map((check) => check.sentence)).toEqual([]);
+    expect(analysis.checks.find((check) => check.id === 'page-query-calls:My Bookings:r1000000')).toMatchObject({ status: 'pass', measured: 1, baseline: 1 });
+  });
+});
+
 describe('query time', () => {
   it('fails a new query that takes most of the database time, and names it first rather than COMMIT', () => {
     const baseline = bookings('baseline', READS, [statement('a1', SESSION), statement('b1', APPOINTMENTS), statement('t2', 'COMMIT', { totalMs: 1 })]);
