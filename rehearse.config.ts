@@ -23,7 +23,7 @@ export default defineConfig({
     'drop-bookings-index': portal('drop-bookings-index', "a migration drops My Bookings' index"),
     'login-hot-row': portal('login-hot-row', "every sign-in increments the day's shared login counter row first"),
     'login-transaction-across-hash': portal('login-transaction-across-hash', 'sign-in holds a transaction open while it verifies the password'),
-    'pool-too-small': portal('pool-too-small', 'each request holds a connection from start to response, and the pool has 2', { POOL_SIZE: '2' }),
+    'pool-too-small': portal('pool-too-small', 'each request holds a connection from start to response, and the pool has 1 connection', { POOL_SIZE: '1' }),
     'posts-feed-no-limit': portal('posts-feed-no-limit', 'the feed query loses its LIMIT; the app keeps the first 20 rows'),
     'posts-json-filter': portal('posts-json-filter', 'Posts also lists pinned posts, filtered on an unindexed jsonb attribute'),
     'bookings-read-transaction': portal('bookings-read-transaction', "My Bookings' reads in one read-only transaction (harmless)"),

@@ -84,6 +84,12 @@ export interface Thresholds {
   idleInTransactionPerRequest: { ratio: number; increase: number };
   /** Time requests waited for a pool connection per request of the whole load (ms; the app's wait-seconds counter, else its waiting gauge integrated over time). */
   poolWaitPerRequest: { ratio: number; increase: number };
+  /**
+   * …and the added wait must be at least this share of the candidate's mean
+   * request time: 5 ms is a slowdown for an app answering in 20 ms, noise
+   * for one answering in 2 s.
+   */
+  poolWaitShareOfLatency: number;
   /** Lock-wait and idle-in-transaction checks judge nothing seen in fewer session samples than this: one sample is noise. */
   minWaitSamples: number;
   /** Timings: the p95 ratio interval's confidence level and bootstrap resamples. */
@@ -114,7 +120,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minErrors: 5,
   lockWaitPerRequest: { ratio: 2, increase: 10 },
   idleInTransactionPerRequest: { ratio: 2, increase: 25 },
-  poolWaitPerRequest: { ratio: 2, increase: 5 },
+  poolWaitPerRequest: { ratio: 2, increase: 1 },
+  poolWaitShareOfLatency: 0.05,
   minWaitSamples: 3,
   timingConfidence: 0.95,
   bootstrapResamples: 2000,

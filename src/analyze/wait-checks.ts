@@ -120,7 +120,11 @@ function connectionHolder(inputs: WaitCheckInputs): string | null {
   }
   const active = added((numbers) => numbers.activeSeconds * 1000);
   const activeNow = active && inputs.candidateWaits.pages.get(active.page);
-  if (!active || !activeNow) return null;
+  const activeBefore = active && inputs.baselineWaits.pages.get(active.page);
+  if (!active || !activeNow || !activeBefore) return null;
+  // Only statements that now hold connections much longer are a cause; a connection the app holds while idle shows nowhere in the database, and is not blamed on a page.
+  const perRequest = (numbers: PageNumbers) => (numbers.activeSeconds * 1000) / numbers.requests;
+  if (!exceeds(perRequest(activeNow), perRequest(activeBefore), inputs.thresholds.idleInTransactionPerRequest)) return null;
   const statement = activeNow.longestStatements[0];
   return `${active.page}'s statements (${formatMs((activeNow.activeSeconds * 1000) / activeNow.requests)} per ${active.page} request${statement ? `, longest ${quoted(statement.query)}` : ''})`;
 }
@@ -150,7 +154,9 @@ export function checkPoolWaits(inputs: WaitCheckInputs): Check[] {
   const limit = inputs.thresholds.poolWaitPerRequest;
   const measured = now.waitMsPerRequest;
   const baseline = before.waitMsPerRequest;
-  const failed = exceeds(measured, baseline, limit);
+  const meanLatencyMs = inputs.candidate.totals?.latencyMs.mean ?? null;
+  const floor = meanLatencyMs === null ? limit.increase : Math.max(limit.increase, inputs.thresholds.poolWaitShareOfLatency * meanLatencyMs);
+  const failed = exceeds(measured, baseline, { ratio: limit.ratio, increase: floor });
   const peak = `${formatCount(now.peakWaiting ?? 0)} requests waiting at peak${now.size !== null && now.peakInUse !== null ? ` (${formatCount(now.peakInUse)} of ${formatCount(now.size)} connections in use)` : ''}`;
   const numbers = `${formatMs(measured)} waiting for a connection per request, baseline ${formatMs(baseline)}`;
   let sentence = `connection pool: ${numbers}`;
@@ -170,7 +176,7 @@ export function checkPoolWaits(inputs: WaitCheckInputs): Check[] {
       sentence,
       measured,
       baseline,
-      limit: Math.max(baseline * limit.ratio, baseline + limit.increase),
+      limit: Math.max(baseline * limit.ratio, baseline + floor),
       magnitude: measured / Math.max(baseline, 1),
       costMs: Math.max(0, measured - baseline),
     },

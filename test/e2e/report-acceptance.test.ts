@@ -142,7 +142,8 @@ describe('rehearse compare on real runs of the fixture releases', () => {
       // Regressions only: the busy load may break an absolute budget on this machine in any run.
       const { code, stdout, analysis } = await compare(baseline, candidate, expected.release, ['--no-scenario-budgets']);
       const first = analysis.checks[0]!;
-      console.log(`${expected.release}: ${first.sentence}`);
+      const waits = analysis.checks.filter((check) => ['lock-waits', 'idle-in-transaction', 'pool-waits'].includes(check.kind) && check.measured !== 0);
+      console.log(`${expected.release}: ${first.sentence}\n  ${waits.map((check) => `${check.status} ${check.sentence}`).join('\n  ')}`);
       expect(code, stdout).toBe(1);
       expect(first.status).toBe('fail');
       if (expected.page) expect(first.page, first.sentence).toBe(expected.page);

@@ -295,9 +295,9 @@ describe('sign-in and pool releases', () => {
     expect(await idleInTransactionDuringSignIn('login-transaction-across-hash')).toBeGreaterThan(0);
   });
 
-  it('pool-too-small: each request holds a connection until its response; with the config’s POOL_SIZE=2, concurrent requests wait for one', async () => {
+  it('pool-too-small: each request holds a connection until its response; with the config’s POOL_SIZE=1, concurrent requests wait for one', async () => {
     const env = repositoryConfig.releases?.['pool-too-small']?.env ?? {};
-    expect(env).toMatchObject({ POOL_SIZE: '2' });
+    expect(env).toMatchObject({ POOL_SIZE: '1' });
     const database = await databases.copy(`pool_too_small_${(copies += 1)}`);
     const app = await startPortalProcess({ databaseUrl: database.url, release: 'pool-too-small', env });
     try {
@@ -307,7 +307,7 @@ describe('sign-in and pool releases', () => {
       const gauges: string[] = [];
       for (let scrape = 0; scrape < 50 && !settled; scrape += 1) gauges.push(await (await fetch(`${app.url}/metrics`)).text());
       await requests;
-      expect(gauges.map((text) => metricValue(text, 'portal_db_pool_size'))).toContain(2);
+      expect(gauges.map((text) => metricValue(text, 'portal_db_pool_size'))).toContain(1);
       expect(Math.max(...gauges.map((text) => metricValue(text, 'portal_db_pool_waiting')))).toBeGreaterThan(0);
       const after = await (await fetch(`${app.url}/metrics`)).text();
       expect(metricValue(after, 'portal_db_pool_wait_seconds_total')).toBeGreaterThan(0);

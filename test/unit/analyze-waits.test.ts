@@ -212,6 +212,28 @@ describe('waits: pool gauges', () => {
   });
 });
 
+describe('pool waits against the request time', () => {
+  it('fails 15 ms of waiting per request in an app answering in 50 ms, and passes the same wait in one answering in 2 s', () => {
+    const steady = Array.from({ length: 10 }, () => 0);
+    const starved = Array.from({ length: 10 }, (_, second) => 0.5 * second);
+    const before = load({ release: 'baseline', p95: quiet, sessionsAt: () => [], poolWaitSeconds: steady });
+    const slowApp = (record: RunRecord): RunRecord => ({ ...record, totals: { ...record.totals!, latencyMs: { ...record.totals!.latencyMs, mean: 2000 } } });
+    const check = (candidate: RunRecord) => analyzeRuns({ baselines: [before], candidates: [candidate] }).checks.find((entry) => entry.kind === 'pool-waits')!;
+    const candidate = load({ release: 'pool-too-small', p95: quiet, sessionsAt: () => [], poolWaitSeconds: starved });
+    expect(check(candidate)).toMatchObject({ status: 'fail', measured: 15 });
+    expect(check(slowApp(candidate))).toMatchObject({ status: 'pass', measured: 15, limit: 100 });
+  });
+
+  it('names no page as the holder when no page ran statements for longer: an app holding idle connections shows nowhere in the database', () => {
+    const starved = Array.from({ length: 10 }, (_, second) => 0.5 * second);
+    const before = load({ release: 'baseline', p95: quiet, sessionsAt: shortReads, poolWaitSeconds: Array.from({ length: 10 }, () => 0) });
+    const slow = { Login: 100, 'My Bookings': 400, 'Video call': 300 };
+    const check = analyzeRuns({ baselines: [before], candidates: [load({ release: 'pool-too-small', p95: slow, sessionsAt: shortReads, poolWaitSeconds: starved })] }).checks.find((entry) => entry.kind === 'pool-waits')!;
+    expect(check.status).toBe('fail');
+    expect(check.sentence).toMatch(/^My Bookings, Video call: requests waited for a connection: /);
+  });
+});
+
 describe('waits: checks', () => {
   const baseline = load({ release: 'baseline', p95: quiet, sessionsAt: shortReads });
   const slow = { Login: 500, 'My Bookings': 400, 'Video call': 300 };
