@@ -110,7 +110,7 @@ function headline(checks: readonly Check[], candidate: readonly RunRecord[], bas
   const against = baseline.length > 0 ? ` against ${releaseOf(baseline)}${repeats(baseline)}` : '';
   const subject = `${candidate[0]?.context.scenario.name}: ${releaseOf(candidate)}${repeats(candidate)}${against}`;
   const warned = checks.filter((check) => check.status === 'warn').length;
-  const warnings = warned > 0 ? ` (${warned} timing warning${warned === 1 ? '' : 's'})` : '';
+  const warnings = warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
   if (checks.length === 0) return `FAIL — ${subject}: nothing was checked (no baseline, no budgets in the scenario or the config), so nothing can pass`;
   // Why a run cannot pass comes first: the counts alone would hide it.
   const unfinished = checks.find((check) => check.kind === 'run-status');

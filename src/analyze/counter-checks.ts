@@ -232,31 +232,57 @@ export function checkQueryCounters(inputs: CounterInputs): Check[] {
       changed: !before || before.fingerprint === statement.fingerprint ? '' : ` (rewritten from ${before.id})`,
       base: { page: first, queryId: statement.id, fingerprint: statement.fingerprint, ...(costMs === undefined ? {} : { costMs }) },
     };
-    checks.push(...counterChecks(query, thresholds), seqScanCheck(query, thresholds));
+    checks.push(...counterChecks(query, inputs), seqScanCheck(query, thresholds));
   }
   return checks;
 }
 
-function counterChecks({ statement, before, now, was, phrase, changed, base }: QueryContext, thresholds: Thresholds): Check[] {
-  if (!before || !was) return [];
-  const counter = (kind: 'query-calls' | 'query-rows' | 'query-blocks', value: number, baselineValue: number, limit: { ratio: number; increase: number }, what: string, hint: string | null = null): Check => ({
-    ...base,
-    id: `${kind}:${statement.id}`,
-    kind,
-    status: exceeds(value, baselineValue, limit) ? 'fail' : 'pass',
-    sentence: hint
-      ? `${phrase}${changed} — ${what} ${formatCount(baselineValue)} → ${formatCount(value)}${hint} — ${shortQuery(statement.query)}`
-      : `${phrase}${changed} — ${what} ${formatCount(value)}, baseline ${formatCount(baselineValue)} (${formatRatio(ratioOf(value, baselineValue))}): ${shortQuery(statement.query)}`,
-    measured: value,
-    baseline: baselineValue,
-    limit: baselineValue * limit.ratio,
-    magnitude: ratioOf(value, baselineValue),
+type PerCall = 'rowsPerCall' | 'blocksPerCall';
+
+/**
+ * The probe's verdict on a per-call counter: each page that runs the query
+ * (and, in the baseline, its predecessor) measured it on the same users in
+ * both runs. null when no page profiled both; otherwise whether any page's
+ * figure grew past the limit too. The load's figures also move with which
+ * users the load happened to pick (a teacher with a full evening reads more
+ * buffers), which the probe rules out.
+ */
+function probeConfirms(statement: PooledStatement, before: PooledStatement, inputs: CounterInputs, measure: PerCall, limit: { ratio: number; increase: number }): boolean | null {
+  const pairs = inputs.candidate.profiles.flatMap((profile) => {
+    const now = profile.statements.find((entry) => entry.fingerprint === statement.fingerprint);
+    const was = inputs.baseline.profiles.find((entry) => entry.page === profile.page)?.statements.find((entry) => entry.fingerprint === before.fingerprint);
+    return now && was ? [{ now: now[measure], was: was[measure] }] : [];
   });
+  if (pairs.length === 0) return null;
+  return pairs.some((pair) => exceeds(pair.now, pair.was, limit));
+}
+
+function counterChecks({ statement, before, now, was, phrase, changed, base }: QueryContext, inputs: CounterInputs): Check[] {
+  const { thresholds } = inputs;
+  if (!before || !was) return [];
+  const counter = (kind: 'query-calls' | 'query-rows' | 'query-blocks', value: number, baselineValue: number, limit: { ratio: number; increase: number }, what: string, hint: string | null = null, probed: PerCall | null = null): Check => {
+    const failed = exceeds(value, baselineValue, limit);
+    const unconfirmed = failed && probed !== null && probeConfirms(statement, before, inputs, probed, limit) === false;
+    const probeNote = unconfirmed ? ' — over the load only: the per-page probe (the same users on both sides) shows no such change, so the load\'s mix of users may explain it' : '';
+    return {
+      ...base,
+      id: `${kind}:${statement.id}`,
+      kind,
+      status: unconfirmed ? 'warn' : failed ? 'fail' : 'pass',
+      sentence: hint
+        ? `${phrase}${changed} — ${what} ${formatCount(baselineValue)} → ${formatCount(value)}${hint}${probeNote} — ${shortQuery(statement.query)}`
+        : `${phrase}${changed} — ${what} ${formatCount(value)}, baseline ${formatCount(baselineValue)} (${formatRatio(ratioOf(value, baselineValue))})${probeNote}: ${shortQuery(statement.query)}`,
+      measured: value,
+      baseline: baselineValue,
+      limit: baselineValue * limit.ratio,
+      magnitude: ratioOf(value, baselineValue),
+    };
+  };
   const rowsHint = rowsPerCallHint({ now: now.rowsPerCall, was: was.rowsPerCall, query: statement.query, previousQuery: before.query }, thresholds.rowsPerCallHint);
   return [
     counter('query-calls', now.callsPerRequest, was.callsPerRequest, thresholds.statementCallsPerRequest, 'calls per request of the load'),
-    counter('query-rows', now.rowsPerCall, was.rowsPerCall, thresholds.statementRowsPerCall, 'rows per call', rowsHint),
-    counter('query-blocks', now.blocksPerCall, was.blocksPerCall, thresholds.statementBlocksPerCall, 'shared buffers per call'),
+    counter('query-rows', now.rowsPerCall, was.rowsPerCall, thresholds.statementRowsPerCall, 'rows per call', rowsHint, 'rowsPerCall'),
+    counter('query-blocks', now.blocksPerCall, was.blocksPerCall, thresholds.statementBlocksPerCall, 'shared buffers per call', null, 'blocksPerCall'),
   ];
 }
 

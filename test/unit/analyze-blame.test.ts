@@ -72,6 +72,18 @@ describe('a query rewritten on one page', () => {
   });
 });
 
+describe('per-call counters over the load, checked against the probe', () => {
+  it("warns, not fails, when the load's buffers per call grew but the probe, on the same users both sides, shows no change", () => {
+    const run = (release: string, loadBlocks: number, probeBlocks: number) =>
+      bookings(release, [READS[0]!, { ...READS[1]!, blocksPerCall: probeBlocks }], [statement('a1', SESSION), statement('b1', APPOINTMENTS, { rows: 2000, blocksPerCall: loadBlocks })]);
+    const check = (candidate: ReturnType<typeof run>) => analyzeRuns({ baselines: [run('baseline', 9, 9)], candidates: [candidate] }).checks.find((entry) => entry.id === 'query-blocks:b1000000')!;
+    const mix = check(run('baseline-again', 65, 9));
+    expect(mix.status).toBe('warn');
+    expect(mix.sentence).toContain('over the load only: the per-page probe (the same users on both sides) shows no such change');
+    expect(check(run('regressed', 65, 65)).status).toBe('fail');
+  });
+});
+
 describe('query time', () => {
   it('fails a new query that takes most of the database time, and names it first rather than COMMIT', () => {
     const baseline = bookings('baseline', READS, [statement('a1', SESSION), statement('b1', APPOINTMENTS), statement('t2', 'COMMIT', { totalMs: 1 })]);

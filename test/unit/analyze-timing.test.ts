@@ -63,7 +63,7 @@ describe('timings with uncertainty', () => {
     expect(check.sentence).toMatch(/^Posts: p50 150 ms, baseline 60.0 ms \(2.5×, 95 % interval [\d.]+×–[\d.]+×, above the 10.0 % tolerance within these runs, but one run per side cannot tell/);
     expect(analysis.pages[0]!.p50Ratio).toMatchObject({ point: 2.5, method: 'bootstrap-seconds' });
     expect(analysis.verdict).toBe('pass');
-    expect(analysis.headline).toContain('(1 timing warning)');
+    expect(analysis.headline).toContain('(1 warning)');
   });
 
   it('fails a slower median seen in every repeat', () => {
