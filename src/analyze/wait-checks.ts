@@ -17,6 +17,7 @@ type PageNumbers = SideWaits['pages'] extends Map<string, infer Value> ? Value :
 
 const noSubject = { queryId: null, fingerprint: null } as const;
 const possessive = (pages: readonly string[]) => `${pages.join(', ')}'s`;
+const counted = (count: number, noun: string) => `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
 const quoted = (query: string | null) => (query ? `\`${shortQuery(query)}\`` : 'a statement not seen');
 
 function lockText(pair: BlockingPair): string {
@@ -82,11 +83,11 @@ export function checkIdleInTransaction(inputs: WaitCheckInputs): Check[] {
     const measured = now.idleInTransactionMsPerRequest ?? 0;
     const baseline = before.idleInTransactionMsPerRequest ?? 0;
     const failed = exceeds(measured, baseline, limit) && now.idleInTransactionSamples >= inputs.thresholds.minWaitSamples;
-    const longest = now.longestIdleInTransactionMs === null ? '' : ` (longest ${formatMs(now.longestIdleInTransactionMs)})`;
+    const longest = now.longestIdleInTransactionMs === null ? '' : ` (longest observed ${formatMs(now.longestIdleInTransactionMs)})`;
     const after = now.idleStatement ? ` after ${quoted(now.idleStatement.query)}` : '';
     const blocked = inputs.candidateWaits.blocking.find((pair) => pair.blockingPages.includes(page));
     const taken = blocked?.blockingQuery && blocked.blockingQuery !== now.idleStatement?.query ? `, taken by ${quoted(blocked.blockingQuery)}` : '';
-    const victims = blocked ? `; ${formatCount(blocked.peakWaiting)} sessions of ${blocked.blockedPages.join(', ')} waited at peak on its locks: ${lockText(blocked)}${taken}` : '';
+    const victims = blocked ? `; ${counted(blocked.peakWaiting, 'session')} of ${blocked.blockedPages.join(', ')} waited at peak on its locks: ${lockText(blocked)}${taken}` : '';
     return {
       ...noSubject,
       id: `idle-in-transaction:${page}`,
@@ -157,7 +158,7 @@ export function checkPoolWaits(inputs: WaitCheckInputs): Check[] {
   const meanLatencyMs = inputs.candidate.totals?.latencyMs.mean ?? null;
   const floor = meanLatencyMs === null ? limit.increase : Math.max(limit.increase, inputs.thresholds.poolWaitShareOfLatency * meanLatencyMs);
   const failed = exceeds(measured, baseline, { ratio: limit.ratio, increase: floor });
-  const peak = `${formatCount(now.peakWaiting ?? 0)} requests waiting at peak${now.size !== null && now.peakInUse !== null ? ` (${formatCount(now.peakInUse)} of ${formatCount(now.size)} connections in use)` : ''}`;
+  const peak = `${counted(now.peakWaiting ?? 0, 'request')} waiting at peak${now.size !== null && now.peakInUse !== null ? ` (${formatCount(now.peakInUse)} of ${formatCount(now.size)} connections in use)` : ''}`;
   const numbers = `${formatMs(measured)} waiting for a connection per request, baseline ${formatMs(baseline)}`;
   let sentence = `connection pool: ${numbers}`;
   if (failed) {

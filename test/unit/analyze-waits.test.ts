@@ -246,7 +246,7 @@ describe('waits: checks', () => {
       measured: 100,
       baseline: 0,
       costMs: 100 / 3,
-      sentence: `Login: transactions sat idle 100 ms per request (longest 490 ms) after \`${LOGIN_UPDATE}\`, baseline 0.00 ms; 3 sessions of Login waited at peak on its locks: Lock:tuple (row lock in login_counters)`,
+      sentence: `Login: transactions sat idle 100 ms per request (longest observed 490 ms) after \`${LOGIN_UPDATE}\`, baseline 0.00 ms; 3 sessions of Login waited at peak on its locks: Lock:tuple (row lock in login_counters)`,
     });
     expect(byId.get('lock-waits:Login')).toMatchObject({
       status: 'fail',
