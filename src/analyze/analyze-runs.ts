@@ -180,7 +180,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
-  const checks = orderChecks(unordered, thresholds.costRankFloorMs);
+  const checks = orderChecks(unordered.map(waits.explain), thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));

@@ -25,6 +25,8 @@ interface PageAccumulator {
   longestIdleInTransactionMs: number | null;
   /** The statement its idle transactions last ran, fingerprint → observations. */
   idleStatements: Map<string, { query: string; id: string; count: number }>;
+  /** Tables its idle transactions had written (rows they held locked), → observations. */
+  idleWrites: Map<string, number>;
   longest: Map<string, LongStatement>;
 }
 
@@ -33,9 +35,18 @@ export interface SideWaits {
   sampled: boolean;
   intervalMs: number;
   requests: number;
-  pages: Map<string, PageWaitNumbers & { requests: number; lockWaitSamples: number; idleInTransactionSamples: number; idleStatement: { query: string; id: string } | null }>;
+  pages: Map<string, PageWaitNumbers & { requests: number; lockWaitSamples: number; idleInTransactionSamples: number; idleStatement: { query: string; id: string } | null; idleWrites: string[] }>;
   blocking: BlockingPair[];
   pool: (PoolWaitNumbers & { gauges: PoolGauges }) | null;
+  /** Per statement fingerprint: sessions running it caught waiting on a lock (a statement's time may be lock waiting, not work). */
+  lockWaitsByStatement: Map<string, StatementLockWaits>;
+}
+
+export interface StatementLockWaits {
+  samples: number;
+  /** Most seen first. */
+  events: string[];
+  relations: string[];
 }
 
 const isIdleInTransaction = (session: ActivitySession) => session.state.startsWith('idle in transaction');
@@ -51,6 +62,7 @@ function accumulator(): PageAccumulator {
     idleInTransactionSamples: 0,
     longestIdleInTransactionMs: null,
     idleStatements: new Map(),
+    idleWrites: new Map(),
     longest: new Map(),
   };
 }
@@ -83,6 +95,7 @@ function observe(page: PageAccumulator, session: ActivitySession, ms: number): v
       const seen = page.idleStatements.get(session.fingerprint);
       page.idleStatements.set(session.fingerprint, { query: session.query, id: session.fingerprint.slice(0, 8), count: (seen?.count ?? 0) + 1 });
     }
+    for (const relation of session.writtenRelations ?? []) add(page.idleWrites, relation, 1);
     return;
   }
   if (session.state !== 'active') return;
@@ -241,6 +254,7 @@ function pageNumbers(entry: PageAccumulator, requests: number, isOther: boolean)
     lockWaitSamples: entry.lockWaitSamples,
     idleInTransactionSamples: entry.idleInTransactionSamples,
     idleStatement: idleStatement ? { query: idleStatement.query, id: idleStatement.id } : null,
+    idleWrites: mostSeen(entry.idleWrites).slice(0, 3),
   };
 }
 
@@ -260,10 +274,18 @@ export function summarizeSideWaits(side: PooledSide, minSimilarity: number): Sid
   const sampled = side.runs.some((run) => run.activity.samples.some((sample) => sample.sessions !== undefined));
   const accumulators = new Map<string, PageAccumulator>(side.pages.map((page) => [page.page, accumulator()]));
   const pairs = new Map<string, PairAccumulator>();
+  const statementLocks = new Map<string, { samples: number; events: Map<string, number>; relations: Map<string, number> }>();
   for (const run of side.runs) {
     const ms = run.activity.intervalMs;
     for (const sample of run.activity.samples) {
       for (const session of sample.sessions ?? []) {
+        if (session.state === 'active' && session.fingerprint && session.waitEvent?.startsWith('Lock:')) {
+          const entry = statementLocks.get(session.fingerprint) ?? { samples: 0, events: new Map(), relations: new Map() };
+          entry.samples += 1;
+          add(entry.events, session.waitEvent, 1);
+          if (session.lockRelation) add(entry.relations, session.lockRelation, 1);
+          statementLocks.set(session.fingerprint, entry);
+        }
         for (const share of attribute(session)) {
           if (!accumulators.has(share.page)) accumulators.set(share.page, accumulator());
           observe(accumulators.get(share.page)!, session, ms * share.weight);
@@ -290,5 +312,6 @@ export function summarizeSideWaits(side: PooledSide, minSimilarity: number): Sid
       };
     })
     .sort((a, b) => b.peakWaiting - a.peakWaiting || b.secondsSeen - a.secondsSeen || a.blockedPages.join().localeCompare(b.blockedPages.join()));
-  return { sampled, intervalMs, requests: side.requests, pages, blocking, pool: poolNumbers(side.runs, side.requests) };
+  const lockWaitsByStatement = new Map([...statementLocks.entries()].map(([fingerprint, entry]) => [fingerprint, { samples: entry.samples, events: mostSeen(entry.events), relations: mostSeen(entry.relations) }]));
+  return { sampled, intervalMs, requests: side.requests, pages, blocking, pool: poolNumbers(side.runs, side.requests), lockWaitsByStatement };
 }

@@ -85,6 +85,7 @@ export function checkIdleInTransaction(inputs: WaitCheckInputs): Check[] {
     const failed = exceeds(measured, baseline, limit) && now.idleInTransactionSamples >= inputs.thresholds.minWaitSamples;
     const longest = now.longestIdleInTransactionMs === null ? '' : ` (longest observed ${formatMs(now.longestIdleInTransactionMs)})`;
     const after = now.idleStatement ? ` after ${quoted(now.idleStatement.query)}` : '';
+    const holding = now.idleWrites.length > 0 ? `, holding the rows it had written in ${now.idleWrites.join(', ')} locked` : '';
     const blocked = inputs.candidateWaits.blocking.find((pair) => pair.blockingPages.includes(page));
     const taken = blocked?.blockingQuery && blocked.blockingQuery !== now.idleStatement?.query ? `, taken by ${quoted(blocked.blockingQuery)}` : '';
     const victims = blocked ? `; ${counted(blocked.peakWaiting, 'session')} of ${blocked.blockedPages.join(', ')} waited at peak on its locks: ${lockText(blocked)}${taken}` : '';
@@ -95,7 +96,7 @@ export function checkIdleInTransaction(inputs: WaitCheckInputs): Check[] {
       status: failed ? 'fail' : 'pass',
       page,
       sentence: failed
-        ? `${page}: transactions sat idle ${formatMs(measured)} per request${longest}${after}, baseline ${formatMs(baseline)}${victims}`
+        ? `${page}: transactions sat idle ${formatMs(measured)} per request${longest}${after}${holding}, baseline ${formatMs(baseline)}${victims}`
         : `${page}: idle in transaction ${formatMs(measured)} per request, baseline ${formatMs(baseline)}`,
       measured,
       baseline,

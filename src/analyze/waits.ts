@@ -37,7 +37,21 @@ function poolNumbers(pool: NonNullable<SideWaits['pool']>): PoolWaitNumbers {
  * idle-in-transaction time per page, and pool waits app-wide (candidate
  * against baseline; without a baseline, no check).
  */
-export function analyzeWaits(inputs: WaitsInputs): { summary: WaitsSummary; checks: Check[] } {
+/**
+ * A query-time or database-time check whose query's sessions were caught
+ * waiting on a lock says so: its time is then queueing for a row, not work,
+ * and the fix is the transaction holding the row, not the query's plan.
+ */
+export function withLockEvidence(check: Check, candidateWaits: SideWaits): Check {
+  if ((check.kind !== 'db-time-share' && check.kind !== 'query-time') || check.status === 'pass' || !check.fingerprint) return check;
+  const locks = candidateWaits.lockWaitsByStatement.get(check.fingerprint);
+  if (!locks) return check;
+  const on = locks.relations.length > 0 ? ` (on ${locks.relations.join(', ')})` : '';
+  const caught = `its sessions were caught waiting on ${locks.events.join(', ')}${on} in ${locks.samples} sample${locks.samples === 1 ? '' : 's'}: lock waiting, not work, is part of that time`;
+  return { ...check, sentence: `${check.sentence} — ${caught}` };
+}
+
+export function analyzeWaits(inputs: WaitsInputs): { summary: WaitsSummary; checks: Check[]; explain: (check: Check) => Check } {
   const minSimilarity = inputs.thresholds.changedQuerySimilarity;
   const candidateWaits = summarizeSideWaits(inputs.candidate, minSimilarity);
   const baselineWaits = inputs.baseline ? summarizeSideWaits(inputs.baseline, minSimilarity) : null;
@@ -57,7 +71,8 @@ export function analyzeWaits(inputs: WaitsInputs): { summary: WaitsSummary; chec
     baselineBlocking: baselineWaits?.blocking ?? [],
     pool,
   };
-  if (!inputs.baseline || !baselineWaits) return { summary, checks: [] };
+  const explain = (check: Check) => withLockEvidence(check, candidateWaits);
+  if (!inputs.baseline || !baselineWaits) return { summary, checks: [], explain };
   const checkInputs = { baseline: inputs.baseline, candidate: inputs.candidate, baselineWaits, candidateWaits, thresholds: inputs.thresholds, tolerance: inputs.tolerance };
-  return { summary, checks: [...checkLockWaits(checkInputs), ...checkIdleInTransaction(checkInputs), ...checkPoolWaits(checkInputs)] };
+  return { summary, checks: [...checkLockWaits(checkInputs), ...checkIdleInTransaction(checkInputs), ...checkPoolWaits(checkInputs)], explain };
 }

@@ -27,6 +27,7 @@ interface SessionRow {
   transactionMs: number | null;
   blockedBy: number[];
   lockRelation: string | null;
+  writtenRelations: string[] | null;
 }
 
 interface ActivityRow {
@@ -45,7 +46,9 @@ interface ActivityRow {
 // manager's partition locks, so both are read only when a session waits on
 // a lock (the one-time filter on `locks` skips the scan otherwise). A
 // transactionid wait names no table: the waiter's granted tuple lock does,
-// else the table the blocker holds a row-level lock mode on.
+// else the table the blocker holds a row-level lock mode on. A session idle
+// in transaction lists the tables it has written (RowExclusiveLock): rows it
+// holds locked while it sits there.
 const ACTIVITY_SQL = `
 with backends as (
   select pid, state, wait_event_type, wait_event, query, query_start, state_change, xact_start, clock_timestamp() as now
@@ -87,7 +90,11 @@ select count(*)::int as connections,
              (select l.name from locks l join pg_class c on c.oid = l.relation
                where l.pid = any(s.blocked_by) and l.granted and l.locktype = 'relation' and l.name is not null
                  and l.mode in ('RowExclusiveLock', 'RowShareLock') and c.relkind in ('r', 'p') and c.relnamespace <> 'pg_catalog'::regnamespace
-               order by l.mode = 'RowExclusiveLock' desc, l.name limit 1)) end
+               order by l.mode = 'RowExclusiveLock' desc, l.name limit 1)) end,
+          'writtenRelations', case when s.state like 'idle in transaction%' then coalesce((
+             select json_agg(distinct l.relation::regclass::text) from pg_locks l join pg_class c on c.oid = l.relation
+              where l.pid = s.pid and l.locktype = 'relation' and l.granted and l.mode = 'RowExclusiveLock' and c.relkind in ('r', 'p')
+                and l.database = (select oid from pg_database where datname = current_database())), '[]') end
         ) order by s.pid) from busy s), '[]') as sessions
   from backends`;
 
@@ -137,6 +144,7 @@ export function startActivitySampler(options: ActivitySamplerOptions): IntervalS
       transactionMs: milliseconds(row.transactionMs),
       blockedBy: row.blockedBy,
       lockRelation: row.lockRelation,
+      ...(row.writtenRelations ? { writtenRelations: [...row.writtenRelations].sort() } : {}),
     };
   };
   return startIntervalSampler(

@@ -162,6 +162,8 @@ export const activitySessionSchema = z.object({
   blockedBy: z.array(z.number().int()),
   /** For a lock wait, the table the lock is on (`login_counters`), when Postgres says or the blocker's row lock tells; else null. */
   lockRelation: z.string().nullable(),
+  /** Idle in transaction: the tables its transaction has written so far (it holds their changed rows locked until it ends). */
+  writtenRelations: z.array(z.string()).optional(),
 });
 export type ActivitySession = z.infer<typeof activitySessionSchema>;
 

@@ -55,7 +55,7 @@ const REGRESSIONS: Regression[] = [
 ];
 
 const DIAGNOSES: Diagnosis[] = [
-  { release: 'login-hot-row', scenario: SPIKE, load: 'busy', page: 'Login', cause: /(waiting on locks|waited at peak on its locks).*login_counters/ },
+  { release: 'login-hot-row', scenario: SPIKE, load: 'busy', page: 'Login', cause: /^(?=.*login_counters)(?=.*\block)/ },
   { release: 'login-transaction-across-hash', scenario: SPIKE, load: 'busy', page: 'Login', cause: /sat idle/ },
   { release: 'pool-too-small', scenario: SPIKE, load: 'busy', page: null, cause: /waiting for a connection/ },
 ];

@@ -168,6 +168,10 @@ describe('Postgres collectors', () => {
       expect(sessions.get(holderPid)).toMatchObject({ state: 'idle in transaction', blockedBy: [], query: 'update login_counters set logins = logins + $1 where parent_id = $2' });
       expect(sessions.get(idlePid)).toMatchObject({ state: 'idle in transaction', waitEvent: 'Client:ClientRead', query: 'select name from parents where id = $1' });
       expect(sessions.get(idlePid)!.stateMs).toBeGreaterThanOrEqual(0);
+      // The holder updated login_counters and holds that row locked while idle; the other idle transaction only read.
+      expect(sessions.get(holderPid)!.writtenRelations).toEqual(['login_counters']);
+      expect(sessions.get(idlePid)!.writtenRelations).toEqual([]);
+      expect(sessions.get(blockedPid)!.writtenRelations).toBeUndefined();
       expect(sessions.get(holderPid)!.transactionMs).toBeGreaterThanOrEqual(sessions.get(holderPid)!.stateMs!);
       expect(waiting.longestIdleInTransactionMs).toBeGreaterThanOrEqual(200);
       await holder.query('rollback');

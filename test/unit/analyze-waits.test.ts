@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeRuns } from '../../src/analyze/analyze-runs.ts';
+import type { Check } from '../../src/analyze/analysis.ts';
 import { recognisePoolGauges } from '../../src/analyze/pool-gauges.ts';
+import { poolRuns } from '../../src/analyze/pool-runs.ts';
+import { summarizeSideWaits } from '../../src/analyze/session-waits.ts';
+import { withLockEvidence } from '../../src/analyze/waits.ts';
 import type { ActivitySample, ActivitySession, RunRecord } from '../../src/run/run-record-schema.ts';
 import { fingerprint, page, profile, runRecord, START, statement } from '../support/run-record-builders.ts';
 
@@ -89,7 +93,7 @@ function load({ release, p95, sessionsAt, poolWaiting = 0, poolWaitSeconds }: Lo
 const quiet = { Login: 100, 'My Bookings': 100, 'Video call': 100 };
 /** A login's transaction stays open while the app does slow work, holding its row lock on login_counters. */
 const convoy = (index: number): ActivitySession[] => [
-  session({ pid: 1, name: 'c1', query: LOGIN_UPDATE, state: 'idle in transaction', waitEvent: 'Client:ClientRead', stateMs: 100 + index * 10 }),
+  session({ pid: 1, name: 'c1', query: LOGIN_UPDATE, state: 'idle in transaction', waitEvent: 'Client:ClientRead', stateMs: 100 + index * 10, writtenRelations: ['login_counters'] }),
   session({ pid: 2, name: 'c1', query: LOGIN_UPDATE, waitEvent: 'Lock:transactionid', blockedBy: [1], lockRelation: 'login_counters' }),
   session({ pid: 3, name: 'c1', query: LOGIN_UPDATE, waitEvent: 'Lock:tuple', blockedBy: [2], lockRelation: 'login_counters' }),
   session({ pid: 4, name: 'c1', query: LOGIN_UPDATE, waitEvent: 'Lock:tuple', blockedBy: [2], lockRelation: 'login_counters' }),
@@ -212,6 +216,16 @@ describe('waits: pool gauges', () => {
   });
 });
 
+describe('query time that is lock waiting', () => {
+  it("says a query's time was lock waiting when its sessions were caught waiting on a lock", () => {
+    const candidate = load({ release: 'hot-row', p95: quiet, sessionsAt: convoy });
+    const slow: Check = { id: 'db-time-share:c1000000', kind: 'db-time-share', status: 'fail', page: 'Login', queryId: 'c1000000', fingerprint: fingerprint('c1'), sentence: 'Login: query c1000000 takes 90 % of the database time: update …', measured: 0.9, baseline: 0.1, limit: 0.5, magnitude: 9 };
+    const explained = withLockEvidence(slow, summarizeSideWaits(poolRuns([candidate]), 0.5));
+    expect(explained.sentence).toBe(`${slow.sentence} — its sessions were caught waiting on Lock:tuple, Lock:transactionid (on login_counters) in 120 samples: lock waiting, not work, is part of that time`);
+    expect(withLockEvidence({ ...slow, fingerprint: fingerprint('a1') }, summarizeSideWaits(poolRuns([candidate]), 0.5)).sentence).toBe(slow.sentence);
+  });
+});
+
 describe('pool waits against the request time', () => {
   it('fails 15 ms of waiting per request in an app answering in 50 ms, and passes the same wait in one answering in 2 s', () => {
     const steady = Array.from({ length: 10 }, () => 0);
@@ -246,7 +260,7 @@ describe('waits: checks', () => {
       measured: 100,
       baseline: 0,
       costMs: 100 / 3,
-      sentence: `Login: transactions sat idle 100 ms per request (longest observed 490 ms) after \`${LOGIN_UPDATE}\`, baseline 0.00 ms; 3 sessions of Login waited at peak on its locks: Lock:tuple (row lock in login_counters)`,
+      sentence: `Login: transactions sat idle 100 ms per request (longest observed 490 ms) after \`${LOGIN_UPDATE}\`, holding the rows it had written in login_counters locked, baseline 0.00 ms; 3 sessions of Login waited at peak on its locks: Lock:tuple (row lock in login_counters)`,
     });
     expect(byId.get('lock-waits:Login')).toMatchObject({
       status: 'fail',
