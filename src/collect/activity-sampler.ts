@@ -2,6 +2,7 @@ import type { Queryable } from '../db/queryable.ts';
 import type { ActivitySample, ActivitySession } from '../run/run-record-schema.ts';
 import { startIntervalSampler, type IntervalSampler } from './interval-sampler.ts';
 import { fingerprintQuery, normalizeQuery } from './query-fingerprint.ts';
+import { OBSERVER_MARK } from './statement-snapshot.ts';
 
 export interface ActivitySamplerOptions {
   /**
@@ -50,7 +51,7 @@ interface ActivityRow {
 // in transaction lists the tables it has written (RowExclusiveLock): rows it
 // holds locked while it sits there.
 const ACTIVITY_SQL = `
-with backends as (
+with ${OBSERVER_MARK} backends as (
   select pid, state, wait_event_type, wait_event, query, query_start, state_change, xact_start, clock_timestamp() as now
     from pg_stat_activity
    where datname = $1 and backend_type = 'client backend' and pid <> pg_backend_pid()

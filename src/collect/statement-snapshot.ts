@@ -31,6 +31,15 @@ export interface StatementSnapshot {
   entries: StatementCounters[];
 }
 
+/**
+ * Inside every statement rehearse itself runs in the run's database (the
+ * activity sampler connects there to name tables), so they are left out of
+ * the app's statements. Inside, not in front: pg_stat_statements keeps the
+ * statement's own text, comments within it included, but not a comment
+ * before it.
+ */
+export const OBSERVER_MARK = '/* rehearse observer */';
+
 const SNAPSHOT_SQL = `
 select s.userid::text as "userId", s.queryid::text as "queryId", s.toplevel, s.query,
        s.calls::float8 as calls, s.total_exec_time as "totalMs", s.mean_exec_time as "meanMs",
@@ -40,7 +49,7 @@ select s.userid::text as "userId", s.queryid::text as "queryId", s.toplevel, s.q
        s.temp_blks_written::float8 as "tempBlocksWritten"
   from pg_stat_statements s
   join pg_database d on d.oid = s.dbid
- where d.datname = $1 and s.calls > 0`;
+ where d.datname = $1 and s.calls > 0 and strpos(s.query, $2) = 0`;
 
 /**
  * Empties pg_stat_statements for `database` only (other databases on the
@@ -63,7 +72,7 @@ export async function resetStatementStats(db: Queryable, database: string): Prom
 /** The current pg_stat_statements entries of `database`. */
 export async function snapshotStatementStats(db: Queryable, database: string): Promise<StatementSnapshot> {
   const takenAt = Date.now();
-  const { rows } = await guard(database, () => db.query<StatementCounters>(SNAPSHOT_SQL, [database]));
+  const { rows } = await guard(database, () => db.query<StatementCounters>(SNAPSHOT_SQL, [database, OBSERVER_MARK]));
   return { database, takenAt, deallocations: await readDeallocations(db, database), entries: rows };
 }
 

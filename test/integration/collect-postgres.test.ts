@@ -145,6 +145,7 @@ describe('Postgres collectors', () => {
     await Promise.all([holder.connect(), blocked.connect(), idle.connect(), samplerConnection.connect()]);
     const pids = async (client: pg.Client) => (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
     const [holderPid, blockedPid, idlePid] = [await pids(holder), await pids(blocked), await pids(idle)];
+    const statementsBefore = await resetStatementStats(server.admin, DATABASE);
     const sampler = startActivitySampler({ db: samplerConnection, database: DATABASE, intervalMs: 50 });
     try {
       await holder.query('begin');
@@ -174,6 +175,10 @@ describe('Postgres collectors', () => {
       expect(sessions.get(blockedPid)!.writtenRelations).toBeUndefined();
       expect(sessions.get(holderPid)!.transactionMs).toBeGreaterThanOrEqual(sessions.get(holderPid)!.stateMs!);
       expect(waiting.longestIdleInTransactionMs).toBeGreaterThanOrEqual(200);
+      // The sampler runs in the sampled database, yet its own statement is never one of the app's.
+      const statements = diffStatementSnapshots(statementsBefore, await snapshotStatementStats(server.admin, DATABASE)).entries;
+      expect(statements.map((entry) => entry.query)).toContain('update login_counters set logins = logins + $1 where parent_id = $2');
+      expect(statements.filter((entry) => entry.query.includes('pg_stat_activity'))).toEqual([]);
       await holder.query('rollback');
       await idle.query('rollback');
       await update;
