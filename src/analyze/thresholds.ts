@@ -82,6 +82,8 @@ export interface Thresholds {
   lockWaitPerRequest: { ratio: number; increase: number };
   /** A page's idle-in-transaction time per request (ms its transactions sat open between statements ÷ its requests). */
   idleInTransactionPerRequest: { ratio: number; increase: number };
+  /** …and the added idle time must be at least this share of the page's mean request time (sampled every 250 ms, a small absolute figure is noise; a tenth of the request is not). */
+  idleInTransactionShareOfLatency: number;
   /** Time requests waited for a pool connection per request of the whole load (ms; the app's wait-seconds counter, else its waiting gauge integrated over time). */
   poolWaitPerRequest: { ratio: number; increase: number };
   /**
@@ -119,7 +121,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   errorRateIncrease: 0.01,
   minErrors: 5,
   lockWaitPerRequest: { ratio: 2, increase: 10 },
-  idleInTransactionPerRequest: { ratio: 2, increase: 25 },
+  idleInTransactionPerRequest: { ratio: 2, increase: 5 },
+  idleInTransactionShareOfLatency: 0.1,
   poolWaitPerRequest: { ratio: 2, increase: 1 },
   poolWaitShareOfLatency: 0.05,
   minWaitSamples: 3,

@@ -82,7 +82,9 @@ export function checkIdleInTransaction(inputs: WaitCheckInputs): Check[] {
   return comparedPages(inputs).map(({ page, now, before }): Check => {
     const measured = now.idleInTransactionMsPerRequest ?? 0;
     const baseline = before.idleInTransactionMsPerRequest ?? 0;
-    const failed = exceeds(measured, baseline, limit) && now.idleInTransactionSamples >= inputs.thresholds.minWaitSamples;
+    const meanMs = inputs.candidate.pages.find((entry) => entry.page === page)?.latencyMs.mean ?? 0;
+    const floor = Math.max(limit.increase, inputs.thresholds.idleInTransactionShareOfLatency * meanMs);
+    const failed = exceeds(measured, baseline, { ratio: limit.ratio, increase: floor }) && now.idleInTransactionSamples >= inputs.thresholds.minWaitSamples;
     const longest = now.longestIdleInTransactionMs === null ? '' : ` (longest observed ${formatMs(now.longestIdleInTransactionMs)})`;
     const after = now.idleStatement ? ` after ${quoted(now.idleStatement.query)}` : '';
     const holding = now.idleWrites.length > 0 ? `, holding the rows it had written in ${now.idleWrites.join(', ')} locked` : '';
@@ -100,7 +102,7 @@ export function checkIdleInTransaction(inputs: WaitCheckInputs): Check[] {
         : `${page}: idle in transaction ${formatMs(measured)} per request, baseline ${formatMs(baseline)}`,
       measured,
       baseline,
-      limit: Math.max(baseline * limit.ratio, baseline + limit.increase),
+      limit: Math.max(baseline * limit.ratio, baseline + floor),
       magnitude: measured / Math.max(baseline, 1),
       costMs: loadCost(measured - baseline, now.requests, inputs.candidateWaits.requests),
     };
