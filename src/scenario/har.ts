@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssue } from '../config/format-issues.ts';
 import { ScenarioError } from '../errors.ts';
 
-// The parts of a HAR 1.2 file (http://www.softwareishard.com/blog/har-12-spec/) the importer
+// The parts of a HAR 1.2 file (the HTTP Archive format browsers export) the importer
 // reads; browsers, k6 Studio and proxies add more, which is ignored.
 const nameValue = z.object({ name: z.string(), value: z.string() });
 
