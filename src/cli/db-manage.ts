@@ -1,14 +1,14 @@
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
-import pg from 'pg';
 import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
+import { connectClient } from '../db/connect-client.ts';
 import { maskUrl } from '../db/connection-url.ts';
 import { acquireClusterLock } from '../db/cluster-lock.ts';
 import { markDisposable } from '../db/disposable-marker.ts';
 import { createProjectProvider, projectClusterDir } from '../db/project-provider.ts';
 import { dropRunDatabases } from '../db/run-databases.ts';
 import { openServerAdmin } from '../db/server-admin.ts';
-import { InfrastructureError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { cleanTemplates } from '../seed/clean-templates.ts';
 import { resetDatabase } from '../seed/reset-database.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
@@ -97,13 +97,7 @@ async function dbMarkDisposable(flags: ManageFlags): Promise<void> {
   if (!flags.yes) {
     throw new UsageError(`marking ${maskUrl(url)} disposable lets \`rehearse seed\` truncate and rewrite every table it seeds there; run again with --yes to confirm`);
   }
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new InfrastructureError(`could not connect to ${maskUrl(url)}: ${(error as Error).message}`);
-  }
+  const client = await connectClient(url);
   try {
     const marker = await markDisposable(client);
     const how = marker.origin === 'created' ? 'was created by rehearse, so it is already seedable' : 'is marked disposable: `rehearse seed --url …` may now rewrite it';

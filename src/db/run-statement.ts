@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { maskUrl } from './connection-url.ts';
-import { InfrastructureError } from '../errors.ts';
+import { connectClient } from './connect-client.ts';
 
 export interface StatementResult {
   /** The command tag, e.g. SELECT, UPDATE. */
@@ -31,13 +30,7 @@ const AS_TEXT = { getTypeParser: () => (value: string) => value } as unknown as 
  * `rehearse db psql -c` prints, so seeded data can be looked at without psql.
  */
 export async function runStatement(url: string, sql: string): Promise<StatementResult> {
-  const client = new pg.Client({ connectionString: url, types: AS_TEXT, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new InfrastructureError(`could not connect to ${maskUrl(url)}: ${(error as Error).message}`);
-  }
+  const client = await connectClient(url, { types: AS_TEXT });
   try {
     const result = await client.query<(string | null)[]>({ text: sql, rowMode: 'array' });
     const last = Array.isArray(result) ? (result.at(-1) as pg.QueryArrayResult<(string | null)[]>) : result;
