@@ -336,6 +336,56 @@ export const loadPhaseSchema = z.object({
 });
 export type LoadPhaseResult = z.infer<typeof loadPhaseSchema>;
 
+/**
+ * One k6 scenario as planned: a journey's load, or one plateau of a stepped
+ * (capacity) load. `offeredRate` and `plannedArrivals` are null for
+ * executors that loop VUs instead of starting arrivals.
+ */
+export const plannedScenarioSchema = z.object({
+  /** k6's scenario name (the `scenario` tag on every sample). */
+  scenario: z.string(),
+  journey: z.string(),
+  /** The plateau of a stepped load (0-based); null otherwise. */
+  step: z.number().int().nonnegative().nullable(),
+  /** The first seconds of a plateau, driven but left out of the step's statistics. */
+  warmup: z.boolean(),
+  /** Arrivals per second at the plateau, or at the top of a ramp. */
+  offeredRate: nonNegative.nullable(),
+  /** Arrivals k6 was asked to start over the scenario. */
+  plannedArrivals: nonNegative.nullable(),
+  preAllocatedVUs: count.nullable(),
+  maxVUs: count.nullable(),
+  /** Seconds from the start of the test (k6 `startTime`), and how long it runs. */
+  startSeconds: nonNegative,
+  durationSeconds: nonNegative,
+});
+export type PlannedScenario = z.infer<typeof plannedScenarioSchema>;
+
+/** What k6 did for one scenario, from its samples (`scenario` tag). */
+export const scenarioResultSchema = z.object({
+  scenario: z.string(),
+  /** Iterations that ran to their end (k6 `iterations`). */
+  iterations: count,
+  /** Arrivals k6 could not start for want of a free VU (k6 `dropped_iterations`). */
+  dropped: count,
+  /** Per page, over this scenario's requests only. */
+  pages: z.array(pageResultSchema),
+  /** Start of the first and last second that held one of its requests; null without requests. */
+  firstSampleAt: epochMs.nullable(),
+  lastSampleAt: epochMs.nullable(),
+});
+export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
+
+/** The load as planned and as k6 delivered it; absent in records written before rehearse kept it. */
+export const loadSectionSchema = z.object({
+  plan: z.array(plannedScenarioSchema),
+  scenarios: z.array(scenarioResultSchema),
+  /** The most VUs k6 had allocated (`vus_max`) and running at once (`vus`); null without those samples. */
+  vusAllocated: count.nullable(),
+  vusActive: count.nullable(),
+});
+export type LoadSection = z.infer<typeof loadSectionSchema>;
+
 export const RUN_STATUSES = ['complete', 'incomplete', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -383,6 +433,8 @@ export const runRecordSchema = z
       .nullable(),
     /** Absent in records written before CPU was measured. */
     cpu: cpuSectionSchema.optional(),
+    /** The load as planned per k6 scenario and as delivered; absent in records written before it was kept. */
+    load: loadSectionSchema.optional(),
     queryProfiles: z.array(queryProfileSchema),
     /** File names inside the run directory; null when not written. */
     files: z.object({ k6Raw: z.string().nullable(), appLog: z.string().nullable() }),
