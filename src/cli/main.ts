@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { REHEARSE_VERSION } from '../version.ts';
+import { registerAb } from './ab.ts';
 import { registerCompare } from './compare.ts';
 import { registerDb } from './db.ts';
 import { registerDbManage } from './db-manage.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerReport(program);
   registerCompare(program);
+  registerAb(program);
   exitOverrideEverywhere(program);
   return program;
 }

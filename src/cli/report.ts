@@ -19,7 +19,7 @@ export function splitRuns(values: readonly string[] = []): string[] {
   return values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
 }
 
-function formatsFrom(flag: string | undefined): ReportFormat[] | undefined {
+export function formatsFrom(flag: string | undefined): ReportFormat[] | undefined {
   if (flag === undefined) return undefined;
   const { formats, unknown } = parseFormats(flag);
   if (unknown.length > 0 || formats.length === 0) throw new UsageError(`--format: expected a comma-separated list of md, html, json, csv, junit, got ${JSON.stringify(flag)}`);

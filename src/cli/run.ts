@@ -37,14 +37,23 @@ function appEnv(pairs: string[] = []): Record<string, string> {
   );
 }
 
+/** What the flags `run` and `ab` share say, checked: data overrides, load shape, probe, database. */
+export function rehearsalFlags(flags: RunFlags, loaded: LoadedConfig) {
+  return {
+    scale: positiveNumber('--scale', flags.scale),
+    seed: wholeNumber('--seed', flags.seed),
+    probeRequests: positiveWholeNumber('--probe-requests', flags.probeRequests),
+    build: loadShapeFlags(flags),
+    db: resolveDbOptions(loaded.config.db, process.env, flags),
+  };
+}
+
 /** Runs a rehearsal from parsed flags and prints its summary; shared by `run` and `demo`. */
 export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig): Promise<void> {
-  const scale = positiveNumber('--scale', flags.scale) ?? loaded.config.data.scale;
-  const seedValue = wholeNumber('--seed', flags.seed) ?? loaded.config.data.seed;
-  const probeRequests = positiveWholeNumber('--probe-requests', flags.probeRequests);
-  const build = loadShapeFlags(flags);
+  const { scale: scaleFlag, seed: seedFlag, probeRequests, build, db } = rehearsalFlags(flags, loaded);
+  const scale = scaleFlag ?? loaded.config.data.scale;
+  const seedValue = seedFlag ?? loaded.config.data.seed;
   const env = appEnv(flags.appEnv);
-  const db = resolveDbOptions(loaded.config.db, process.env, flags);
   const baselines = splitRuns(flags.baseline ? [flags.baseline] : []);
   // A baseline that cannot be compared with is bad input: said before the run, not after it.
   await checkBaselines(baselines);
@@ -96,6 +105,13 @@ async function checkBaselines(baselines: readonly string[]): Promise<void> {
 }
 
 export function addRunOptions(command: Command): Command {
+  return addRehearsalOptions(command)
+    .option('--baseline <runs>', 'report against these baseline runs (comma-separated) and exit 1 on a regression; without it the report checks budgets only')
+    .option('--keep-database', "keep the run's database copy instead of dropping it");
+}
+
+/** The options of every command that rehearses (`run`, `demo`, `ab`): data, load shape, database, probe. */
+export function addRehearsalOptions(command: Command): Command {
   return command
     .option('--scale <n>', 'data scale (default: data.scale)')
     .option('--seed <n>', 'data seed (default: data.seed)')
@@ -104,9 +120,7 @@ export function addRunOptions(command: Command): Command {
     .option('--max-vus <n>', "the most VUs k6 may be asked for (default: REHEARSE_MAX_VUS, else from this machine's memory)")
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config)')
     .option('--url <url>', 'a Postgres server or disposable database to rehearse on (implies --db url)')
-    .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)')
-    .option('--baseline <runs>', 'report against these baseline runs (comma-separated) and exit 1 on a regression; without it the report checks budgets only')
-    .option('--keep-database', "keep the run's database copy instead of dropping it");
+    .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)');
 }
 
 export function registerRun(program: Command): void {

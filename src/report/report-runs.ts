@@ -27,7 +27,12 @@ export interface ReportRunsOptions {
   scenarioRoots?: readonly string[];
   /** Append the Markdown here (GitHub Actions' $GITHUB_STEP_SUMMARY). */
   stepSummaryFile?: string;
+  /** Said at the top of the report, before the notes the analysis adds (e.g. how `ab` ran the sides). */
+  notes?: readonly string[];
 }
+
+/** What the analysis of records needs from the report's options. */
+export type AnalyzeRecordsOptions = Pick<ReportRunsOptions, 'tolerance' | 'configBudgets' | 'scenarioBudgets' | 'scenarioRoots' | 'notes'>;
 
 export interface ReportOutcome {
   analysis: Analysis;
@@ -54,7 +59,17 @@ export async function reportRuns(options: ReportRunsOptions): Promise<ReportOutc
   for (const location of options.candidates) candidates.push(await readRunRecord(location));
   const baselines: RunRecord[] = [];
   for (const location of options.baselines ?? []) baselines.push(await readRunRecord(location));
-  const notes: string[] = [];
+  const analysis = await analyzeRecords(candidates, baselines, options);
+  const formats = options.formats ?? REPORT_FORMATS;
+  const files = formats.flatMap((format) => RENDERERS[format](analysis));
+  const written = await writeReportFiles(options.outDir ?? runDirectory(options.candidates[0]!), files);
+  if (options.stepSummaryFile) await appendStepSummary(options.stepSummaryFile, renderMarkdownText(analysis));
+  return { analysis, files: written, exitCode: analysis.verdict === 'fail' ? 1 : 0 };
+}
+
+/** The analysis a report of these records holds, budgets of the config and the scenario file included; nothing written. */
+export async function analyzeRecords(candidates: readonly RunRecord[], baselines: readonly RunRecord[], options: AnalyzeRecordsOptions): Promise<Analysis> {
+  const notes: string[] = [...(options.notes ?? [])];
   let scenario: BudgetSets['scenario'];
   let overall: BudgetSets['overall'];
   const scenarioBudgets = options.scenarioBudgets ?? true;
@@ -64,7 +79,7 @@ export async function reportRuns(options: ReportRunsOptions): Promise<ReportOutc
     overall = loaded.overall;
     if (loaded.note) notes.push(loaded.note);
   }
-  const analysis = analyzeRuns({
+  return analyzeRuns({
     candidates,
     baselines,
     budgets: { config: options.configBudgets?.pages, scenario, overall, queries: await queryBudgetRules(options.configBudgets?.queries ?? {}) },
@@ -72,9 +87,4 @@ export async function reportRuns(options: ReportRunsOptions): Promise<ReportOutc
     k6Thresholds: scenarioBudgets,
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
   });
-  const formats = options.formats ?? REPORT_FORMATS;
-  const files = formats.flatMap((format) => RENDERERS[format](analysis));
-  const written = await writeReportFiles(options.outDir ?? runDirectory(options.candidates[0]!), files);
-  if (options.stepSummaryFile) await appendStepSummary(options.stepSummaryFile, renderMarkdownText(analysis));
-  return { analysis, files: written, exitCode: analysis.verdict === 'fail' ? 1 : 0 };
 }

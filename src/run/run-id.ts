@@ -27,11 +27,11 @@ export interface RunDirectory {
 /**
  * Creates the run's own folder under `reportsDir`. Two runs started in the
  * same second get `…-2`, `…-3`: the folder is created exclusively, so no two
- * runs ever share one. A folder that cannot be created is an
+ * runs ever share one (`prefix` names other kinds of folder: `ab-…`). A folder that cannot be created is an
  * InfrastructureError (exit 3) before anything starts.
  */
-export async function createRunDirectory(reportsDir: string, scenario: string, label: string | undefined, now = new Date()): Promise<RunDirectory> {
-  const base = makeRunId(scenario, label, now);
+export async function createRunDirectory(reportsDir: string, scenario: string, label: string | undefined, now = new Date(), prefix = ''): Promise<RunDirectory> {
+  const base = `${prefix}${makeRunId(scenario, label, now)}`;
   try {
     await mkdir(reportsDir, { recursive: true });
     for (let attempt = 1; ; attempt++) {

@@ -25,6 +25,7 @@ import { newRunRecord, RunRecordWriteError, writeRunRecord, type RunRecord } fro
 import {
   APP_LOG_FILE,
   K6_RAW_FILE,
+  clusterRootOf,
   createCollectors,
   dataDirOf,
   exportData,
@@ -59,6 +60,11 @@ export interface RehearsalOptions {
   build?: BuildOptions;
   /** Where run folders go (default <config root>/reports). */
   reportsDir?: string;
+  /**
+   * The project whose embedded cluster the run uses (default the config's root): `ab` rehearses a
+   * second checkout on the first one's cluster, so both sides clone the one seeded template.
+   */
+  clusterRoot?: string;
   /** Requests per page in the query-profile probe. */
   probeRequests?: number;
   /** Keep the run's database copy instead of dropping it at the end. */
@@ -106,9 +112,9 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
  * pg_stat_statements before a row is written there.
  */
 async function checkDatabase(options: RehearsalOptions): Promise<void> {
-  if (options.db.provider === 'embedded') return assertClusterFree(projectClusterDir(options.loaded.root));
+  if (options.db.provider === 'embedded') return assertClusterFree(projectClusterDir(clusterRootOf(options)));
   if (options.db.provider !== 'url') return;
-  const database = await createProjectProvider(options.db, options.loaded.root).start({ signal: options.signal, onProgress: options.log });
+  const database = await createProjectProvider(options.db, clusterRootOf(options)).start({ signal: options.signal, onProgress: options.log });
   try {
     await ensureStatementStatistics(database);
   } finally {

@@ -64,9 +64,14 @@ export function dataDirOf(run: RunInProgress): string {
   return run.dataDir;
 }
 
+/** The project whose embedded cluster the run uses. */
+export function clusterRootOf(options: RehearsalOptions): string {
+  return options.clusterRoot ?? options.loaded.root;
+}
+
 export async function startDatabase(run: RunInProgress): Promise<RunningDatabase> {
   const { options } = run;
-  const database = await createProjectProvider(options.db, options.loaded.root).start({ signal: options.signal, onProgress: options.log });
+  const database = await createProjectProvider(options.db, clusterRootOf(options)).start({ signal: options.signal, onProgress: options.log });
   run.cleanups.push(() => database.stop());
   run.secrets.push(database.connection.password);
   return database;

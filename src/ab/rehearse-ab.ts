@@ -1,0 +1,267 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load-config.ts';
+import { resolveRelease } from '../config/resolve-release.ts';
+import type { DbOptions } from '../db/create-provider.ts';
+import type { RehearseError } from '../errors.ts';
+import type { ReportFormat } from '../report/renderers.ts';
+import { analyzeRecords, reportRuns, type ReportOutcome } from '../report/report-runs.ts';
+import { loadDelivered } from '../run/run-exit-code.ts';
+import { createRunDirectory } from '../run/run-id.ts';
+import type { RunRecord } from '../run/run-record-schema.ts';
+import { runRehearsal, type RehearsalOutcome } from '../run/run-rehearsal.ts';
+import { loadScenario } from '../scenario/load-scenario.ts';
+import type { BuildOptions } from '../scenario/plan-script.ts';
+import type { SeedEvent } from '../seed/seed-events.ts';
+import { InterruptedError } from '../system/abort.ts';
+import { AB_SUMMARY_SCHEMA_VERSION, type AbRun, type AbSummary } from './ab-summary.ts';
+import { describePair, describeRatio, describeStop, verdictWords } from './describe-ab.ts';
+import { gateFailures, judgePair, stopAfterPair, type PairJudgement, type StopReason } from './judge-pair.ts';
+import { pairOrder, type AbSide } from './pair-order.ts';
+import { abData, type AbData } from './same-data.ts';
+
+/** One side of the rehearsal: its config (its app, its releases, its model) and the release it runs. */
+export interface AbSideInput {
+  loaded: LoadedConfig;
+  /** A release of that config; undefined runs its app as it is. */
+  release?: string;
+}
+
+export interface AbOptions {
+  /** The scenario file, relative to the working directory: the same load for both sides. */
+  scenarioFile: string;
+  baseline: AbSideInput;
+  candidate: AbSideInput;
+  /** Both sides rehearse on this database, the candidate's project's cluster when embedded, so they clone one template. */
+  db: DbOptions;
+  /** Override both configs' data scale and seed (which must otherwise agree). */
+  scale?: number;
+  seed?: number;
+  build?: BuildOptions;
+  probeRequests?: number;
+  /** Most runs per side. */
+  maxRepeats: number;
+  /** Timing tolerance, a fraction (0.1 = 10 %). */
+  tolerance: number;
+  /** A page still NOT SURE at the end fails the gate. */
+  strict: boolean;
+  /** Where the `ab-<id>` folder goes (default <candidate's config root>/reports). */
+  reportsDir?: string;
+  /** The comparison report: formats (default all), folder (default the `ab-<id>` folder), scenario budgets, $GITHUB_STEP_SUMMARY. */
+  report?: { formats?: readonly ReportFormat[]; outDir?: string; scenarioBudgets?: boolean; stepSummaryFile?: string };
+  signal: AbortSignal;
+  /** What each run does, step by step. */
+  log: (line: string) => void;
+  /** One line per run started and per pair judged. */
+  progress: (line: string) => void;
+  onSeedEvent?: (event: SeedEvent) => void;
+}
+
+export interface AbOutcome {
+  dir: string;
+  summary: AbSummary;
+  summaryFile: string;
+  /** null when a side has no run to compare (interrupted or failed in its first run). */
+  report: ReportOutcome | null;
+  /** A user's mistake only a run could reveal (a dataset's SQL): exit 2. */
+  badInput?: RehearseError;
+  /** 0 passed · 1 the gate failed · 2 bad input a run revealed · 3 a run's load was not delivered (a database, the app or k6 failed) · 130 interrupted. */
+  exitCode: 0 | 1 | 2 | 3 | 130;
+}
+
+interface FinishedRun {
+  side: AbSide;
+  pair: number;
+  outcome: RehearsalOutcome;
+}
+
+/**
+ * Rehearses a baseline and a candidate alternately (A B B A A B …), each
+ * run a normal rehearsal on a fresh clone of one seeded template, and after
+ * each pair compares all A runs with all B runs: each page gets a timing
+ * verdict (DIFFERENT, SAME or NOT SURE), and another pair runs while a page
+ * is NOT SURE, up to `maxRepeats` per side. A counter regression stops it
+ * after the first pair. Writes one comparison report and ab.json into
+ * `reports/ab-<id>/`, the runs' folders inside it; an interruption or a
+ * failed run still writes the comparison of the runs so far, marked
+ * incomplete.
+ *
+ * @example
+ * const { summary } = await rehearseAb({ scenarioFile, baseline: { loaded, release: 'baseline' }, candidate: { loaded, release: 'pr-12' }, db, maxRepeats: 5, tolerance: 0.1, strict: false, signal, log, progress });
+ * summary.verdicts.map((verdict) => `${verdict.page}: ${verdict.verdict}`);
+ */
+export async function rehearseAb(options: AbOptions): Promise<AbOutcome> {
+  const data = await checkSides(options);
+  const { scenario } = await loadScenario(options.scenarioFile);
+  const reportsDir = options.reportsDir ?? path.join(options.candidate.loaded.root, 'reports');
+  const { id, dir } = await createRunDirectory(reportsDir, scenario.name, options.candidate.release, new Date(), 'ab-');
+  const runs: FinishedRun[] = [];
+  const { reason, cause, badInput } = await runPairs(options, data, dir, runs);
+  const compared = runs.filter((run) => comparable(run.outcome));
+  const sides = { baseline: records(compared, 'baseline'), candidate: records(compared, 'candidate') };
+  const judgement = sides.baseline.length > 0 && sides.candidate.length > 0 ? judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options) : null;
+  const pairs = Math.min(count(runs, 'baseline'), count(runs, 'candidate'));
+  const stop = { reason, sentence: describeStop({ reason, pairs, maxRepeats: options.maxRepeats, verdicts: judgement?.verdicts ?? [], ...(cause ? { cause } : {}) }) };
+  const complete = reason === 'decided' || reason === 'max-repeats' || reason === 'counter-regression';
+  const notes = reportNotes(judgement, data, stop.sentence, complete, runs.length - compared.length);
+  const report = judgement ? await writeReport(options, dir, compared, notes) : null;
+  const failures = [...(report ? gateFailures(report.analysis, judgement!.verdicts, options.strict) : ['no run of one of the sides finished: nothing was compared']), ...(complete ? [] : ['the rehearsal did not finish: an incomplete comparison cannot pass'])];
+  const summary: AbSummary = {
+    schemaVersion: AB_SUMMARY_SCHEMA_VERSION,
+    id,
+    scenario: scenario.name,
+    baseline: describeSide(options.baseline),
+    candidate: describeSide(options.candidate),
+    maxRepeats: options.maxRepeats,
+    tolerance: options.tolerance,
+    strict: options.strict,
+    data: { scale: data.scale, seed: data.seed, model: data.model },
+    runs: runs.map((run) => abRun(run, dir, compared.includes(run))),
+    pairs,
+    verdicts: judgement?.verdicts ?? [],
+    stop,
+    complete,
+    gate: { status: failures.length === 0 ? 'pass' : 'fail', failures },
+    files: (report?.files ?? []).map((file) => path.relative(dir, file)),
+  };
+  const summaryFile = path.join(dir, 'ab.json');
+  await writeFile(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+  return { dir, summary, summaryFile, report, exitCode: exitCodeOf(summary, runs, badInput), ...(badInput ? { badInput } : {}) };
+}
+
+function exitCodeOf(summary: AbSummary, runs: readonly FinishedRun[], badInput: RehearseError | undefined): AbOutcome['exitCode'] {
+  if (badInput) return 2;
+  if (summary.stop.reason === 'interrupted') return 130;
+  if (runs.some((run) => !loadDelivered(run.outcome.record))) return 3;
+  return summary.gate.status === 'pass' ? 0 : 1;
+}
+
+/** Both releases exist and both sides rehearse the same data, said before anything starts. */
+async function checkSides(options: AbOptions): Promise<AbData> {
+  await resolveRelease(options.baseline.loaded, options.baseline.release);
+  await resolveRelease(options.candidate.loaded, options.candidate.release);
+  return abData(options.baseline.loaded, options.candidate.loaded, { ...(options.scale !== undefined ? { scale: options.scale } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+}
+
+interface PairsEnd {
+  reason: StopReason;
+  cause?: string;
+  badInput?: RehearseError;
+}
+
+/** Pairs of runs until a stop: every page decided, the bound, a counter regression, a failed run or the user. */
+async function runPairs(options: AbOptions, data: AbData, dir: string, runs: FinishedRun[]): Promise<PairsEnd> {
+  for (let pair = 1; pair <= options.maxRepeats; pair += 1) {
+    for (const side of pairOrder(pair)) {
+      options.progress(`run ${runs.length + 1} (pair ${pair} of at most ${options.maxRepeats}): ${side}${releaseOf(options[side])}`);
+      const outcome = await rehearseSide(options, data, dir, side);
+      if (!outcome) return { reason: 'interrupted' };
+      runs.push({ side, pair, outcome });
+      const end = runEnd(outcome, options.signal);
+      if (end) return end;
+    }
+    const sides = { baseline: records(runs, 'baseline'), candidate: records(runs, 'candidate') };
+    const judgement = judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options);
+    options.progress(describePair(pair, options.maxRepeats, judgement.verdicts));
+    const reason = stopAfterPair(judgement, pair, options.maxRepeats);
+    if (reason) return { reason, ...(reason === 'counter-regression' ? { cause: judgement.counterFailures[0]!.sentence } : {}) };
+  }
+  return { reason: 'max-repeats' };
+}
+
+/** One run of one side; null when the user interrupted before it started. */
+async function rehearseSide(options: AbOptions, data: AbData, dir: string, side: AbSide): Promise<RehearsalOutcome | null> {
+  const { loaded, release } = options[side];
+  try {
+    return await runRehearsal({
+      scenarioFile: options.scenarioFile,
+      loaded,
+      db: options.db,
+      // The candidate's cluster for both sides: one seeded template, cloned for every run.
+      clusterRoot: options.candidate.loaded.root,
+      reportsDir: dir,
+      scale: data.scale,
+      seed: data.seed,
+      signal: options.signal,
+      log: options.log,
+      ...(release ? { release } : {}),
+      ...(options.build ? { build: options.build } : {}),
+      ...(options.probeRequests ? { probeRequests: options.probeRequests } : {}),
+      ...(options.onSeedEvent ? { onSeedEvent: options.onSeedEvent } : {}),
+    });
+  } catch (error) {
+    if (error instanceof InterruptedError) return null;
+    throw error;
+  }
+}
+
+/** Why the run ends the rehearsal, if it does: the user, a mistake in the user's files, or a run that did not finish. */
+function runEnd(outcome: RehearsalOutcome, signal: AbortSignal): PairsEnd | null {
+  const { record } = outcome;
+  if (signal.aborted || record.status === 'interrupted') return { reason: 'interrupted' };
+  if (outcome.badInput) return { reason: 'run-failed', cause: outcome.badInput.message, badInput: outcome.badInput };
+  if (record.status !== 'complete') return { reason: 'run-failed', cause: `run ${record.id} is ${record.status} (${record.failure?.stage}: ${record.failure?.message.split('\n')[0]})` };
+  return null;
+}
+
+/** A run the comparison can use: its load was delivered and it measured pages (an unfinished stage after the load fails the gate in the report). */
+function comparable(outcome: RehearsalOutcome): boolean {
+  return outcome.record.status !== 'interrupted' && loadDelivered(outcome.record) && outcome.record.pages.length > 0;
+}
+
+function records(runs: readonly FinishedRun[], side: AbSide): RunRecord[] {
+  return runs.filter((run) => run.side === side).map((run) => run.outcome.record);
+}
+
+function count(runs: readonly FinishedRun[], side: AbSide): number {
+  return runs.filter((run) => run.side === side).length;
+}
+
+function analyze(options: AbOptions, sides: { baseline: RunRecord[]; candidate: RunRecord[] }) {
+  return analyzeRecords(sides.candidate, sides.baseline, reportBasics(options));
+}
+
+function reportBasics(options: AbOptions) {
+  const { config, root } = options.candidate.loaded;
+  return { configBudgets: config.budgets, tolerance: options.tolerance, scenarioRoots: [process.cwd(), root], scenarioBudgets: options.report?.scenarioBudgets ?? true };
+}
+
+/** The comparison report of every compared run, candidate runs against baseline runs, with how `ab` decided. */
+function writeReport(options: AbOptions, dir: string, compared: readonly FinishedRun[], notes: string[]): Promise<ReportOutcome> {
+  const locations = (side: AbSide) => compared.filter((run) => run.side === side).map((run) => run.outcome.dir);
+  return reportRuns({
+    candidates: locations('candidate'),
+    baselines: locations('baseline'),
+    outDir: options.report?.outDir ?? dir,
+    notes,
+    ...reportBasics(options),
+    ...(options.report?.formats ? { formats: options.report.formats } : {}),
+    ...(options.report?.stepSummaryFile ? { stepSummaryFile: options.report.stepSummaryFile } : {}),
+  });
+}
+
+/** The A/B verdicts at the top of the report, in every format: per page the verdict, ratio, runs per side and why; why it stopped. */
+function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: string, complete: boolean, leftOut: number): string[] {
+  const verdicts = (judgement?.verdicts ?? []).map(
+    (verdict) => `A/B timing verdict — ${verdict.page}: ${verdictWords(verdict)}, p95 ratio ${describeRatio(verdict)}, ${verdict.runs.baseline} baseline and ${verdict.runs.candidate} candidate runs: ${verdict.reason}`,
+  );
+  return [
+    ...(complete ? [] : ['INCOMPLETE: this A/B rehearsal did not finish; the comparison covers the runs that did.']),
+    ...verdicts,
+    `A/B rehearsal stopped: ${stopped}.`,
+    ...(data.model === 'shared' ? [] : ["The two configs describe different data models: each side was seeded from its own, so rows and buffers per request may differ for that reason alone."]),
+    ...(leftOut > 0 ? [`${leftOut} run${leftOut === 1 ? '' : 's'} that measured nothing (interrupted, or its load not delivered) ${leftOut === 1 ? 'is' : 'are'} listed in ab.json but not compared.`] : []),
+  ];
+}
+
+function releaseOf(side: AbSideInput): string {
+  return side.release ? ` (release ${side.release})` : '';
+}
+
+function describeSide(side: AbSideInput): AbSummary['baseline'] {
+  return { release: side.release ?? null, config: side.loaded.file ?? null };
+}
+
+function abRun(run: FinishedRun, dir: string, compared: boolean): AbRun {
+  return { side: run.side, pair: run.pair, id: run.outcome.record.id, dir: path.relative(dir, run.outcome.dir), status: run.outcome.record.status, compared };
+}
