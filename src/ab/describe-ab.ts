@@ -5,9 +5,10 @@ import type { StopReason } from './judge-pair.ts';
 
 const twoDecimals = (value: number) => String(Number(value.toFixed(2)));
 
-/** "1.18× (0.97–1.41)" */
+/** "1.18× (0.97–1.41)"; "1.18× (no interval)" when too few seconds had requests for one. */
 export function describeRatio(verdict: PageVerdict): string {
-  return `${twoDecimals(verdict.ratio)}× (${twoDecimals(verdict.low)}–${twoDecimals(verdict.high)})`;
+  const interval = Number.isFinite(verdict.high) ? `${twoDecimals(verdict.low)}–${twoDecimals(verdict.high)}` : 'no interval';
+  return `${Number.isFinite(verdict.ratio) ? `${twoDecimals(verdict.ratio)}×` : 'no ratio'} (${interval})`;
 }
 
 /** "DIFFERENT (slower)", "SAME", "NOT SURE": the verdict words, exactly, and which way a difference goes. */
