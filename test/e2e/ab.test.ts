@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AbSummary } from '../../src/ab/ab-summary.ts';
+import type { Analysis } from '../../src/analyze/analysis.ts';
+import { REPO_ROOT, runCli } from '../support/cli.ts';
+import { createRunProject, leftoverProcesses, type RunProject } from '../support/run-project.ts';
+
+const SPIKE = `${REPO_ROOT}/scenarios/parents-evening-login-spike.ts`;
+// Short runs: the verdicts they reach are whatever 8 seconds can tell; the structure, the counter gate and the exit code are what is asserted.
+const SHORT = ['--duration', '8s', '--rate-scale', '0.25', '--probe-requests', '5'];
+const PAGES = ['Login', 'My Bookings', 'Video call'];
+const VERDICT_WORDS = ['DIFFERENT', 'SAME', 'NOT SURE'];
+
+/** The A/B folder of `release`: its summary, its report's analysis and Markdown. */
+async function abFolder(project: RunProject, release: string) {
+  const folders = (await readdir(path.join(project.dir, 'reports'))).filter((name) => name.startsWith('ab-') && name.endsWith(`-${release}`));
+  expect(folders).toHaveLength(1);
+  const dir = path.join(project.dir, 'reports', folders[0]!);
+  const summary = JSON.parse(await readFile(path.join(dir, 'ab.json'), 'utf8')) as AbSummary;
+  const analysis = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as Analysis;
+  const markdown = await readFile(path.join(dir, 'report.md'), 'utf8');
+  return { dir, summary, analysis, markdown };
+}
+
+describe('rehearse ab, end to end on the school-portal fixture', () => {
+  // One project for every test: the data is seeded once, and every later run clones its template.
+  let project: RunProject;
+  beforeAll(async () => {
+    project = await createRunProject();
+  });
+  afterAll(async () => {
+    await project?.remove();
+  });
+
+  it('refuses an unknown release before anything starts (exit 2)', async () => {
+    const { code, stderr } = await runCli(['ab', SPIKE, '--config', project.config, '--baseline-release', 'baseline', '--release', 'no-such-release'], { cwd: project.dir });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--release: unknown release "no-such-release"; known: baseline, /);
+    expect(existsSync(path.join(project.dir, 'reports'))).toBe(false);
+  });
+
+  it('alternates the sides, judges every page with a verdict word, and exits by the gate', async () => {
+    const { code, stdout, stderr } = await runCli(['ab', SPIKE, '--config', project.config, '--baseline-release', 'baseline', '--release', 'bookings-costly-render', '--max-repeats', '2', ...SHORT], {
+      cwd: project.dir,
+      timeoutMs: 150_000,
+    });
+    const { dir, summary, analysis, markdown } = await abFolder(project, 'bookings-costly-render');
+    console.log(`ab bookings-costly-render (exit ${code}): ${summary.verdicts.map((verdict) => `${verdict.page} ${verdict.verdict} ${verdict.ratio.toFixed(2)}× (${verdict.low.toFixed(2)}–${verdict.high.toFixed(2)})`).join('; ')}; stopped: ${summary.stop.sentence}`);
+
+    // A B, then B A when a page needs another pair: every run a complete rehearsal inside the A/B folder.
+    const order = summary.runs.map((run) => run.side);
+    expect([['baseline', 'candidate'], ['baseline', 'candidate', 'candidate', 'baseline']]).toContainEqual(order);
+    for (const run of summary.runs) {
+      expect(run).toMatchObject({ status: 'complete', compared: true });
+      expect(existsSync(path.join(dir, run.dir, 'run.json'))).toBe(true);
+    }
+    expect(summary.pairs).toBe(order.length / 2);
+    expect(summary).toMatchObject({ complete: true, maxRepeats: 2, baseline: { release: 'baseline' }, candidate: { release: 'bookings-costly-render' }, data: { scale: 0.002, seed: 7, model: 'shared' } });
+    expect(stderr).toMatch(/reusing template/);
+    expect(stderr).toMatch(/^pair 1 of at most 2: /m);
+
+    // Every page judged on every run of each side, in the exact words, in ab.json, report.json and report.md.
+    expect(summary.verdicts.map((verdict) => verdict.page).sort()).toEqual(PAGES);
+    for (const verdict of summary.verdicts) {
+      expect(VERDICT_WORDS).toContain(verdict.verdict);
+      expect(verdict.runs).toEqual({ baseline: summary.pairs, candidate: summary.pairs });
+      const line = `A/B timing verdict — ${verdict.page}: ${verdict.verdict}`;
+      expect(analysis.notes.some((note) => note.startsWith(line))).toBe(true);
+      expect(markdown).toContain(line);
+      expect(stdout).toContain(`  ${verdict.page}: ${verdict.verdict}`);
+    }
+    expect(analysis.candidate.map((run) => run.id).sort()).toEqual(summary.runs.filter((run) => run.side === 'candidate').map((run) => run.id).sort());
+    expect(analysis.baseline.map((run) => run.id).sort()).toEqual(summary.runs.filter((run) => run.side === 'baseline').map((run) => run.id).sort());
+    // The release changes computation only: no counter may fail, so the stop is the verdicts' (or the bound's).
+    expect(['decided', 'max-repeats']).toContain(summary.stop.reason);
+    if (summary.stop.reason === 'max-repeats') expect(summary.verdicts.some((verdict) => verdict.verdict === 'NOT SURE')).toBe(true);
+    // The gate is what the exit code says: a page DIFFERENT and slower fails it, NOT SURE does not (no --strict).
+    const slower = summary.verdicts.filter((verdict) => verdict.verdict === 'DIFFERENT' && verdict.direction === 'slower');
+    expect(summary.gate.failures.filter((failure) => failure.includes('DIFFERENT, slower'))).toHaveLength(slower.length);
+    expect(code).toBe(summary.gate.status === 'fail' ? 1 : 0);
+    expect(stdout).toContain(`wrote ${path.relative(project.dir, path.join(dir, 'report.md'))}`);
+    expect(leftoverProcesses(project)).toEqual([]);
+  });
+
+  it('fails after one pair on a counter regression, without waiting for timings', async () => {
+    const { code, stdout } = await runCli(['ab', SPIKE, '--config', project.config, '--baseline-release', 'baseline', '--release', 'bookings-n-plus-one', '--max-repeats', '3', ...SHORT], {
+      cwd: project.dir,
+      timeoutMs: 120_000,
+    });
+    const { summary, analysis } = await abFolder(project, 'bookings-n-plus-one');
+    console.log(`ab bookings-n-plus-one (exit ${code}): ${summary.verdicts.map((verdict) => `${verdict.page} ${verdict.verdict}`).join('; ')}; stopped: ${summary.stop.sentence}`);
+    expect(code).toBe(1);
+    expect(summary.runs.map((run) => run.side)).toEqual(['baseline', 'candidate']);
+    expect(summary.stop.reason).toBe('counter-regression');
+    expect(summary.stop.sentence).toMatch(/My Bookings: .*queries per request/);
+    expect(summary.gate.status).toBe('fail');
+    expect(analysis.checks.find((check) => check.id === 'queries-per-request:My Bookings')?.status).toBe('fail');
+    expect(stdout).toMatch(/stopped: a counter regressed after 1 pair/);
+    expect(leftoverProcesses(project)).toEqual([]);
+  });
+});
