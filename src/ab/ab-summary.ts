@@ -38,7 +38,7 @@ export interface AbSummary {
   /** Both sides seeded one model (one template), or each its own (the models differ: counters per row then compare other data). */
   data: { scale: number; seed: number; model: 'shared' | 'each side its own' };
   runs: AbRun[];
-  /** Pairs run to the end. */
+  /** Pairs of compared runs (the fewer compared runs of the two sides). */
   pairs: number;
   /** Each page both sides measured, on every compared run. */
   verdicts: PageVerdict[];

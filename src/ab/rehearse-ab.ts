@@ -100,7 +100,7 @@ export async function rehearseAb(options: AbOptions): Promise<AbOutcome> {
   const compared = runs.filter((run) => comparable(run.outcome));
   const sides = { baseline: records(compared, 'baseline'), candidate: records(compared, 'candidate') };
   const judgement = sides.baseline.length > 0 && sides.candidate.length > 0 ? judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options) : null;
-  const pairs = Math.min(count(runs, 'baseline'), count(runs, 'candidate'));
+  const pairs = Math.min(sides.baseline.length, sides.candidate.length);
   const stop = { reason, sentence: describeStop({ reason, pairs, maxRepeats: options.maxRepeats, verdicts: judgement?.verdicts ?? [], ...(cause ? { cause } : {}) }) };
   const complete = reason === 'decided' || reason === 'max-repeats' || reason === 'counter-regression';
   const notes = reportNotes(judgement, data, stop.sentence, complete, runs.length - compared.length);
@@ -211,10 +211,6 @@ function comparable(outcome: RehearsalOutcome): boolean {
 
 function records(runs: readonly FinishedRun[], side: AbSide): RunRecord[] {
   return runs.filter((run) => run.side === side).map((run) => run.outcome.record);
-}
-
-function count(runs: readonly FinishedRun[], side: AbSide): number {
-  return runs.filter((run) => run.side === side).length;
 }
 
 function analyze(options: AbOptions, sides: { baseline: RunRecord[]; candidate: RunRecord[] }) {

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { describePair, describeStop } from '../../src/ab/describe-ab.ts';
+import { stopAfterPair, type PairJudgement } from '../../src/ab/judge-pair.ts';
+import { pairOrder } from '../../src/ab/pair-order.ts';
+import type { Check } from '../../src/analyze/analysis.ts';
+import type { PageVerdict, Verdict } from '../../src/analyze/timing-verdict.ts';
+
+function verdict(page: string, words: Verdict, ratio: number, low: number, high: number, runs = 2): PageVerdict {
+  return { page, verdict: words, ratio, low, high, pValue: null, direction: words === 'DIFFERENT' ? 'slower' : null, runs: { baseline: runs, candidate: runs }, reason: 'because' };
+}
+
+const counterFailure = { id: 'queries-per-request:My Bookings', kind: 'queries-per-request', status: 'fail', sentence: 'My Bookings: 8.5 queries per request, baseline 3.5 (2.43×)' } as Check;
+
+function judgement(verdicts: PageVerdict[], counterFailures: Check[] = []): PairJudgement {
+  return { verdicts, counterFailures };
+}
+
+describe('rehearse ab: order, stopping rule and progress', () => {
+  it('alternates the sides A B B A A B B A, so neither always runs first', () => {
+    expect([1, 2, 3, 4].flatMap(pairOrder).map((side) => (side === 'baseline' ? 'A' : 'B')).join(' ')).toBe('A B B A A B B A');
+  });
+
+  it('runs another pair while a page is NOT SURE, and stops at the repeat bound', () => {
+    const unsure = judgement([verdict('Login', 'SAME', 1, 0.95, 1.05), verdict('My Bookings', 'NOT SURE', 1.18, 0.97, 1.41)]);
+    expect(stopAfterPair(unsure, 2, 5)).toBeNull();
+    expect(stopAfterPair(unsure, 5, 5)).toBe('max-repeats');
+  });
+
+  it('stops when every page is decided', () => {
+    expect(stopAfterPair(judgement([verdict('Login', 'SAME', 1, 0.95, 1.05), verdict('My Bookings', 'DIFFERENT', 1.4, 1.3, 1.5)]), 2, 5)).toBe('decided');
+  });
+
+  it('stops after the first pair on a counter regression, whatever the timings', () => {
+    expect(stopAfterPair(judgement([verdict('My Bookings', 'NOT SURE', 1.1, 0.8, 1.5, 1)], [counterFailure]), 1, 5)).toBe('counter-regression');
+  });
+
+  it('says each pair in one line, the pages still undecided first', () => {
+    const line = describePair(2, 5, [verdict('Login', 'SAME', 1.02, 0.95, 1.08), verdict('My Bookings', 'NOT SURE', 1.18, 0.97, 1.41)]);
+    expect(line).toBe('pair 2 of at most 5: My Bookings still NOT SURE, ratio 1.18× (0.97–1.41); Login SAME, ratio 1.02× (0.95–1.08)');
+  });
+
+  it('says why it stopped', () => {
+    const verdicts = [verdict('My Bookings', 'NOT SURE', 1.18, 0.97, 1.41, 5)];
+    expect(describeStop({ reason: 'max-repeats', pairs: 5, maxRepeats: 5, verdicts })).toBe('5 runs per side (--max-repeats) and still NOT SURE on My Bookings');
+    expect(describeStop({ reason: 'counter-regression', pairs: 1, maxRepeats: 5, verdicts, cause: counterFailure.sentence })).toBe(
+      'a counter regressed after 1 pair, which more runs cannot change: My Bookings: 8.5 queries per request, baseline 3.5 (2.43×)',
+    );
+  });
+});
