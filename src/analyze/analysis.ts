@@ -1,4 +1,5 @@
 import type { Latency, PlanSummary, RunContext } from '../run/run-record-schema.ts';
+import type { DeliverySummary } from './load-delivery.ts';
 import type { Thresholds } from './thresholds.ts';
 
 /** Bump on any change a reader of the previous analysis JSON would misread. */
@@ -6,6 +7,7 @@ export const ANALYSIS_SCHEMA_VERSION = 1;
 
 export const CHECK_KINDS = [
   'run-status',
+  'load-delivered',
   'queries-per-request',
   'seq-scan',
   'page-query-calls',
@@ -40,7 +42,8 @@ export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /**
  * `warn`: a timing slowdown seen with one run per side, which cannot be told
- * apart from machine noise; it does not fail the verdict.
+ * apart from machine noise, or a timing of a run whose load was not
+ * delivered; it does not fail the verdict.
  */
 export type CheckStatus = 'pass' | 'fail' | 'warn';
 
@@ -289,6 +292,8 @@ export interface Analysis {
   timeline: { run: string; pages: string[]; points: TimelinePoint[] };
   /** Waits and blocking per page, and the app's connection pool. */
   waits: WaitsSummary;
+  /** Whether each run's load generator delivered the planned load; null when no record kept its load. */
+  delivery: DeliverySummary | null;
   context: { candidate: RunContext; baseline: RunContext | null };
   /** Things the reader should know: a run that did not complete, evicted statements, budgets that could not be read. */
   notes: string[];

@@ -3,6 +3,8 @@ import { ANALYSIS_SCHEMA_VERSION, CHECK_KINDS, type Analysis, type Check, type P
 import { checkBudgets, resolvePageBudget, type BudgetSets } from './budget-checks.ts';
 import { checkK6Thresholds, checkRunStatus } from './run-checks.ts';
 import { checkComparable } from './check-comparable.ts';
+import { checkLoadDelivered, distrustTimings } from './delivery-checks.ts';
+import { summarizeDelivery } from './load-delivery.ts';
 import { checkPageCounters, checkQueryCounters } from './counter-checks.ts';
 import { formatCount, formatPercent } from './format-number.ts';
 import { matchQueries, type QueryMatching, type QueryText } from './match-queries.ts';
@@ -32,21 +34,27 @@ export interface AnalyzeOptions {
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
 
+/** Why a run's measurements cannot be taken at face value leads, before any cost. */
+const LEADING_KINDS = new Map<Check['kind'], number>([
+  ['run-status', 0],
+  ['load-delivered', 1],
+]);
+
 /**
- * Failing before warnings before passing. Within each: `run-status` first
- * (why a run cannot pass), then checks with a measured cost of at least
- * `costFloorMs`, largest first, so the lead sentence names the largest
- * measured cause; then the rest by the kind's rank (deterministic evidence
- * first) and how far past the limit. Checks naming the same query carry the
+ * Failing before warnings before passing. Within each: `run-status` and
+ * `load-delivered` first (why a run cannot pass), then checks with a
+ * measured cost of at least `costFloorMs`, largest first, so the lead
+ * sentence names the largest measured cause; then the rest by the kind's
+ * rank (deterministic evidence first) and how far past the limit. Checks naming the same query carry the
  * same cost: the kind's rank picks the sentence that says why.
  */
 export function orderChecks(checks: readonly Check[], costFloorMs = DEFAULT_THRESHOLDS.costRankFloorMs): Check[] {
   const costOf = (check: Check) => (check.costMs !== undefined && check.costMs >= costFloorMs ? check.costMs : 0);
-  const runStatusFirst = (check: Check) => (check.kind === 'run-status' ? 0 : 1);
+  const leading = (check: Check) => LEADING_KINDS.get(check.kind) ?? LEADING_KINDS.size;
   return [...checks].sort(
     (a, b) =>
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-      runStatusFirst(a) - runStatusFirst(b) ||
+      leading(a) - leading(b) ||
       costOf(b) - costOf(a) ||
       KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! ||
       b.magnitude - a.magnitude ||
@@ -113,8 +121,8 @@ function headline(checks: readonly Check[], candidate: readonly RunRecord[], bas
   const warnings = warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
   if (checks.length === 0) return `FAIL — ${subject}: nothing was checked (no baseline, no budgets in the scenario or the config), so nothing can pass`;
   // Why a run cannot pass comes first: the counts alone would hide it.
-  const unfinished = checks.find((check) => check.kind === 'run-status');
-  const reason = unfinished ? ` ${unfinished.sentence};` : '';
+  const reasons = checks.filter((check) => check.status === 'fail' && LEADING_KINDS.has(check.kind));
+  const reason = reasons.map((check) => ` ${check.sentence};`).join('');
   return failed === 0 ? `PASS — ${subject}: ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}:${reason} ${failed} of ${checks.length} checks failed${warnings}`;
 }
 
@@ -180,7 +188,9 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
-  const checks = orderChecks(unordered.map(waits.explain), thresholds.costRankFloorMs);
+  const delivery = summarizeDelivery(options.candidates, baselines, thresholds.loadDelivery);
+  unordered.push(...checkLoadDelivered(delivery));
+  const checks = orderChecks(unordered.map(waits.explain).map(distrustTimings(delivery)), thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));
@@ -222,6 +232,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     queries: buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries, budgets: budgets.queries ?? [] }),
     timeline: buildTimeline(options.candidates[0]!),
     waits: waits.summary,
+    delivery,
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
     notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
   };

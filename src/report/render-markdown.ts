@@ -1,6 +1,7 @@
 import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts';
 import { describeAppliedRelease } from '../run/describe-applied-release.ts';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
+import { DELIVERY_HEADER, deliveryCaption, deliveryRows } from './delivery-table.ts';
 import type { ReportFile } from './report-file.ts';
 import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
 
@@ -256,10 +257,19 @@ function contextSection(analysis: Analysis): string[] {
   ];
 }
 
+/** What the load generator delivered per journey; nothing for records written before rehearse kept the load. */
+function deliverySection(analysis: Analysis): string[] {
+  const runs = analysis.delivery?.runs ?? [];
+  if (runs.length === 0) return [];
+  const captioned = runs.length > 1;
+  return ['### Load delivered', '', ...runs.flatMap((run) => [...(captioned ? [deliveryCaption(run), ''] : []), table([...DELIVERY_HEADER], deliveryRows(run)), ''])];
+}
+
 function compose(analysis: Analysis, maxQueryRows: number, queryLength: number, timelineStep: number | null): string {
   const icon = analysis.verdict === 'fail' ? '❌' : '✅';
   const lines = [`## ${icon} ${analysis.headline}`, '', ...checkLines(analysis.checks)];
   if (analysis.notes.length > 0) lines.push(...analysis.notes.map((note) => `> ${note}`), '');
+  lines.push(...deliverySection(analysis));
   lines.push('### Pages', '', pagesTable(analysis), '');
   lines.push(...queriesSection(analysis, maxQueryRows, queryLength));
   lines.push(...waitsSection(analysis, maxQueryRows, queryLength));
