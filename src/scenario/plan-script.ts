@@ -58,6 +58,8 @@ export interface K6ScriptPlan {
   datasets: { name: string; variable: string; rowType: string; file: string; columns: readonly string[] }[];
   options: { scenarios: Record<string, K6Executor>; thresholds: Record<string, Threshold[]> };
   journeys: JourneyPlan[];
+  /** The k6 scenarios that are plateaus of a stepped load (absent or empty otherwise): which step, and whether it is the step's warm-up. */
+  plateaus?: Record<string, { step: number; warmup: boolean }>;
 }
 
 export const datasetVariable = (name: string) => `data_${name}`;
