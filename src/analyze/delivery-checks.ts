@@ -10,9 +10,13 @@ const CANDIDATE_TIMING_KINDS: ReadonlySet<CheckKind> = new Set(['budget-p95', 'b
 /** Timings compared with the baseline (latency, query time, waits): untrusted when either side's load was not delivered. */
 const COMPARED_TIMING_KINDS: ReadonlySet<CheckKind> = new Set(['p95-ratio', 'p50-ratio', 'query-time', 'db-time-share', 'lock-waits', 'idle-in-transaction', 'pool-waits']);
 
-/** k6's threshold checks on `http_req_duration` are timings; those on `http_req_failed` count errors and still apply. */
+/**
+ * k6's threshold checks on `http_req_duration` are timings; those on
+ * `http_req_failed` count errors and still apply. "Passed every threshold"
+ * includes the timings, so it is not trusted either.
+ */
 function isTimingThreshold(check: Check): boolean {
-  return check.kind === 'k6-thresholds' && check.id.includes(':http_req_duration');
+  return check.kind === 'k6-thresholds' && (check.status === 'pass' || check.id.includes(':http_req_duration'));
 }
 
 function deliveredSentence(run: RunDelivery): string {

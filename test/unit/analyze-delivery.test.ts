@@ -6,6 +6,7 @@ import { renderCsv } from '../../src/report/render-csv.ts';
 import { renderHtmlText } from '../../src/report/render-html.ts';
 import { renderMarkdownText } from '../../src/report/render-markdown.ts';
 import { renderRunSummary } from '../../src/run/render-run-summary.ts';
+import { runExitCode } from '../../src/run/run-exit-code.ts';
 import type { LoadSection, RunRecord } from '../../src/run/run-record-schema.ts';
 import { page, profile, runRecord, START } from '../support/run-record-builders.ts';
 
@@ -149,7 +150,7 @@ describe('a report whose load was not delivered', () => {
     const record = starved();
     const analysis = analyzeRuns({ candidates: [record], budgets: BUDGETS });
     const status = Object.fromEntries(analysis.checks.map((check) => [check.kind, check.status]));
-    expect(status).toMatchObject({ 'load-delivered': 'fail', 'budget-p95': 'warn', 'budget-queries-per-request': 'fail', 'budget-error-rate': 'pass' });
+    expect(status).toMatchObject({ 'load-delivered': 'fail', 'budget-p95': 'warn', 'budget-queries-per-request': 'fail', 'budget-error-rate': 'pass', 'k6-thresholds': 'warn' });
     expect(analysis.checks.find((check) => check.kind === 'budget-p95')!.sentence).toBe('My Bookings: p95 420 ms is over its 300 ms budget (scenario) — not trusted: the load was not delivered');
   });
 
@@ -177,6 +178,12 @@ describe('a report whose load was not delivered', () => {
     expect(byKind('p95-ratio').every((status) => status === 'warn')).toBe(true);
     expect(byKind('budget-p95')).toEqual(['fail']);
     expect(analysis.delivery!.delivered).toBe(true);
+  });
+
+  it('makes `rehearse run` exit 1', () => {
+    const stages = [{ name: 'load', status: 'ok' as const, startedAt: START, finishedAt: START + 60_000, message: null }];
+    expect(runExitCode({ ...starved(), stages })).toBe(1);
+    expect(runExitCode({ ...recordWith(load([{ journey: 'parents', planned: 300, dropped: 0 }])), stages })).toBe(0);
   });
 
   it('renders the Load delivered table in Markdown, HTML, CSV and the terminal summary', () => {
