@@ -18,9 +18,9 @@ export function secondP95s(run: RunRecord, page: string): number[] {
 }
 
 /** A moving-block resample (circular), so seconds that lean on each other (a spike's peak) stay together. */
-function resampleBlocks(values: readonly number[], random: () => number): number[] {
+export function resampleBlocks<T>(values: readonly T[], random: () => number): T[] {
   const blockLength = Math.max(1, Math.round(Math.sqrt(values.length)));
-  const out: number[] = [];
+  const out: T[] = [];
   while (out.length < values.length) {
     const start = Math.floor(random() * values.length);
     for (let offset = 0; offset < blockLength && out.length < values.length; offset += 1) out.push(values[(start + offset) % values.length]!);
