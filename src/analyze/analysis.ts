@@ -103,6 +103,8 @@ export interface PageCounters {
   responseBytesPerRequest: number | null;
   /** BEGIN / START TRANSACTION per request (probe): transaction control is counted here, not as queries. */
   transactionsPerRequest?: number;
+  /** CPU milliseconds of the app per request (probe); null when not measured (an app rehearse did not start, older records). */
+  appCpuMsPerRequest?: number | null;
 }
 
 export interface PageRow {

@@ -89,6 +89,18 @@ export function responseBytesText(page: PageRow): string {
   return was === null || was === undefined ? formatBytes(now) : `${formatBytes(now)} (was ${formatBytes(was)})`;
 }
 
+/** Whether any page's app CPU per request was measured on either side; only then is the column shown. */
+export function hasAppCpu(analysis: Analysis): boolean {
+  return analysis.pages.some((page) => typeof page.counters?.appCpuMsPerRequest === 'number' || typeof page.baselineCounters?.appCpuMsPerRequest === 'number');
+}
+
+export function appCpuText(page: PageRow): string {
+  const now = page.counters?.appCpuMsPerRequest;
+  if (typeof now !== 'number') return '—';
+  const was = page.baselineCounters?.appCpuMsPerRequest;
+  return typeof was === 'number' ? `${formatMs(now)} (was ${formatMs(was)})` : formatMs(now);
+}
+
 /** Whether the report compares with a baseline; without one its "vs baseline" columns are left out. */
 export function hasBaseline(analysis: Analysis): boolean {
   return analysis.baseline.length > 0;
@@ -97,8 +109,9 @@ export function hasBaseline(analysis: Analysis): boolean {
 function pagesTable(analysis: Analysis): string {
   const compared = hasBaseline(analysis);
   const transactions = hasTransactions(analysis);
+  const appCpu = hasAppCpu(analysis);
   return table(
-    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'body/request', 'budget', 'verdict'],
+    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'body/request', ...(appCpu ? ['app CPU/request'] : []), 'budget', 'verdict'],
     analysis.pages.map((page) => [
       page.page,
       formatCount(page.requests),
@@ -110,6 +123,7 @@ function pagesTable(analysis: Analysis): string {
       countersText(page),
       ...(transactions ? [transactionsText(page)] : []),
       responseBytesText(page),
+      ...(appCpu ? [appCpuText(page)] : []),
       budgetText(page),
       page.verdict === 'fail' ? '❌ fail' : '✅ pass',
     ]),

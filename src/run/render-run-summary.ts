@@ -34,8 +34,9 @@ export function renderRunSummary(record: RunRecord, recordFile: string): string 
       profile.rowsPerRequest.toFixed(1),
       profile.sharedBlocksPerRequest.toFixed(1),
       profile.responseBytesPerRequest === undefined ? '—' : formatBytes(profile.responseBytesPerRequest),
+      typeof profile.appCpuMsPerRequest === 'number' ? ms(profile.appCpuMsPerRequest) : '—',
     ]);
-    lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request', 'body/request'], rows));
+    lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request', 'body/request', 'app CPU/request'], rows));
   }
   const cpu = cpuLine(record.cpu);
   if (cpu) lines.push('', cpu);

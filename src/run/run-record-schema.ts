@@ -244,6 +244,13 @@ export const queryProfileSchema = z.object({
   responseBytesPerRequest: nonNegative.optional(),
   /** BEGIN / START TRANSACTION per request; absent in records written before transaction control was counted apart (analysis recounts it from `statements`). */
   transactionsPerRequest: nonNegative.optional(),
+  /**
+   * CPU milliseconds of the app's whole process tree (every thread) per answered request, over the
+   * first round and the repeats that make it stable (the database counters are the first round's);
+   * null when rehearse did not start the app (app.baseUrl) or cannot read process CPU; absent in
+   * records written before rehearse measured it.
+   */
+  appCpuMsPerRequest: nonNegative.nullable().optional(),
   statements: z.array(profileStatementSchema),
 });
 export type QueryProfile = z.infer<typeof queryProfileSchema>;

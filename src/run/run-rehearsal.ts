@@ -228,7 +228,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   if (!load.completed) return measured;
 
   const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () =>
-    probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, signal: options.signal }),
+    probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, appPid: app.pid, signal: options.signal }),
   );
   return queryProfiles ? { ...measured, queryProfiles } : measured;
 }
