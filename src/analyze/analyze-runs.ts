@@ -12,7 +12,7 @@ import { poolRuns, type PooledSide } from './pool-runs.ts';
 import { buildQueryRows } from './query-rows.ts';
 import { checkQueryTimes } from './query-time-checks.ts';
 import { DEFAULT_THRESHOLDS, DEFAULT_TOLERANCE, type Thresholds } from './thresholds.ts';
-import { checkTimings } from './timing-checks.ts';
+import { checkTimings, type TimingOutcome } from './timing-checks.ts';
 import { buildTimeline } from './timeline-points.ts';
 import { analyzeWaits } from './waits.ts';
 
@@ -29,6 +29,8 @@ export interface AnalyzeOptions {
   notes?: readonly string[];
   /** k6's own threshold outcome (the scenario's budgets) as a check of each candidate run; default true. */
   k6Thresholds?: boolean;
+  /** A NOT SURE timing verdict or timing budget fails instead of warning (`compare --strict`); default false. */
+  strict?: boolean;
 }
 
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
@@ -172,20 +174,19 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const baseline = baselines.length > 0 ? poolRuns(baselines) : null;
   const matching: QueryMatching | null = baseline ? matchQueries(queryTexts(baseline), queryTexts(candidate), thresholds.changedQuerySimilarity) : null;
 
-  let intervals = new Map<string, RatioInterval>();
-  let p50Intervals = new Map<string, RatioInterval>();
+  const strict = options.strict ?? false;
+  let timings: Omit<TimingOutcome, 'checks'> = { intervals: new Map<string, RatioInterval>(), p50Intervals: new Map(), verdicts: new Map(), p50Verdicts: new Map() };
   const unordered: Check[] = [];
   if (baseline && matching) {
     const inputs = { baseline, candidate, matching, thresholds };
     unordered.push(...checkPageCounters(inputs), ...checkQueryCounters(inputs), ...checkQueryTimes(inputs), ...checkErrors(baseline, candidate, thresholds));
-    const timings = checkTimings({ baseline, candidate, tolerance, thresholds });
-    unordered.push(...timings.checks);
-    intervals = timings.intervals;
-    p50Intervals = timings.p50Intervals;
+    const { checks: timingChecks, ...judged } = checkTimings({ baseline, candidate, tolerance, thresholds, strict });
+    unordered.push(...timingChecks);
+    timings = judged;
   }
   const waits = analyzeWaits({ candidate, baseline, thresholds, tolerance });
   unordered.push(...waits.checks);
-  const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
+  const budgetOutcome = checkBudgets(candidate, budgets, thresholds, strict);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
   const delivery = summarizeDelivery(options.candidates, baselines, thresholds.loadDelivery);
@@ -210,8 +211,10 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
       errorRate: page.errorRate,
       latencyMs: page.latencyMs,
       baseline: before ? { requests: before.requests, errorRate: before.errorRate, latencyMs: before.latencyMs } : null,
-      p95Ratio: intervals.get(page.page) ?? null,
-      p50Ratio: p50Intervals.get(page.page) ?? null,
+      p95Ratio: timings.intervals.get(page.page) ?? null,
+      p50Ratio: timings.p50Intervals.get(page.page) ?? null,
+      p95Verdict: timings.verdicts.get(page.page) ?? null,
+      p50Verdict: timings.p50Verdicts.get(page.page) ?? null,
       counters: counters(profile),
       baselineCounters: counters(baseProfile),
       budget: resolvePageBudget(page.page, budgets)?.limits ?? null,
@@ -226,6 +229,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     candidate: options.candidates.map(runRef),
     baseline: baselines.map(runRef),
     tolerance,
+    strict,
     thresholds,
     checks,
     pages,

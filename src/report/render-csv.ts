@@ -38,8 +38,13 @@ function pagesCsv(analysis: Analysis): string {
       app_cpu_ms_per_request: round(page.counters?.appCpuMsPerRequest),
       baseline_app_cpu_ms_per_request: round(page.baselineCounters?.appCpuMsPerRequest),
       verdict: page.verdict,
+      p95_verdict: page.p95Verdict?.verdict ?? '',
+      p95_direction: page.p95Verdict?.direction ?? '',
+      baseline_runs: page.p95Verdict?.runs.baseline ?? '',
+      candidate_runs: page.p95Verdict?.runs.candidate ?? '',
+      p95_verdict_reason: page.p95Verdict?.reason ?? '',
     })),
-    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'transactions_per_request', 'baseline_transactions_per_request', 'p50_ratio', 'p50_ratio_low', 'p50_ratio_high', 'app_cpu_ms_per_request', 'baseline_app_cpu_ms_per_request', 'verdict'] },
+    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'transactions_per_request', 'baseline_transactions_per_request', 'p50_ratio', 'p50_ratio_low', 'p50_ratio_high', 'app_cpu_ms_per_request', 'baseline_app_cpu_ms_per_request', 'verdict', 'p95_verdict', 'p95_direction', 'baseline_runs', 'candidate_runs', 'p95_verdict_reason'] },
   );
 }
 

@@ -32,7 +32,7 @@ function checksSection(analysis: Analysis): string {
   const list = (items: typeof failing, tag: 'ol' | 'ul') => `<${tag}>${items.map((check) => `<li>${escapeHtml(check.sentence)}</li>`).join('')}</${tag}>`;
   return [
     failing.length > 0 ? `<h2>Failing checks, most severe first</h2>${list(failing, 'ol')}` : '',
-    warnings.length > 0 ? `<h3>Timing warnings (not failing)</h3>${list(warnings, 'ul')}` : '',
+    warnings.length > 0 ? `<h3>Timing warnings (NOT SURE; not failing)</h3>${list(warnings, 'ul')}` : '',
     passing.length > 0 ? `<details><summary>${passing.length} passing checks</summary>${list(passing, 'ul')}</details>` : '',
     analysis.notes.length > 0 ? `<div class="notes">${analysis.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('')}</div>` : '',
   ].join('\n');
