@@ -42,12 +42,17 @@ export function verdictText(verdict: PageVerdict): string {
 
 /**
  * What a verdict does to the gate: slower fails; faster and SAME pass; NOT
- * SURE warns, and fails only when `strict`.
+ * SURE fails only when `strict`, and otherwise warns when the measured ratio
+ * is over the tolerance (it looks slower, unconfirmed). A NOT SURE page that
+ * measured within the tolerance passes with its verdict said: with one run
+ * per side every page is NOT SURE, and a warning on each would drown the one
+ * that looks slower.
  */
-export function timingStatus(verdict: PageVerdict, strict: boolean): CheckStatus {
+export function timingStatus(verdict: PageVerdict, strict: boolean, tolerance: number): CheckStatus {
   if (verdict.verdict === 'DIFFERENT') return verdict.direction === 'slower' ? 'fail' : 'pass';
   if (verdict.verdict === 'SAME') return 'pass';
-  return strict ? 'fail' : 'warn';
+  if (strict) return 'fail';
+  return verdict.ratio > 1 + tolerance ? 'warn' : 'pass';
 }
 
 /**
@@ -103,7 +108,7 @@ function quantileCheck({ baseline, candidate, tolerance, thresholds, strict = fa
   return {
     check: {
       ...base,
-      status: timingStatus(verdict, strict),
+      status: timingStatus(verdict, strict, tolerance),
       sentence: `${evidence} — ${verdictText(verdict)} (${ratio}): ${verdict.reason}`,
       limit: baselineValue * (1 + tolerance),
       magnitude: verdict.low,
