@@ -89,10 +89,12 @@ describe('the timing verdict on simulated runs with known effects', () => {
     expect(one.reason).toContain('one run per side');
   });
 
-  it('needs a far larger slowdown to say DIFFERENT with one run per side than with three', () => {
+  it('never decides on one run per side, and needs a larger slowdown with two runs than with three', () => {
     const steady = (p95: number) => ({ p95, secondP95s: Array.from({ length: 30 }, () => p95) });
-    expect(judgeTiming('Login', { runs: [steady(100)] }, { runs: [steady(125)] }, options).verdict).toBe('NOT SURE');
-    expect(judgeTiming('Login', { runs: [steady(100)] }, { runs: [steady(140)] }, options).verdict).toBe('DIFFERENT');
+    expect(judgeTiming('Login', { runs: [steady(100)] }, { runs: [steady(300)] }, options).verdict).toBe('NOT SURE');
+    const two = (p95: number) => [steady(p95), steady(p95 * 1.01)];
+    expect(judgeTiming('Login', { runs: two(100) }, { runs: two(123) }, options).verdict).toBe('NOT SURE');
+    expect(judgeTiming('Login', { runs: two(100) }, { runs: two(140) }, options).verdict).toBe('DIFFERENT');
     const three = (p95: number) => [steady(p95), steady(p95 * 1.01), steady(p95 * 0.99)];
     expect(judgeTiming('Login', { runs: three(100) }, { runs: three(125) }, options).verdict).toBe('DIFFERENT');
     // Not every candidate run beyond every baseline run: the rank evidence is missing.
