@@ -25,6 +25,8 @@ export interface ReportRunsOptions {
   scenarioBudgets?: boolean;
   /** Folders a record's relative scenario path is tried against (default: the working directory). */
   scenarioRoots?: readonly string[];
+  /** A NOT SURE timing verdict or timing budget fails instead of warning. */
+  strict?: boolean;
   /** Append the Markdown here (GitHub Actions' $GITHUB_STEP_SUMMARY). */
   stepSummaryFile?: string;
   /** Said at the top of the report, before the notes the analysis adds (e.g. how `ab` ran the sides). */
@@ -85,6 +87,7 @@ export async function analyzeRecords(candidates: readonly RunRecord[], baselines
     budgets: { config: options.configBudgets?.pages, scenario, overall, queries: await queryBudgetRules(options.configBudgets?.queries ?? {}) },
     notes,
     k6Thresholds: scenarioBudgets,
+    strict: options.strict ?? false,
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
   });
 }

@@ -35,6 +35,14 @@ export interface ProbeOptions {
  */
 const CPU_MEASUREMENT = { minRequests: 30, minMs: 200, maxRequests: 200 };
 
+/** One probe user, brought to the page: the journey, the page's step in it, and the user's cookies and captures. */
+interface ProbeSession {
+  journey: Journey;
+  index: number;
+  step: PageStep;
+  user: VirtualUser;
+}
+
 /** Every journey that visits the page (parents and teachers alike), with the page's first step in it. */
 function journeysFor(scenario: Scenario, page: string): { journey: Journey; index: number; step: PageStep }[] {
   return Object.values(scenario.journeys).flatMap((journey) => {
@@ -116,13 +124,6 @@ async function repeatRounds(options: ProbeOptions, sessions: readonly ProbeSessi
     requested += sessions.length;
   }
   return answered;
-}
-
-interface ProbeSession {
-  journey: Journey;
-  index: number;
-  step: PageStep;
-  user: VirtualUser;
 }
 
 /** Each user requests the page once, one at a time: how many got an expected answer, and its body bytes. */

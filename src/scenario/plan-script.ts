@@ -87,6 +87,8 @@ interface Scaling {
   rate: number;
   /** Default `maxVUs` of an arrival-rate journey stop here (its share of the VU ceiling); none when absent. */
   vuShare?: number;
+  /** The journey's expected seconds per pass (`expectedJourneySeconds`), which sizes its VUs; 1 when absent. */
+  journeySeconds?: number;
 }
 
 const scaledDuration = (text: string, scaling: Scaling) => formatDuration(Math.max(0.001, parseDuration(text) * scaling.time));
@@ -107,13 +109,37 @@ export function integerRates(ratesPerSecond: readonly number[]): { timeUnit: str
 }
 
 /**
- * Arrival-rate executors need VUs ready: allocate for one second of the peak
- * up front and allow ten seconds' worth, so slow responses show as latency,
- * not as dropped iterations.
+ * Seconds a page request is allowed when sizing VUs: a login that hashes a
+ * password on a busy 2-core machine takes a few hundred milliseconds.
+ */
+const REQUEST_ALLOWANCE_SECONDS = 0.5;
+/** VUs held beyond the expected concurrency: arrivals bunch, and responses slow down under load. */
+const VU_MARGIN = 1.5;
+
+/** How long one pass of a journey is expected to take: its mean think times plus an allowance per request. */
+export function expectedJourneySeconds(journey: Journey): number {
+  return journey.steps.reduce((sum, step) => {
+    if (step.kind === 'page') return sum + REQUEST_ALLOWANCE_SECONDS;
+    return sum + (typeof step.seconds === 'number' ? step.seconds : (step.seconds[0] + step.seconds[1]) / 2);
+  }, 0);
+}
+
+/**
+ * Arrival-rate executors need VUs ready: each arrival holds a VU for the
+ * whole journey, think times included, so at the peak about peak × journey
+ * seconds are busy at once. Those (with a margin) are allocated up front,
+ * within the journey's share of the VU ceiling but never below one second
+ * of the peak: k6 starting VUs mid-test is slow on a small machine and drops
+ * arrivals meanwhile. The default `maxVUs` allows twice that (at least ten
+ * seconds of the peak), within the share, so slow responses show as latency,
+ * not as dropped iterations. A scenario's own `maxVUs` caps both.
  */
 function arrivalVUs(peak: number, maxVUs: number | undefined, scaling: Scaling) {
-  const preAllocatedVUs = Math.max(2, Math.ceil(peak));
-  return { preAllocatedVUs, maxVUs: maxVUs ?? Math.max(preAllocatedVUs, Math.min(scaling.vuShare ?? Number.POSITIVE_INFINITY, Math.max(20, Math.ceil(peak * 10)))) };
+  const share = scaling.vuShare ?? Number.POSITIVE_INFINITY;
+  const busy = Math.ceil(peak * Math.max(1, scaling.journeySeconds ?? 1) * VU_MARGIN);
+  const wanted = Math.max(2, Math.ceil(peak), Math.min(busy, share));
+  const preAllocatedVUs = maxVUs === undefined ? wanted : Math.min(wanted, maxVUs);
+  return { preAllocatedVUs, maxVUs: maxVUs ?? Math.max(preAllocatedVUs, Math.min(share, Math.max(20, Math.ceil(peak * 10), busy * 2))) };
 }
 
 export function planExecutor(load: LoadShape, exec: string, scaling: Scaling): K6Executor {
@@ -220,7 +246,7 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
     rate: options.rateScale ?? 1,
     vuShare: Math.max(1, Math.floor(ceiling.vus / journeys.length)),
   };
-  const scenarios = Object.fromEntries(journeys.map(([name, journey]) => [name, planExecutor(journey.load, journeyFunction(name), scaling)]));
+  const scenarios = Object.fromEntries(journeys.map(([name, journey]) => [name, planExecutor(journey.load, journeyFunction(name), { ...scaling, journeySeconds: expectedJourneySeconds(journey) })]));
   assertLoadFits(scenarios, ceiling, sourceFile);
   const usedDatasets = [...new Set(journeys.map(([, journey]) => journey.data))];
   return {

@@ -99,7 +99,7 @@ describe('renderers', () => {
     const files = Object.fromEntries(renderCsv(analysis).map((file) => [file.name, file.text]));
     expect(Object.keys(files)).toEqual(['pages.csv', 'queries.csv', 'timeline.csv', 'waits.csv', 'blocking.csv']);
     expect(files['pages.csv']!.split('\n')[0]).toBe(
-      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,response_bytes_per_request,baseline_response_bytes_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,budget_queries_per_request,budget_response_bytes,transactions_per_request,baseline_transactions_per_request,p50_ratio,p50_ratio_low,p50_ratio_high,app_cpu_ms_per_request,baseline_app_cpu_ms_per_request,verdict',
+      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,response_bytes_per_request,baseline_response_bytes_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,budget_queries_per_request,budget_response_bytes,transactions_per_request,baseline_transactions_per_request,p50_ratio,p50_ratio_low,p50_ratio_high,app_cpu_ms_per_request,baseline_app_cpu_ms_per_request,verdict,p95_verdict,p95_direction,baseline_runs,candidate_runs,p95_verdict_reason',
     );
     expect(files['pages.csv']).toContain('My Bookings,100,0,0,20,40,60,40,1,');
     expect(files['queries.csv']).toContain('"select first_name, last_name from parents where id = $1"');
