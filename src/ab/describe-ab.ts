@@ -1,7 +1,8 @@
 import { formatPercent } from '../analyze/format-number.ts';
 import type { PageVerdict } from '../analyze/timing-verdict.ts';
+import { runsPerSideText, verdictText } from '../analyze/timing-checks.ts';
 import type { AbSummary } from './ab-summary.ts';
-import type { StopReason } from './judge-pair.ts';
+import type { PairJudgement, StopReason } from './judge-pair.ts';
 
 const twoDecimals = (value: number) => String(Number(value.toFixed(2)));
 
@@ -11,34 +12,38 @@ export function describeRatio(verdict: PageVerdict): string {
   return `${Number.isFinite(verdict.ratio) ? `${twoDecimals(verdict.ratio)}×` : 'no ratio'} (${interval})`;
 }
 
-/** "DIFFERENT (slower)", "SAME", "NOT SURE": the verdict words, exactly, and which way a difference goes. */
-export function verdictWords(verdict: PageVerdict): string {
-  return verdict.verdict === 'DIFFERENT' && verdict.direction ? `DIFFERENT (${verdict.direction})` : verdict.verdict;
+/** What is still NOT SURE after a pair: pages' timings, then timing budgets ("Login p95 budget"). */
+export function undecided(judgement: PairJudgement): string[] {
+  const pages = judgement.verdicts.filter((verdict) => verdict.verdict === 'NOT SURE').map((verdict) => verdict.page);
+  const budgets = judgement.budgetsNotSure.map((check) => `${check.page ?? 'overall'} ${check.kind === 'budget-p99' ? 'p99' : 'p95'} budget`);
+  return [...pages, ...budgets];
 }
 
 /**
  * "pair 2 of at most 5: My Bookings still NOT SURE, ratio 1.18× (0.97–1.41); Login SAME, ratio 1.02× (0.95–1.08)":
- * the pages still undecided first, since they are what another pair is for.
+ * the pages still undecided first, since they are what another pair is for; then timing budgets still NOT SURE.
  */
-export function describePair(pair: number, maxRepeats: number, verdicts: readonly PageVerdict[]): string {
-  const undecidedFirst = [...verdicts].sort((a, b) => Number(b.verdict === 'NOT SURE') - Number(a.verdict === 'NOT SURE'));
-  const pages = undecidedFirst.map((verdict) => `${verdict.page} ${pair > 1 && verdict.verdict === 'NOT SURE' ? 'still ' : ''}${verdictWords(verdict)}, ratio ${describeRatio(verdict)}`);
-  return `pair ${pair} of at most ${maxRepeats}: ${pages.join('; ') || 'no page measured on both sides'}`;
+export function describePair(pair: number, maxRepeats: number, judgement: PairJudgement): string {
+  const still = pair > 1 ? 'still ' : '';
+  const undecidedFirst = [...judgement.verdicts].sort((a, b) => Number(b.verdict === 'NOT SURE') - Number(a.verdict === 'NOT SURE'));
+  const pages = undecidedFirst.map((verdict) => `${verdict.page} ${verdict.verdict === 'NOT SURE' ? still : ''}${verdictText(verdict)}, ratio ${describeRatio(verdict)}`);
+  const budgets = judgement.budgetsNotSure.map((check) => `${check.page ?? 'overall'} ${check.kind === 'budget-p99' ? 'p99' : 'p95'} budget ${still}NOT SURE`);
+  return `pair ${pair} of at most ${maxRepeats}: ${[...pages, ...budgets].join('; ') || 'no page measured on both sides'}`;
 }
 
 export interface StopFacts {
   reason: StopReason;
   pairs: number;
   maxRepeats: number;
-  verdicts: readonly PageVerdict[];
-  /** The first failing counter check's sentence, or the failed run's, when that is why. */
+  /** What is still NOT SURE (see `undecided`). */
+  undecided: readonly string[];
+  /** The first failing counter or load-delivered check's sentence, or the failed run's, when that is why. */
   cause?: string;
 }
 
 /** Why the rehearsal stopped, in one sentence. */
-export function describeStop({ reason, pairs, maxRepeats, verdicts, cause }: StopFacts): string {
+export function describeStop({ reason, pairs, maxRepeats, undecided, cause }: StopFacts): string {
   const runs = `${pairs} pair${pairs === 1 ? '' : 's'}`;
-  const undecided = verdicts.filter((verdict) => verdict.verdict === 'NOT SURE').map((verdict) => verdict.page);
   switch (reason) {
     case 'decided':
       return `every page decided after ${runs}`;
@@ -46,6 +51,8 @@ export function describeStop({ reason, pairs, maxRepeats, verdicts, cause }: Sto
       return `${maxRepeats} runs per side (--max-repeats) and still NOT SURE on ${undecided.join(', ')}`;
     case 'counter-regression':
       return `a counter regressed after ${runs}, which more runs cannot change: ${cause ?? ''}`.trimEnd();
+    case 'load-not-delivered':
+      return `a run did not deliver its planned load after ${runs}, which fails the gate whatever more runs measure: ${cause ?? ''}`.trimEnd();
     case 'run-failed':
       return `a run did not finish after ${runs}: ${cause ?? ''}`.trimEnd();
     case 'interrupted':
@@ -56,7 +63,7 @@ export function describeStop({ reason, pairs, maxRepeats, verdicts, cause }: Sto
 /** The lines printed at the end: one per page (verdict, ratio and interval, runs per side, why), why it stopped, the gate. */
 export function renderAbSummary(summary: AbSummary): string {
   const pages = summary.verdicts.map(
-    (verdict) => `  ${verdict.page}: ${verdictWords(verdict)}, ratio ${describeRatio(verdict)}, ${verdict.runs.baseline} baseline and ${verdict.runs.candidate} candidate runs — ${verdict.reason}`,
+    (verdict) => `  ${verdict.page}: ${verdictText(verdict)}, ratio ${describeRatio(verdict)}, ${runsPerSideText(verdict.runs)} — ${verdict.reason}`,
   );
   const gate = summary.gate.status === 'pass' ? `PASS — no page slower beyond the ${formatPercent(summary.tolerance)} tolerance, no check failed` : `FAIL — ${summary.gate.failures.length} reason${summary.gate.failures.length === 1 ? '' : 's'}:`;
   return [

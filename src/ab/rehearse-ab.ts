@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Analysis } from '../analyze/analysis.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { resolveRelease } from '../config/resolve-release.ts';
 import type { DbOptions } from '../db/create-provider.ts';
@@ -15,8 +16,9 @@ import type { BuildOptions } from '../scenario/plan-script.ts';
 import type { SeedEvent } from '../seed/seed-events.ts';
 import { InterruptedError } from '../system/abort.ts';
 import { AB_SUMMARY_SCHEMA_VERSION, type AbRun, type AbSummary } from './ab-summary.ts';
-import { describePair, describeRatio, describeStop, verdictWords } from './describe-ab.ts';
-import { gateFailures, judgePair, stopAfterPair, type PairJudgement, type StopReason } from './judge-pair.ts';
+import { runsPerSideText, verdictText } from '../analyze/timing-checks.ts';
+import { describePair, describeRatio, describeStop, undecided } from './describe-ab.ts';
+import { judgePair, stopAfterPair, type PairJudgement, type StopReason } from './judge-pair.ts';
 import { pairOrder, type AbSide } from './pair-order.ts';
 import { abData, type AbData } from './same-data.ts';
 
@@ -101,11 +103,11 @@ export async function rehearseAb(options: AbOptions): Promise<AbOutcome> {
   const sides = { baseline: records(compared, 'baseline'), candidate: records(compared, 'candidate') };
   const judgement = sides.baseline.length > 0 && sides.candidate.length > 0 ? judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options) : null;
   const pairs = Math.min(sides.baseline.length, sides.candidate.length);
-  const stop = { reason, sentence: describeStop({ reason, pairs, maxRepeats: options.maxRepeats, verdicts: judgement?.verdicts ?? [], ...(cause ? { cause } : {}) }) };
-  const complete = reason === 'decided' || reason === 'max-repeats' || reason === 'counter-regression';
+  const stop = { reason, sentence: describeStop({ reason, pairs, maxRepeats: options.maxRepeats, undecided: judgement ? undecided(judgement) : [], ...(cause ? { cause } : {}) }) };
+  const complete = reason !== 'interrupted' && reason !== 'run-failed';
   const notes = reportNotes(judgement, data, stop.sentence, complete, runs.length - compared.length);
   const report = judgement ? await writeReport(options, dir, compared, notes) : null;
-  const failures = [...(report ? gateFailures(report.analysis, judgement!.verdicts, options.strict) : ['no run of one of the sides finished: nothing was compared']), ...(complete ? [] : ['the rehearsal did not finish: an incomplete comparison cannot pass'])];
+  const failures = [...(report ? failedChecks(report.analysis) : ['no run of one of the sides finished: nothing was compared']), ...(complete ? [] : ['the rehearsal did not finish: an incomplete comparison cannot pass'])];
   const summary: AbSummary = {
     schemaVersion: AB_SUMMARY_SCHEMA_VERSION,
     id,
@@ -127,6 +129,11 @@ export async function rehearseAb(options: AbOptions): Promise<AbOutcome> {
   const summaryFile = path.join(dir, 'ab.json');
   await writeFile(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
   return { dir, summary, summaryFile, report, exitCode: exitCodeOf(summary, runs, badInput), ...(badInput ? { badInput } : {}) };
+}
+
+/** The gate is the comparison's: a counter, a budget, an error rate, a run, a page DIFFERENT and slower, and with --strict anything NOT SURE. */
+function failedChecks(analysis: Analysis): string[] {
+  return analysis.checks.filter((check) => check.status === 'fail').map((check) => check.sentence);
 }
 
 function exitCodeOf(summary: AbSummary, runs: readonly FinishedRun[], badInput: RehearseError | undefined): AbOutcome['exitCode'] {
@@ -162,11 +169,16 @@ async function runPairs(options: AbOptions, data: AbData, dir: string, runs: Fin
     }
     const sides = { baseline: records(runs, 'baseline'), candidate: records(runs, 'candidate') };
     const judgement = judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options);
-    options.progress(describePair(pair, options.maxRepeats, judgement.verdicts));
+    options.progress(describePair(pair, options.maxRepeats, judgement));
     const reason = stopAfterPair(judgement, pair, options.maxRepeats);
-    if (reason) return { reason, ...(reason === 'counter-regression' ? { cause: judgement.counterFailures[0]!.sentence } : {}) };
+    if (reason) return { reason, ...causeOf(reason, judgement) };
   }
   return { reason: 'max-repeats' };
+}
+
+function causeOf(reason: StopReason, judgement: PairJudgement): { cause?: string } {
+  const check = reason === 'counter-regression' ? judgement.counterFailures[0] : reason === 'load-not-delivered' ? judgement.undelivered[0] : undefined;
+  return check ? { cause: check.sentence } : {};
 }
 
 /** One run of one side; null when the user interrupted before it started. */
@@ -213,8 +225,9 @@ function records(runs: readonly FinishedRun[], side: AbSide): RunRecord[] {
   return runs.filter((run) => run.side === side).map((run) => run.outcome.record);
 }
 
-function analyze(options: AbOptions, sides: { baseline: RunRecord[]; candidate: RunRecord[] }) {
-  return analyzeRecords(sides.candidate, sides.baseline, reportBasics(options));
+/** The comparison of the runs so far, without --strict: a timing budget NOT SURE is a warning there, and asks for another pair. */
+function analyze(options: AbOptions, sides: { baseline: RunRecord[]; candidate: RunRecord[] }): Promise<Analysis> {
+  return analyzeRecords(sides.candidate, sides.baseline, { ...reportBasics(options), strict: false });
 }
 
 function reportBasics(options: AbOptions) {
@@ -231,6 +244,7 @@ function writeReport(options: AbOptions, dir: string, compared: readonly Finishe
     outDir: options.report?.outDir ?? dir,
     notes,
     ...reportBasics(options),
+    strict: options.strict,
     ...(options.report?.formats ? { formats: options.report.formats } : {}),
     ...(options.report?.stepSummaryFile ? { stepSummaryFile: options.report.stepSummaryFile } : {}),
   });
@@ -239,7 +253,7 @@ function writeReport(options: AbOptions, dir: string, compared: readonly Finishe
 /** The A/B verdicts at the top of the report, in every format: per page the verdict, ratio, runs per side and why; why it stopped. */
 function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: string, complete: boolean, leftOut: number): string[] {
   const verdicts = (judgement?.verdicts ?? []).map(
-    (verdict) => `A/B timing verdict — ${verdict.page}: ${verdictWords(verdict)}, p95 ratio ${describeRatio(verdict)}, ${verdict.runs.baseline} baseline and ${verdict.runs.candidate} candidate runs: ${verdict.reason}`,
+    (verdict) => `A/B timing verdict — ${verdict.page}: ${verdictText(verdict)}, p95 ratio ${describeRatio(verdict)}, ${runsPerSideText(verdict.runs)}: ${verdict.reason}`,
   );
   return [
     ...(complete ? [] : ['INCOMPLETE: this A/B rehearsal did not finish; the comparison covers the runs that did.']),

@@ -31,7 +31,7 @@ function agreed(field: 'scale' | 'seed', baseline: LoadedConfig, candidate: Load
   const theirs = baseline.config.data[field];
   if (ours === theirs) return ours;
   throw new UsageError(
-    `data.${field}: the baseline's config (${shown(baseline)}) seeds ${field} ${theirs}, this one (${shown(candidate)}) ${field} ${ours}; both sides must rehearse the same data: pass --${field} to use one for both`,
+    `data.${field}: ${theirs} in the baseline's config (${shown(baseline)}), ${ours} in this one (${shown(candidate)}); both sides must rehearse the same data: pass --${field} to use one for both`,
   );
 }
 

@@ -1,3 +1,4 @@
+import type { RunRecord } from '../run/run-record-schema.ts';
 import type { Check, CheckStatus, RatioInterval } from './analysis.ts';
 import { formatMs, formatRatio } from './format-number.ts';
 import { runQuantiles, type TimelineQuantile } from './p95-ratio-interval.ts';
@@ -79,15 +80,15 @@ export function checkTimings(inputs: TimingInputs): TimingOutcome {
   return outcome;
 }
 
-/** One side's runs of a page as the verdict takes them: the quantile in the `p95` slot, whichever quantile it is. */
-function sideSamples(side: PooledSide, page: string, quantile: TimelineQuantile): SideSamples {
-  return { runs: runQuantiles(side.runs, page, quantile).map((run) => ({ p95: run.value, secondP95s: [...run.seconds] })) };
+/** One side's runs of a page as the verdict takes them: the quantile in the `p95` slot, whichever quantile it is; also how `ab` judges its pairs. */
+export function sideSamples(runs: readonly RunRecord[], page: string, quantile: TimelineQuantile = 'p95'): SideSamples {
+  return { runs: runQuantiles(runs, page, quantile).map((run) => ({ p95: run.value, secondP95s: [...run.seconds] })) };
 }
 
 function quantileCheck({ baseline, candidate, tolerance, thresholds, strict = false }: TimingInputs, page: PooledPage, before: PooledPage, quantile: TimelineQuantile): { check: Check; verdict: PageVerdict | null } | null {
   const kind = quantile === 'p95' ? 'p95-ratio' : 'p50-ratio';
-  const after = sideSamples(candidate, page.page, quantile);
-  const was = sideSamples(baseline, page.page, quantile);
+  const after = sideSamples(candidate.runs, page.page, quantile);
+  const was = sideSamples(baseline.runs, page.page, quantile);
   const measured = page.latencyMs[quantile];
   const baselineValue = before.latencyMs[quantile];
   const evidence = `${page.page}: ${quantile} ${formatMs(measured)}, baseline ${formatMs(baselineValue)}`;

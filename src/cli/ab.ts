@@ -81,8 +81,7 @@ export function registerAb(program: Command): void {
         .option('--baseline-release <name>', "the baseline's release: one of its config's releases (the baseline config's, with --baseline-config)")
         .option('--release <name>', "the candidate's release: one of this config's releases (default: the app as configured)")
         .option('--baseline-config <file>', "the baseline's own config, e.g. a checkout of the base branch (its app, its releases, its model); both sides rehearse this config's database")
-        .option('--max-repeats <n>', `the most runs per side (default ${DEFAULT_MAX_REPEATS})`)
-        .option('--strict', 'a page still NOT SURE at the end fails the gate'),
+        .option('--max-repeats <n>', `the most runs per side (default ${DEFAULT_MAX_REPEATS})`),
     ),
   )
     .addHelpText('after', '\nA pull request: rehearse ab scenarios/spike.ts --baseline-config ../base/rehearse.config.ts\nTwo releases:   rehearse ab scenarios/spike.ts --baseline-release baseline --release bookings-n-plus-one')

@@ -34,7 +34,7 @@ export interface ReportRunsOptions {
 }
 
 /** What the analysis of records needs from the report's options. */
-export type AnalyzeRecordsOptions = Pick<ReportRunsOptions, 'tolerance' | 'configBudgets' | 'scenarioBudgets' | 'scenarioRoots' | 'notes'>;
+export type AnalyzeRecordsOptions = Pick<ReportRunsOptions, 'tolerance' | 'configBudgets' | 'scenarioBudgets' | 'scenarioRoots' | 'notes' | 'strict'>;
 
 export interface ReportOutcome {
   analysis: Analysis;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AbSummary } from '../../src/ab/ab-summary.ts';
@@ -12,6 +12,14 @@ const SPIKE = `${REPO_ROOT}/scenarios/parents-evening-login-spike.ts`;
 const SHORT = ['--duration', '8s', '--rate-scale', '0.25', '--probe-requests', '5'];
 const PAGES = ['Login', 'My Bookings', 'Video call'];
 const VERDICT_WORDS = ['DIFFERENT', 'SAME', 'NOT SURE'];
+
+/** A second checkout's config beside the project (same app and model unless `edit` changes them), as a pull-request job has the base branch. */
+async function baseCheckout(project: RunProject, edit: (source: string) => string = (source) => source): Promise<string> {
+  const dir = await mkdtemp(path.join(project.dir, 'base-'));
+  const file = path.join(dir, 'rehearse.config.ts');
+  await writeFile(file, edit(await readFile(project.config, 'utf8')));
+  return file;
+}
 
 /** The A/B folder of `release`: its summary, its report's analysis and Markdown. */
 async function abFolder(project: RunProject, release: string) {
@@ -34,7 +42,12 @@ describe('rehearse ab, end to end on the school-portal fixture', () => {
     await project?.remove();
   });
 
-  it('refuses an unknown release before anything starts (exit 2)', async () => {
+  it('refuses a baseline checkout that seeds other data, and an unknown release, before anything starts (exit 2)', async () => {
+    const otherSeed = await baseCheckout(project, (source) => source.replace('seed: 7', 'seed: 8'));
+    const refused = await runCli(['ab', SPIKE, '--config', project.config, '--baseline-config', otherSeed], { cwd: project.dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/data\.seed: 8 in the baseline's config \(.*\), 7 in this one \(.*\); both sides must rehearse the same data: pass --seed/);
+
     const { code, stderr } = await runCli(['ab', SPIKE, '--config', project.config, '--baseline-release', 'baseline', '--release', 'no-such-release'], { cwd: project.dir });
     expect(code).toBe(2);
     expect(stderr).toMatch(/--release: unknown release "no-such-release"; known: baseline, /);
@@ -49,9 +62,9 @@ describe('rehearse ab, end to end on the school-portal fixture', () => {
     const { dir, summary, analysis, markdown } = await abFolder(project, 'bookings-costly-render');
     console.log(`ab bookings-costly-render (exit ${code}): ${summary.verdicts.map((verdict) => `${verdict.page} ${verdict.verdict} ${verdict.ratio.toFixed(2)}× (${verdict.low.toFixed(2)}–${verdict.high.toFixed(2)})`).join('; ')}; stopped: ${summary.stop.sentence}`);
 
-    // A B, then B A when a page needs another pair: every run a complete rehearsal inside the A/B folder.
+    // A B, then B A (one run per side never decides a timing): every run a complete rehearsal inside the A/B folder.
     const order = summary.runs.map((run) => run.side);
-    expect([['baseline', 'candidate'], ['baseline', 'candidate', 'candidate', 'baseline']]).toContainEqual(order);
+    expect(order).toEqual(['baseline', 'candidate', 'candidate', 'baseline']);
     for (const run of summary.runs) {
       expect(run).toMatchObject({ status: 'complete', compared: true });
       expect(existsSync(path.join(dir, run.dir, 'run.json'))).toBe(true);
@@ -68,6 +81,8 @@ describe('rehearse ab, end to end on the school-portal fixture', () => {
       expect(verdict.runs).toEqual({ baseline: summary.pairs, candidate: summary.pairs });
       const line = `A/B timing verdict — ${verdict.page}: ${verdict.verdict}`;
       expect(analysis.notes.some((note) => note.startsWith(line))).toBe(true);
+      // The verdict `ab` stopped on is the one the comparison reports and gates on.
+      expect(analysis.pages.find((page) => page.page === verdict.page)?.p95Verdict).toMatchObject({ verdict: verdict.verdict, ratio: verdict.ratio, low: verdict.low, high: verdict.high });
       expect(markdown).toContain(line);
       expect(stdout).toContain(`  ${verdict.page}: ${verdict.verdict}`);
     }
@@ -76,16 +91,19 @@ describe('rehearse ab, end to end on the school-portal fixture', () => {
     // The release changes computation only: no counter may fail, so the stop is the verdicts' (or the bound's).
     expect(['decided', 'max-repeats']).toContain(summary.stop.reason);
     if (summary.stop.reason === 'max-repeats') expect(summary.verdicts.some((verdict) => verdict.verdict === 'NOT SURE')).toBe(true);
-    // The gate is what the exit code says: a page DIFFERENT and slower fails it, NOT SURE does not (no --strict).
-    const slower = summary.verdicts.filter((verdict) => verdict.verdict === 'DIFFERENT' && verdict.direction === 'slower');
-    expect(summary.gate.failures.filter((failure) => failure.includes('DIFFERENT, slower'))).toHaveLength(slower.length);
+    // The gate is the comparison's, and the exit code says it: a page DIFFERENT and slower fails it, NOT SURE does not (no --strict).
+    for (const verdict of summary.verdicts.filter((entry) => entry.direction === 'slower')) {
+      expect(summary.gate.failures.some((failure) => failure.startsWith(`${verdict.page}: p95`) && failure.includes('DIFFERENT (slower)'))).toBe(true);
+    }
+    expect(summary.gate.failures).toEqual(analysis.checks.filter((check) => check.status === 'fail').map((check) => check.sentence));
     expect(code).toBe(summary.gate.status === 'fail' ? 1 : 0);
     expect(stdout).toContain(`wrote ${path.relative(project.dir, path.join(dir, 'report.md'))}`);
     expect(leftoverProcesses(project)).toEqual([]);
   });
 
-  it('fails after one pair on a counter regression, without waiting for timings', async () => {
-    const { code, stdout } = await runCli(['ab', SPIKE, '--config', project.config, '--baseline-release', 'baseline', '--release', 'bookings-n-plus-one', '--max-repeats', '3', ...SHORT], {
+  it('fails after one pair on a counter regression, the baseline rehearsed from another checkout\'s config on this one\'s template', async () => {
+    const base = await baseCheckout(project);
+    const { code, stdout, stderr } = await runCli(['ab', SPIKE, '--config', project.config, '--baseline-config', base, '--release', 'bookings-n-plus-one', '--max-repeats', '3', ...SHORT], {
       cwd: project.dir,
       timeoutMs: 120_000,
     });
@@ -93,6 +111,10 @@ describe('rehearse ab, end to end on the school-portal fixture', () => {
     console.log(`ab bookings-n-plus-one (exit ${code}): ${summary.verdicts.map((verdict) => `${verdict.page} ${verdict.verdict}`).join('; ')}; stopped: ${summary.stop.sentence}`);
     expect(code).toBe(1);
     expect(summary.runs.map((run) => run.side)).toEqual(['baseline', 'candidate']);
+    expect(summary).toMatchObject({ baseline: { release: null, config: base }, data: { model: 'shared' } });
+    // Both sides cloned the template the first test seeded, in this project's cluster: nothing was seeded again.
+    expect(stderr).not.toMatch(/building template/);
+    expect(existsSync(path.join(path.dirname(base), '.rehearse'))).toBe(false);
     expect(summary.stop.reason).toBe('counter-regression');
     expect(summary.stop.sentence).toMatch(/My Bookings: .*queries per request/);
     expect(summary.gate.status).toBe('fail');
