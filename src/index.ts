@@ -38,6 +38,8 @@ export { importRecording, type ImportRecordingOptions, type ImportedRecording } 
 export { readHarFile, type Har } from './scenario/har.ts';
 export { type BuildOptions } from './scenario/plan-script.ts';
 export { runRehearsal, type RehearsalOptions, type RehearsalOutcome } from './run/run-rehearsal.ts';
+export { rehearseAb, type AbOptions, type AbOutcome, type AbSideInput } from './ab/rehearse-ab.ts';
+export type { AbSummary, AbRun } from './ab/ab-summary.ts';
 export { readRunRecord, writeRunRecord, type RunRecord } from './run/run-record.ts';
 export { aggregateK6Csv } from './collect/aggregate-k6-csv.ts';
 export { fingerprintQuery } from './collect/query-fingerprint.ts';
