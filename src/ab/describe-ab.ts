@@ -1,3 +1,4 @@
+import type { Check } from '../analyze/analysis.ts';
 import { formatPercent } from '../analyze/format-number.ts';
 import type { PageVerdict } from '../analyze/timing-verdict.ts';
 import { runsPerSideText, verdictText } from '../analyze/timing-checks.ts';
@@ -12,11 +13,15 @@ export function describeRatio(verdict: PageVerdict): string {
   return `${Number.isFinite(verdict.ratio) ? `${twoDecimals(verdict.ratio)}×` : 'no ratio'} (${interval})`;
 }
 
-/** What is still NOT SURE after a pair: pages' timings, then timing budgets ("Login p95 budget"). */
+/** "Login p95 budget", "overall p99 budget". */
+function budgetName(check: Check): string {
+  return `${check.page ?? 'overall'} ${check.kind === 'budget-p99' ? 'p99' : 'p95'} budget`;
+}
+
+/** What is still NOT SURE after a pair: pages' timings, then timing budgets. */
 export function undecided(judgement: PairJudgement): string[] {
   const pages = judgement.verdicts.filter((verdict) => verdict.verdict === 'NOT SURE').map((verdict) => verdict.page);
-  const budgets = judgement.budgetsNotSure.map((check) => `${check.page ?? 'overall'} ${check.kind === 'budget-p99' ? 'p99' : 'p95'} budget`);
-  return [...pages, ...budgets];
+  return [...pages, ...judgement.budgetsNotSure.map(budgetName)];
 }
 
 /**
@@ -27,7 +32,7 @@ export function describePair(pair: number, maxRepeats: number, judgement: PairJu
   const still = pair > 1 ? 'still ' : '';
   const undecidedFirst = [...judgement.verdicts].sort((a, b) => Number(b.verdict === 'NOT SURE') - Number(a.verdict === 'NOT SURE'));
   const pages = undecidedFirst.map((verdict) => `${verdict.page} ${verdict.verdict === 'NOT SURE' ? still : ''}${verdictText(verdict)}, ratio ${describeRatio(verdict)}`);
-  const budgets = judgement.budgetsNotSure.map((check) => `${check.page ?? 'overall'} ${check.kind === 'budget-p99' ? 'p99' : 'p95'} budget ${still}NOT SURE`);
+  const budgets = judgement.budgetsNotSure.map((check) => `${budgetName(check)} ${still}NOT SURE`);
   return `pair ${pair} of at most ${maxRepeats}: ${[...pages, ...budgets].join('; ') || 'no page measured on both sides'}`;
 }
 

@@ -98,11 +98,33 @@ export async function rehearseAb(options: AbOptions): Promise<AbOutcome> {
   const reportsDir = options.reportsDir ?? path.join(options.candidate.loaded.root, 'reports');
   const { id, dir } = await createRunDirectory(reportsDir, scenario.name, options.candidate.release, new Date(), 'ab-');
   const runs: FinishedRun[] = [];
-  const { reason, cause, badInput } = await runPairs(options, data, dir, runs);
+  const end = await runPairs(options, data, dir, runs);
+  const { summary, report } = await conclude(options, { id, dir, scenario: scenario.name, data, runs, end });
+  const summaryFile = path.join(dir, 'ab.json');
+  await writeFile(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+  return { dir, summary, summaryFile, report, exitCode: exitCodeOf(summary, runs, end.badInput), ...(end.badInput ? { badInput: end.badInput } : {}) };
+}
+
+interface Rehearsed {
+  id: string;
+  dir: string;
+  scenario: string;
+  data: AbData;
+  runs: readonly FinishedRun[];
+  end: PairsEnd;
+}
+
+/**
+ * The verdicts on every run that measured something (the last pair's, or
+ * the runs so far when it was cut short), the report of them with why it
+ * stopped, and the gate.
+ */
+async function conclude(options: AbOptions, { id, dir, scenario, data, runs, end }: Rehearsed): Promise<{ summary: AbSummary; report: ReportOutcome | null }> {
   const compared = runs.filter((run) => comparable(run.outcome));
   const sides = { baseline: records(compared, 'baseline'), candidate: records(compared, 'candidate') };
   const judgement = sides.baseline.length > 0 && sides.candidate.length > 0 ? judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options) : null;
   const pairs = Math.min(sides.baseline.length, sides.candidate.length);
+  const { reason, cause } = end;
   const stop = { reason, sentence: describeStop({ reason, pairs, maxRepeats: options.maxRepeats, undecided: judgement ? undecided(judgement) : [], ...(cause ? { cause } : {}) }) };
   const complete = reason !== 'interrupted' && reason !== 'run-failed';
   const notes = reportNotes(judgement, data, stop.sentence, complete, runs.length - compared.length);
@@ -111,13 +133,13 @@ export async function rehearseAb(options: AbOptions): Promise<AbOutcome> {
   const summary: AbSummary = {
     schemaVersion: AB_SUMMARY_SCHEMA_VERSION,
     id,
-    scenario: scenario.name,
+    scenario,
     baseline: describeSide(options.baseline),
     candidate: describeSide(options.candidate),
     maxRepeats: options.maxRepeats,
     tolerance: options.tolerance,
     strict: options.strict,
-    data: { scale: data.scale, seed: data.seed, model: data.model },
+    data,
     runs: runs.map((run) => abRun(run, dir, compared.includes(run))),
     pairs,
     verdicts: judgement?.verdicts ?? [],
@@ -126,9 +148,7 @@ export async function rehearseAb(options: AbOptions): Promise<AbOutcome> {
     gate: { status: failures.length === 0 ? 'pass' : 'fail', failures },
     files: (report?.files ?? []).map((file) => path.relative(dir, file)),
   };
-  const summaryFile = path.join(dir, 'ab.json');
-  await writeFile(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
-  return { dir, summary, summaryFile, report, exitCode: exitCodeOf(summary, runs, badInput), ...(badInput ? { badInput } : {}) };
+  return { summary, report };
 }
 
 /** The gate is the comparison's: a counter, a budget, an error rate, a run, a page DIFFERENT and slower, and with --strict anything NOT SURE. */
