@@ -64,7 +64,7 @@ describe('rehearse ab, end to end on the school-portal fixture', () => {
 
     // A B, then B A (one run per side never decides a timing): every run a complete rehearsal inside the A/B folder.
     const order = summary.runs.map((run) => run.side);
-    expect(order).toEqual(['baseline', 'candidate', 'candidate', 'baseline']);
+    expect(order, summary.stop.sentence).toEqual(['baseline', 'candidate', 'candidate', 'baseline']);
     for (const run of summary.runs) {
       expect(run).toMatchObject({ status: 'complete', compared: true });
       expect(existsSync(path.join(dir, run.dir, 'run.json'))).toBe(true);
