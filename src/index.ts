@@ -30,7 +30,7 @@ export { runDoctor, type DoctorReport } from './doctor/run-doctor.ts';
 export { RehearseError, UsageError, ConfigError, UnsafeTargetError, InfrastructureError, ScenarioError, RunRecordError } from './errors.ts';
 export { REHEARSE_VERSION } from './version.ts';
 export { defineScenario, dataset, page, think, type Scenario, type Dataset, type PageStep, type Journey, type Budget, type JsonValue, type Captures } from './scenario/define-scenario.ts';
-export { spike, steady, soak, breakpoint, vus, rampingVus, type LoadShape } from './scenario/load-shapes.ts';
+export { spike, steady, soak, breakpoint, vus, rampingVus, stepped, type LoadShape } from './scenario/load-shapes.ts';
 export { loadScenario, validateScenario } from './scenario/load-scenario.ts';
 export { buildScript, type BuiltScript } from './scenario/build-script.ts';
 export { importHar, type ImportOptions, type ImportedScenario } from './scenario/import-har.ts';
