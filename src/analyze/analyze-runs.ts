@@ -1,6 +1,8 @@
 import type { RunRecord } from '../run/run-record-schema.ts';
 import { ANALYSIS_SCHEMA_VERSION, CHECK_KINDS, type Analysis, type Check, type PageRow, type RatioInterval, type RunRef } from './analysis.ts';
 import { checkBudgets, resolvePageBudget, type BudgetSets } from './budget-checks.ts';
+import { analyzeCapacity } from './capacity.ts';
+import { capacityChange, checkCapacityChange, checkHeadroom } from './capacity-checks.ts';
 import { checkK6Thresholds, checkRunStatus } from './run-checks.ts';
 import { checkComparable } from './check-comparable.ts';
 import { checkPageCounters, checkQueryCounters } from './counter-checks.ts';
@@ -28,6 +30,13 @@ export interface AnalyzeOptions {
   /** k6's own threshold outcome (the scenario's budgets) as a check of each candidate run; default true. */
   k6Thresholds?: boolean;
 }
+
+/**
+ * Budgets judged over the whole load, which a capacity run is meant to break
+ * on its top plateaus: there they are judged per plateau instead (the
+ * capacity-headroom check).
+ */
+const WHOLE_LOAD_BUDGETS = new Set<Check['kind']>(['budget-p95', 'budget-p99', 'budget-error-rate', 'k6-thresholds']);
 
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
@@ -103,7 +112,8 @@ function dataNotes(candidates: readonly RunRecord[], baselines: readonly RunReco
   return [`Baseline run ${differs.id} rehearsed other data (scale ${differs.context.scale}, seed ${differs.context.seed}) than the candidate (scale ${first.scale}, seed ${first.seed}): rows and buffers per request differ for that reason alone.`];
 }
 
-function headline(checks: readonly Check[], candidate: readonly RunRecord[], baseline: readonly RunRecord[]): string {
+/** `lead`: a sentence said before the counts (a capacity run's headroom). */
+function headline(checks: readonly Check[], candidate: readonly RunRecord[], baseline: readonly RunRecord[], lead: string | null = null): string {
   const failed = checks.filter((check) => check.status === 'fail').length;
   const releaseOf = (runs: readonly RunRecord[]) => runs[0]?.context.release ?? runs[0]?.id ?? '?';
   const repeats = (runs: readonly RunRecord[]) => (runs.length > 1 ? ` (${runs.length} runs)` : '');
@@ -114,8 +124,8 @@ function headline(checks: readonly Check[], candidate: readonly RunRecord[], bas
   if (checks.length === 0) return `FAIL — ${subject}: nothing was checked (no baseline, no budgets in the scenario or the config), so nothing can pass`;
   // Why a run cannot pass comes first: the counts alone would hide it.
   const unfinished = checks.find((check) => check.kind === 'run-status');
-  const reason = unfinished ? ` ${unfinished.sentence};` : '';
-  return failed === 0 ? `PASS — ${subject}: ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}:${reason} ${failed} of ${checks.length} checks failed${warnings}`;
+  const reason = `${unfinished ? ` ${unfinished.sentence};` : ''}${lead ? ` ${lead}` : ''}`;
+  return failed === 0 ? `PASS — ${subject}:${lead ? ` ${lead}` : ''} ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}:${reason} ${failed} of ${checks.length} checks failed${warnings}`;
 }
 
 /** Pass only when something was checked and nothing failed: a report with no check is not a pass. */
@@ -180,7 +190,11 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
-  const checks = orderChecks(unordered.map(waits.explain), thresholds.costRankFloorMs);
+  const capacity = analyzeCapacity(options.candidates[0]!);
+  const baselineCapacity = baselines[0] ? analyzeCapacity(baselines[0]) : null;
+  const change = capacity && baselineCapacity ? capacityChange(baselineCapacity, capacity) : null;
+  const judged = capacity ? [...unordered.filter((check) => !WHOLE_LOAD_BUDGETS.has(check.kind)), checkHeadroom(capacity), ...(change ? [checkCapacityChange(change, tolerance)] : [])] : unordered;
+  const checks = orderChecks(judged.map(waits.explain), thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));
@@ -212,7 +226,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     verdict: verdictOf(checks),
-    headline: headline(checks, options.candidates, baselines),
+    headline: headline(checks, options.candidates, baselines, capacity ? [capacity.sentence, change ? `${change.sentence[0]!.toUpperCase()}${change.sentence.slice(1)}.` : ''].filter(Boolean).join(' ') : null),
     candidate: options.candidates.map(runRef),
     baseline: baselines.map(runRef),
     tolerance,
@@ -222,6 +236,8 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     queries: buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries, budgets: budgets.queries ?? [] }),
     timeline: buildTimeline(options.candidates[0]!),
     waits: waits.summary,
+    capacity,
+    capacityChange: change,
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
     notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
   };

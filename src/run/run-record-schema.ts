@@ -245,6 +245,13 @@ export const queryProfileSchema = z.object({
   responseBytesPerRequest: nonNegative.optional(),
   /** BEGIN / START TRANSACTION per request; absent in records written before transaction control was counted apart (analysis recounts it from `statements`). */
   transactionsPerRequest: nonNegative.optional(),
+  /**
+   * CPU milliseconds of the app's whole process tree (every thread) per answered request, over the
+   * first round and the repeats that make it stable (the database counters are the first round's);
+   * null when rehearse did not start the app (app.baseUrl) or cannot read process CPU; absent in
+   * records written before rehearse measured it.
+   */
+  appCpuMsPerRequest: nonNegative.nullable().optional(),
   statements: z.array(profileStatementSchema),
 });
 export type QueryProfile = z.infer<typeof queryProfileSchema>;
@@ -294,6 +301,12 @@ export const runContextSchema = z.object({
       config: z.string().nullable(),
     })
     .optional(),
+  /**
+   * The expected peak a capacity run is judged against (arrivals/s, every journey together), and
+   * per journey, from the config's `capacity.peak` or else the scenario's own peak rates; absent
+   * in runs that are not capacity runs (and in records written before).
+   */
+  capacity: z.object({ expectedPeak: z.number().positive(), peaks: z.record(z.string(), nonNegative), source: z.enum(['config', 'scenario']) }).optional(),
   scale: z.number().nullable(),
   seed: z.union([z.number(), z.string()]).nullable(),
   /** `embedded`, `testcontainers` or `url`; never the connection string. */

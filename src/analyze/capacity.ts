@@ -1,0 +1,164 @@
+import type { RunRecord } from '../run/run-record-schema.ts';
+import type { CapacityStep, CapacitySummary } from './analysis.ts';
+import { pageCosts } from './capacity-page-costs.ts';
+import { headroom, measureCapacity, type CapacityBudget, type CapacityResult } from './capacity-rule.ts';
+import { isStepped, measureSteps, type MeasuredStep } from './capacity-steps.ts';
+import { formatCount, formatMs, formatPercent, formatRatio } from './format-number.ts';
+import { fitUsl } from './usl.ts';
+
+/** The scenario's budgets as capacity judges them, from the record (k6 drove the run with them). */
+export function capacityBudgets(record: RunRecord): CapacityBudget[] {
+  const budgets = record.context.scenario.budgets;
+  if (!budgets) return [];
+  const limits = [...Object.entries(budgets.pages).map(([page, limit]) => [page, limit] as const), ...(budgets.overall ? [[null, budgets.overall] as const] : [])];
+  return limits.flatMap(([page, limit]) => [
+    ...(limit.p95Ms !== undefined ? [{ page, metric: 'p95' as const, limit: limit.p95Ms }] : []),
+    ...(limit.p99Ms !== undefined ? [{ page, metric: 'p99' as const, limit: limit.p99Ms }] : []),
+    ...(limit.errorRate !== undefined ? [{ page, metric: 'errorRate' as const, limit: limit.errorRate }] : []),
+  ]);
+}
+
+/**
+ * The capacity of a stepped run: its plateaus measured from the record,
+ * judged against the scenario's budgets (capacity-rule.ts), the headroom
+ * over the expected peak the run recorded, what each plateau cost the
+ * database and the CPUs, which page's requests cost the most, and a USL fit
+ * over the plateaus. null for a run whose load was not stepped.
+ */
+export function analyzeCapacity(record: RunRecord): CapacitySummary | null {
+  if (!isStepped(record)) return null;
+  const measured = measureSteps(record);
+  if (measured.length === 0) return null;
+  const budgets = capacityBudgets(record);
+  const result = measureCapacity(
+    measured.map((step) => step.measure),
+    budgets,
+  );
+  const expectedPeak = record.context.capacity?.expectedPeak ?? null;
+  const ratio = expectedPeak === null ? null : headroom(result, expectedPeak);
+  const steps = measured.map((step) => capacityStep(step, result));
+  const summary: Omit<CapacitySummary, 'sentence'> = {
+    verdict: headroomVerdict(result, measured, expectedPeak),
+    capacity: result.capacity,
+    interval: result.interval,
+    bound: result.bound,
+    lastHolding: result.lastHolding,
+    firstFailing: result.firstFailing,
+    firstBroken: result.firstBroken,
+    expectedPeak,
+    peakSource: record.context.capacity?.source ?? null,
+    headroom: ratio,
+    budgets,
+    steps,
+    pageCosts: pageCosts(record.pages, record.queryProfiles),
+    usl: fitUsl(steps.flatMap((step) => (step.concurrency === null ? [] : [{ concurrency: step.concurrency, throughput: step.throughput }]))),
+    cores: record.context.machine.cpus,
+    cpuNotMeasured: record.cpu?.notMeasured ?? {},
+  };
+  return { ...summary, sentence: capacitySentence(summary) };
+}
+
+function capacityStep(step: MeasuredStep, result: CapacityResult): CapacityStep {
+  const { measure, load } = step;
+  const verdict = result.steps.find((entry) => entry.index === measure.index);
+  const seconds = load.durationSeconds || 1;
+  const pages = Object.entries(measure.pages).map(([page, numbers]) => ({
+    page,
+    requests: numbers.requests,
+    requestsPerSecond: numbers.requests / seconds,
+    errors: numbers.errors,
+    errorRate: numbers.requests > 0 ? numbers.errors / numbers.requests : 0,
+    p50: numbers.p50,
+    p95: numbers.p95,
+    p99: numbers.p99,
+  }));
+  const throughput = pages.reduce((total, page) => total + page.requestsPerSecond, 0);
+  return {
+    index: measure.index,
+    offered: measure.offered,
+    achieved: measure.achieved,
+    planned: measure.planned,
+    dropped: measure.dropped,
+    holds: verdict?.holds ?? false,
+    broken: verdict?.broken ?? [],
+    notDelivered: verdict?.notDelivered ?? null,
+    pages,
+    throughput,
+    // Little's law: requests in flight = arrival rate of requests × time each spends in the system.
+    concurrency: load.meanLatencyMs === null ? null : (throughput * load.meanLatencyMs) / 1000,
+    dbActive: load.db.active,
+    dbWaiting: load.db.waiting,
+    dbPeakWaiting: load.db.peakWaiting,
+    topWaits: load.db.topWaits,
+    cpu: load.cpu,
+  };
+}
+
+/**
+ * Below the expected peak fails. The steps cannot always tell: every step
+ * held but the highest is below the peak, or the first step broke and it
+ * was already above the peak.
+ */
+function headroomVerdict(result: CapacityResult, steps: readonly MeasuredStep[], expectedPeak: number | null): CapacitySummary['verdict'] {
+  if (expectedPeak === null) return 'pass';
+  if (result.bound === 'below-first-step') return steps[0]!.measure.offered <= expectedPeak ? 'fail' : 'unknown';
+  if (result.capacity! >= expectedPeak) return 'pass';
+  return result.bound === 'at-least' ? 'unknown' : 'fail';
+}
+
+const rate = (value: number) => `${formatCount(Number(value.toFixed(1)))} arrivals/s`;
+
+const METRIC_TEXT: Record<CapacityBudget['metric'], string> = { p95: 'p95', p99: 'p99', errorRate: 'error rate' };
+
+function limitText(budget: CapacityBudget, value: number): string {
+  return budget.metric === 'errorRate' ? formatPercent(value) : formatMs(value);
+}
+
+function headroomText(summary: Omit<CapacitySummary, 'sentence'>): string {
+  const { headroom: ratio, expectedPeak, capacity, interval } = summary;
+  const peak = expectedPeak === null ? '' : ` the expected peak of ${rate(expectedPeak)}`;
+  const range = (low: number | null, high: number | null, format: (value: number) => string) => (low !== null && high !== null ? ` (95 %: ${format(low)}–${format(high)})` : '');
+  const times = (value: number) => formatRatio(value);
+  if (summary.bound === 'below-first-step') {
+    const first = summary.steps[0]!.offered;
+    return expectedPeak === null ? `Capacity below the first step, ${rate(first)}` : `Headroom below ${times(first / expectedPeak)}${peak}: capacity is under the first step, ${rate(first)}`;
+  }
+  if (summary.bound === 'at-least') {
+    const base = expectedPeak === null ? `Capacity at least ${rate(capacity!)}` : `Headroom at least ${times(ratio!.ratio)}${peak}`;
+    return `${base}: every budget held up to the highest step, ${rate(capacity!)}; run higher steps (--to) to find the limit`;
+  }
+  if (expectedPeak === null || ratio === null) return `Capacity ${rate(capacity!)}${range(interval?.low ?? null, interval?.high ?? null, (value) => formatCount(Number(value.toFixed(1))))}`;
+  return `Headroom ${times(ratio.ratio)}${peak}${range(ratio.low, ratio.high, times)}`;
+}
+
+function brokenText(summary: Omit<CapacitySummary, 'sentence'>): string | null {
+  const broken = summary.firstBroken;
+  if (!broken) return null;
+  const step = summary.steps.find((entry) => entry.index === broken.step)!;
+  if ('notDelivered' in broken) return `the load was not delivered at ${rate(step.offered)} (${broken.notDelivered})`;
+  const at = summary.bound === 'within' ? summary.capacity! : step.offered;
+  const subject = broken.budget.page ?? 'every request together';
+  return `${subject} ${METRIC_TEXT[broken.budget.metric]} crosses its ${limitText(broken.budget, broken.budget.limit)} budget at ${rate(at)} (${limitText(broken.budget, broken.value)} at ${rate(step.offered)})`;
+}
+
+const PART_NAMES: Record<string, string> = { postgres: 'Postgres', app: 'the app' };
+const cores = (value: number) => formatCount(Number(value.toFixed(1)));
+
+/** "at that step Postgres used 1.9 and the app 0.4 of 2 cores, and up to 14 connections waited on Postgres (mostly Lock:transactionid)". */
+function stepText(summary: Omit<CapacitySummary, 'sentence'>): string | null {
+  const step = summary.steps.find((entry) => entry.index === (summary.firstFailing ?? summary.lastHolding));
+  if (!step) return null;
+  const used = Object.keys(PART_NAMES).flatMap((part) => (step.cpu[part] === undefined ? [] : [`${PART_NAMES[part]} ${cores(step.cpu[part])}`]));
+  const cpu = used.length > 0 ? `${used.join(' and ').replace(/^(Postgres|the app) /, '$1 used ')} of ${summary.cores} cores` : null;
+  const unmeasured = Object.entries(summary.cpuNotMeasured).flatMap(([part, why]) => (PART_NAMES[part] ? [`${PART_NAMES[part]}'s CPU was not measured (${why})`] : []));
+  const peak = step.dbPeakWaiting;
+  const waited = peak === null ? null : peak === 0 ? 'no connection waited on Postgres' : `up to ${formatCount(peak)} connection${peak === 1 ? '' : 's'} waited on Postgres${step.topWaits[0] ? ` (mostly ${step.topWaits[0].event})` : ''}`;
+  const said = [cpu, ...unmeasured, waited].filter((part): part is string => part !== null);
+  return said.length > 0 ? `at that step ${said.join(', and ')}` : null;
+}
+
+function capacitySentence(summary: Omit<CapacitySummary, 'sentence'>): string {
+  const broken = brokenText(summary);
+  const step = stepText(summary);
+  return `${headroomText(summary)}${broken ? `: ${broken}` : ''}${step ? `; ${step}` : ''}.`;
+}
