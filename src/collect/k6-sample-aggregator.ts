@@ -1,5 +1,5 @@
 import { InfrastructureError } from '../errors.ts';
-import type { CheckResult, K6Results, PageResult } from '../run/run-record-schema.ts';
+import type { CheckResult, K6Results, PageResult, ScenarioResult } from '../run/run-record-schema.ts';
 import { compareText } from './compare-text.ts';
 import { parseCsvLine, splitCsvFields } from './csv-fields.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
@@ -14,16 +14,21 @@ interface Columns {
   errorCode: number;
   name: number;
   status: number;
+  scenario: number;
 }
 
 const REQUIRED = ['metric_name', 'timestamp', 'metric_value', 'name'] as const;
-const OPTIONAL = ['check', 'error', 'error_code', 'status'] as const;
+const OPTIONAL = ['check', 'error', 'error_code', 'status', 'scenario'] as const;
 const MAX_ERROR_CAUSES = 20;
 
 const enum Metric {
   Duration,
   Failed,
   Checks,
+  Iterations,
+  Dropped,
+  Vus,
+  VusMax,
   Other,
 }
 
@@ -32,6 +37,10 @@ const RELEVANT_METRICS: ReadonlyArray<readonly [string, Metric]> = [
   ['http_req_duration,', Metric.Duration],
   ['http_req_failed,', Metric.Failed],
   ['checks,', Metric.Checks],
+  ['iterations,', Metric.Iterations],
+  ['dropped_iterations,', Metric.Dropped],
+  ['vus,', Metric.Vus],
+  ['vus_max,', Metric.VusMax],
 ];
 
 function lineAfter(newline: number): number {
@@ -45,6 +54,28 @@ class PageAccumulator {
   readonly errorCauses = new Map<string, number>();
 }
 
+/** Per k6 scenario: its pages, and its iterations and dropped arrivals. */
+class ScenarioAccumulator {
+  readonly pages = new Map<string, PageAccumulator>();
+  iterations = 0;
+  dropped = 0;
+  firstSecond = Number.POSITIVE_INFINITY;
+  lastSecond = Number.NEGATIVE_INFINITY;
+
+  page(name: string): PageAccumulator {
+    return accumulatorOf(this.pages, name);
+  }
+}
+
+function accumulatorOf(pages: Map<string, PageAccumulator>, name: string): PageAccumulator {
+  let accumulator = pages.get(name);
+  if (!accumulator) {
+    accumulator = new PageAccumulator();
+    pages.set(name, accumulator);
+  }
+  return accumulator;
+}
+
 export interface K6SampleAggregatorOptions {
   /** Seconds a timeline second stays open for out-of-order samples. */
   timelineLagSeconds?: number;
@@ -55,9 +86,12 @@ export interface K6SampleAggregatorOptions {
  * timeline and check counts, in memory that does not grow with the number of
  * samples. Pure: it is fed text and never touches a file.
  *
- * Only `http_req_duration`, `http_req_failed` and `checks` are used; lines of
+ * Only `http_req_duration`, `http_req_failed`, `checks` and the executor's
+ * `iterations`, `dropped_iterations`, `vus` and `vus_max` are used; lines of
  * every other metric are skipped before any CSV parsing (see addChunk). The
- * page is the `name` tag, which rehearse's scripts set to the page name.
+ * page is the `name` tag, which rehearse's scripts set to the page name; the
+ * k6 scenario (a journey, or one plateau of a stepped load) is the
+ * `scenario` tag, and each gets its own per-page results.
  * Response times follow k6's own definition: failed requests count too.
  *
  * @example
@@ -73,6 +107,9 @@ export class K6SampleAggregator {
   private readonly pages = new Map<string, PageAccumulator>();
   private readonly all = new PageAccumulator();
   private readonly checks = new Map<string, CheckResult>();
+  private readonly scenarios = new Map<string, ScenarioAccumulator>();
+  private vusAllocated: number | null = null;
+  private vusActive: number | null = null;
   private readonly timeline: PerSecondTimeline;
   private used = 0;
   private malformed = 0;
@@ -83,8 +120,8 @@ export class K6SampleAggregator {
 
   constructor(header: string, options: K6SampleAggregatorOptions = {}) {
     this.columns = readColumns(header);
-    const { timestamp, value, check, name } = this.columns;
-    this.fieldCount = Math.max(timestamp, value, check, name) + 1;
+    const { timestamp, value, check, name, scenario } = this.columns;
+    this.fieldCount = Math.max(timestamp, value, check, name, scenario) + 1;
     this.failureFieldCount = Math.max(this.fieldCount, this.columns.status, this.columns.error, this.columns.errorCode) + 1;
     this.wanted = Array.from({ length: this.failureFieldCount }, (_, index) => Object.values(this.columns).includes(index));
     this.timeline = new PerSecondTimeline(options.timelineLagSeconds);
@@ -146,11 +183,16 @@ export class K6SampleAggregator {
       this.malformed += 1;
       return true;
     }
+    // Counts of the executor, not of requests: they do not move the run's window (k6 writes VUs every second, init included).
+    if (metric >= Metric.Iterations) {
+      this.addExecution(metric, fields[this.columns.scenario], value);
+      return true;
+    }
     this.used += 1;
     this.firstSecond = Math.min(this.firstSecond, second);
     this.lastSecond = Math.max(this.lastSecond, second);
     if (metric === Metric.Checks) this.addCheck(fields[this.columns.check] ?? '', value);
-    else if (metric === Metric.Duration) this.addDuration(fields[this.columns.name] ?? '', second, value);
+    else if (metric === Metric.Duration) this.addDuration(fields[this.columns.name] ?? '', fields[this.columns.scenario], second, value);
     else this.addFailed(fields, second, value);
     return true;
   }
@@ -172,23 +214,47 @@ export class K6SampleAggregator {
       timeline,
       checks: [...this.checks.values()].sort((a, b) => compareText(a.name, b.name)),
       samples: { used: this.used, malformed: this.malformed, late: this.timeline.late },
+      delivered: {
+        scenarios: [...this.scenarios.entries()].sort(([a], [b]) => compareText(a, b)).map(([scenario, accumulator]) => summariseScenario(scenario, accumulator)),
+        vusAllocated: this.vusAllocated,
+        vusActive: this.vusActive,
+      },
     };
   }
 
-  private addDuration(page: string, second: number, milliseconds: number): void {
-    const accumulator = this.page(page);
-    accumulator.requests += 1;
-    accumulator.histogram.record(milliseconds);
-    this.all.requests += 1;
-    this.all.histogram.record(milliseconds);
+  private addDuration(page: string, scenario: string | undefined, second: number, milliseconds: number): void {
+    const accumulators = [this.page(page), this.all];
+    const inScenario = this.scenario(scenario);
+    if (inScenario) {
+      accumulators.push(inScenario.page(page));
+      inScenario.firstSecond = Math.min(inScenario.firstSecond, second);
+      inScenario.lastSecond = Math.max(inScenario.lastSecond, second);
+    }
+    for (const accumulator of accumulators) {
+      accumulator.requests += 1;
+      accumulator.histogram.record(milliseconds);
+    }
     this.timeline.addDuration(page, second, milliseconds);
+  }
+
+  /** k6's executor metrics: iterations finished and arrivals dropped per scenario, VUs (a gauge) at their most. */
+  private addExecution(metric: Metric, scenario: string | undefined, value: number): void {
+    if (metric === Metric.Vus) this.vusActive = Math.max(this.vusActive ?? 0, value);
+    else if (metric === Metric.VusMax) this.vusAllocated = Math.max(this.vusAllocated ?? 0, value);
+    else {
+      const accumulator = this.scenario(scenario);
+      if (!accumulator) return;
+      if (metric === Metric.Iterations) accumulator.iterations += 1;
+      else accumulator.dropped += value;
+    }
   }
 
   private addFailed(fields: string[], second: number, value: number): void {
     if (value !== 1) return;
     const page = fields[this.columns.name] ?? '';
     const cause = causeOf(fields[this.columns.status], fields[this.columns.error], fields[this.columns.errorCode]);
-    for (const accumulator of [this.page(page), this.all]) {
+    const inScenario = this.scenario(fields[this.columns.scenario]);
+    for (const accumulator of inScenario ? [this.page(page), this.all, inScenario.page(page)] : [this.page(page), this.all]) {
       accumulator.errors += 1;
       countCause(accumulator.errorCauses, cause);
     }
@@ -206,10 +272,16 @@ export class K6SampleAggregator {
   }
 
   private page(name: string): PageAccumulator {
-    let accumulator = this.pages.get(name);
+    return accumulatorOf(this.pages, name);
+  }
+
+  /** The scenario's accumulator; none for a sample without the tag (k6 run with --system-tags that leave it out). */
+  private scenario(name: string | undefined): ScenarioAccumulator | undefined {
+    if (!name) return undefined;
+    let accumulator = this.scenarios.get(name);
     if (!accumulator) {
-      accumulator = new PageAccumulator();
-      this.pages.set(name, accumulator);
+      accumulator = new ScenarioAccumulator();
+      this.scenarios.set(name, accumulator);
     }
     return accumulator;
   }
@@ -240,6 +312,7 @@ function readColumns(header: string): Columns {
     errorCode: at('error_code'),
     name: at('name'),
     status: at('status'),
+    scenario: at('scenario'),
   };
 }
 
@@ -252,6 +325,12 @@ function recogniseMetric(text: string, start: number): Metric {
     return Metric.Other;
   }
   if (first === 99 /* c */ && text.startsWith('checks,', start)) return Metric.Checks;
+  if (first === 105 /* i */ && text.startsWith('iterations,', start)) return Metric.Iterations;
+  if (first === 100 /* d */ && text.startsWith('dropped_iterations,', start)) return Metric.Dropped;
+  if (first === 118 /* v */) {
+    if (text.startsWith('vus,', start)) return Metric.Vus;
+    if (text.startsWith('vus_max,', start)) return Metric.VusMax;
+  }
   return Metric.Other;
 }
 
@@ -281,6 +360,19 @@ function causeOf(status: string | undefined, error: string | undefined, errorCod
 function countCause(causes: Map<string, number>, cause: string): void {
   const key = causes.has(cause) || causes.size < MAX_ERROR_CAUSES ? cause : 'other';
   causes.set(key, (causes.get(key) ?? 0) + 1);
+}
+
+function summariseScenario(scenario: string, accumulator: ScenarioAccumulator): ScenarioResult {
+  const seen = accumulator.firstSecond <= accumulator.lastSecond;
+  const durationSeconds = seen ? accumulator.lastSecond - accumulator.firstSecond + 1 : 0;
+  return {
+    scenario,
+    iterations: accumulator.iterations,
+    dropped: accumulator.dropped,
+    pages: [...accumulator.pages.entries()].sort(([a], [b]) => compareText(a, b)).map(([page, pageAccumulator]) => ({ page, ...summarise(pageAccumulator, durationSeconds) })),
+    firstSampleAt: seen ? accumulator.firstSecond * 1000 : null,
+    lastSampleAt: seen ? accumulator.lastSecond * 1000 : null,
+  };
 }
 
 function summarise(accumulator: PageAccumulator, durationSeconds: number): Omit<PageResult, 'page'> {

@@ -95,7 +95,6 @@ export const k6ResultsSchema = z.object({
   checks: z.array(checkResultSchema),
   samples: sampleCountsSchema,
 });
-export type K6Results = z.infer<typeof k6ResultsSchema>;
 
 export const planSummarySchema = z.object({
   nodeTypes: z.array(z.string()),
@@ -398,6 +397,9 @@ export const loadSectionSchema = z.object({
   vusActive: count.nullable(),
 });
 export type LoadSection = z.infer<typeof loadSectionSchema>;
+
+/** What the k6 samples give: the record's results, and the delivered half of its `load` section. */
+export type K6Results = z.infer<typeof k6ResultsSchema> & { delivered: Omit<LoadSection, 'plan'> };
 
 export const RUN_STATUSES = ['complete', 'incomplete', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

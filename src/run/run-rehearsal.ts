@@ -11,6 +11,7 @@ import { InfrastructureError, RehearseError, UsageError } from '../errors.ts';
 import { k6Version, locateK6 } from '../k6/locate-k6.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { planScript, type BuildOptions } from '../scenario/plan-script.ts';
+import { plannedScenarios } from '../scenario/planned-scenarios.ts';
 import { loadModel } from '../seed/load-model.ts';
 import type { SeedEvent } from '../seed/seed-events.ts';
 import { createPrivateTempDir, removeAbandonedTempDirs, TEST_DATA_DIR_PREFIX, type PrivateTempDir } from '../system/private-temp-dir.ts';
@@ -207,9 +208,9 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   measured.files = { k6Raw: K6_RAW_FILE, appLog: app.logged ? APP_LOG_FILE : null };
 
   const load = await driveLoad({
-    line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script)})`,
+    line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script.script)})`,
     driver: createLoadDriver('local-k6', prepared.k6),
-    phases: [{ name: 'load', script, rawFile: path.join(run.dir, K6_RAW_FILE), env: { BASE_URL: app.baseUrl, REHEARSE_DATA_DIR: dataDirOf(run) } }],
+    phases: [{ name: 'load', script: script.script, rawFile: path.join(run.dir, K6_RAW_FILE), env: { BASE_URL: app.baseUrl, REHEARSE_DATA_DIR: dataDirOf(run) } }],
     collectors: createCollectors(run, database, app),
     context: { admin: database.admin, database: runDatabase, connection: { ...database.connection, database: runDatabase }, baseUrl: app.baseUrl, intervalMs: SAMPLE_INTERVAL_MS },
     appExited: app.exited,
@@ -219,7 +220,11 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   });
   Object.assign(measured, load.patch);
   // Samples of a load that ended early are still worth reading: they say what happened until then.
-  Object.assign(measured, await stages.run('results', 'reading k6 samples', () => aggregateK6Csv(path.join(run.dir, K6_RAW_FILE)), { evenIfInterrupted: true }));
+  const results = await stages.run('results', 'reading k6 samples', () => aggregateK6Csv(path.join(run.dir, K6_RAW_FILE)), { evenIfInterrupted: true });
+  if (results) {
+    const { delivered, ...measuredByK6 } = results;
+    Object.assign(measured, measuredByK6, { load: { plan: plannedScenarios(script.plan), ...delivered } });
+  }
   if (!load.completed) return measured;
 
   const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () =>

@@ -14,7 +14,7 @@ import { keepRunDatabase } from '../db/run-databases.ts';
 import { dropDatabase } from '../db/template.ts';
 import type { RehearseError } from '../errors.ts';
 import type { K6Binary } from '../k6/locate-k6.ts';
-import { writeScript } from '../scenario/build-script.ts';
+import { writeScript, type BuiltScript } from '../scenario/build-script.ts';
 import type { Scenario } from '../scenario/define-scenario.ts';
 import { exportTestData } from '../scenario/export-test-data.ts';
 import type { DataModel } from '../seed/model.ts';
@@ -93,8 +93,8 @@ async function keepCopy(run: RunInProgress, database: RunningDatabase, runDataba
   run.options.log(`kept the run's database as ${kept} (drop it with \`rehearse db clean\`)`);
 }
 
-/** Exports the scenario's datasets from the run's database and writes the k6 script; returns the script. */
-export async function exportData(run: RunInProgress, runUrl: string): Promise<string> {
+/** Exports the scenario's test data from the run database and writes the k6 script (returned with the plan it came from). */
+export async function exportData(run: RunInProgress, runUrl: string): Promise<BuiltScript> {
   const { options, prepared } = run;
   const pool = new pg.Pool({ connectionString: runUrl, max: 2 });
   pool.on('error', () => undefined);
@@ -105,8 +105,7 @@ export async function exportData(run: RunInProgress, runUrl: string): Promise<st
   } finally {
     await pool.end();
   }
-  const built = await writeScript(prepared.scenario, prepared.scenarioFile, { ...options.build, root: options.loaded.root, out: path.join(run.dir, 'script.js') });
-  return built.script;
+  return writeScript(prepared.scenario, prepared.scenarioFile, { ...options.build, root: options.loaded.root, out: path.join(run.dir, 'script.js') });
 }
 
 export interface AppUnderTest {

@@ -4,7 +4,7 @@ import { REHEARSE_VERSION } from '../version.ts';
 import type { Scenario } from './define-scenario.ts';
 import { emitScript } from './emit-script.ts';
 import { loadScenario } from './load-scenario.ts';
-import { planScript, type BuildOptions } from './plan-script.ts';
+import { planScript, type BuildOptions, type K6ScriptPlan } from './plan-script.ts';
 
 export interface BuiltScript {
   scenarioName: string;
@@ -13,6 +13,8 @@ export interface BuiltScript {
   /** Folder the script reads its test data from by default. */
   dataDir: string;
   source: string;
+  /** What the script was emitted from: the k6 options and journeys, decided. */
+  plan: K6ScriptPlan;
 }
 
 /** Where `scenario build` writes by default: next to the reports, named for the scenario. */
@@ -36,8 +38,9 @@ export async function writeScript(scenario: Scenario, file: string, options: Wri
   const root = options.root ?? process.cwd();
   const source = path.relative(root, file);
   const out = path.resolve(root, options.out ?? defaultScriptPath(root, scenario.name));
-  const text = emitScript(planScript(scenario, source, options), REHEARSE_VERSION);
+  const plan = planScript(scenario, source, options);
+  const text = emitScript(plan, REHEARSE_VERSION);
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, text);
-  return { scenarioName: scenario.name, script: out, dataDir: path.join(path.dirname(out), `${scenario.name}.data`), source };
+  return { scenarioName: scenario.name, script: out, dataDir: path.join(path.dirname(out), `${scenario.name}.data`), source, plan };
 }

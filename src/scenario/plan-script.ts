@@ -74,6 +74,8 @@ export interface K6ScriptPlan {
   /** What each of `options.scenarios` stands for, by scenario name. */
   roles: Record<string, ScenarioRole>;
   journeys: JourneyPlan[];
+  /** The k6 scenarios that are plateaus of a stepped load (absent or empty otherwise): which step, and whether it is the step's warm-up. */
+  plateaus?: Record<string, { step: number; warmup: boolean }>;
 }
 
 export const datasetVariable = (name: string) => `data_${name}`;

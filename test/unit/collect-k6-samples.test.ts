@@ -205,3 +205,44 @@ describe('k6 raw samples', () => {
     }
   });
 });
+
+describe('the load as k6 delivered it, per scenario', () => {
+  /** An executor line: iterations and dropped_iterations carry the scenario tag, the VU gauges none. */
+  const executor = (metric: string, second: number, value: number, scenario = '') => `${metric},${second},${value.toFixed(6)},,,,,,,,,${scenario},,,,,,,`;
+  const inScenario = (lines: string[], scenario: string) => lines.map((line) => line.replace(',HTTP/1.1,default,', `,HTTP/1.1,${scenario},`));
+
+  it('counts iterations and dropped arrivals per scenario, each with its own pages, and the most VUs', async () => {
+    const lines = [
+      executor('vus_max', 99, 8),
+      executor('vus', 99, 0),
+      ...inScenario([...request('Login', 100, 10), ...request('Login', 101, 30)], 'parents_s01'),
+      ...inScenario(request('Login', 103, 200), 'parents_s02'),
+      executor('iterations', 101, 1, 'parents_s01'),
+      executor('iterations', 101, 1, 'parents_s01'),
+      executor('dropped_iterations', 103, 1, 'parents_s02'),
+      executor('dropped_iterations', 104, 1, 'parents_s02'),
+      executor('vus', 103, 6),
+      executor('vus_max', 103, 12),
+      executor('vus', 110, 0),
+    ];
+    const results = aggregate(lines);
+    // The chunked path (searching for each metric's lines) reads the same.
+    expect(await aggregateStream([`${[HEADER, ...lines].join('\n')}\n`])).toEqual(results);
+    expect(results.delivered.vusAllocated).toBe(12);
+    expect(results.delivered.vusActive).toBe(6);
+    const [first, second] = results.delivered.scenarios;
+    expect(first).toMatchObject({ scenario: 'parents_s01', iterations: 2, dropped: 0, firstSampleAt: 100_000, lastSampleAt: 101_000 });
+    expect(first!.pages).toEqual([expect.objectContaining({ page: 'Login', requests: 2 })]);
+    expect(first!.pages[0]!.latencyMs.max).toBeCloseTo(30, 0);
+    expect(second).toMatchObject({ scenario: 'parents_s02', iterations: 0, dropped: 2, firstSampleAt: 103_000, lastSampleAt: 103_000 });
+    expect(second!.pages[0]!.latencyMs.p95).toBeCloseTo(200, 0);
+    // The executor's gauges, written every second from k6's start, do not stretch the run's window.
+    expect(results.totals).toMatchObject({ requests: 3, firstSampleAt: 100_000, lastSampleAt: 103_000, durationSeconds: 4 });
+  });
+
+  it('has no scenarios for samples without the scenario tag, and no VU figures without the gauges', () => {
+    const results = aggregate(inScenario(request('Login', 100, 10), ''));
+    expect(results.delivered).toEqual({ scenarios: [], vusAllocated: null, vusActive: null });
+    expect(results.pages[0]!.requests).toBe(1);
+  });
+});
