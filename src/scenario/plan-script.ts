@@ -24,17 +24,12 @@ export interface K6Executor {
   [option: string]: unknown;
 }
 
-/** What one k6 scenario of the plan stands for: a journey's whole load, or one plateau (or its warm-up) of a stepped load. */
-export interface ScenarioRole {
+/** One k6 scenario: its name (the `scenario` tag on its samples), the journey, the plateau (0-based) of a stepped load or null, and its executor. */
+export interface PlannedK6Scenario {
+  name: string;
   journey: string;
-  /** The plateau (0-based) of a stepped load; null otherwise. */
   step: number | null;
   warmup: boolean;
-}
-
-/** One k6 scenario: its name (the `scenario` tag on its samples), what it stands for, and its executor. */
-export interface PlannedK6Scenario extends ScenarioRole {
-  name: string;
   executor: K6Executor;
 }
 
@@ -71,8 +66,6 @@ export interface K6ScriptPlan {
   sourceFile: string;
   datasets: { name: string; variable: string; rowType: string; file: string; columns: readonly string[] }[];
   options: { scenarios: Record<string, K6Executor>; thresholds: Record<string, Threshold[]> };
-  /** What each of `options.scenarios` stands for, by scenario name. */
-  roles: Record<string, ScenarioRole>;
   journeys: JourneyPlan[];
   /** The k6 scenarios that are plateaus of a stepped load (absent or empty otherwise): which step, and whether it is the step's warm-up. */
   plateaus?: Record<string, { step: number; warmup: boolean }>;
@@ -306,7 +299,7 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
       scenarios: Object.fromEntries(planned.map((entry) => [entry.name, entry.executor])),
       thresholds: planThresholds(scenario),
     },
-    roles: Object.fromEntries(planned.map(({ name, journey, step, warmup }) => [name, { journey, step, warmup }])),
+    plateaus: Object.fromEntries(planned.flatMap(({ name, step, warmup }) => (step === null ? [] : [[name, { step, warmup }]]))),
     journeys: journeys.map(([name, journey]) => ({
       name,
       functionName: journeyFunction(name),

@@ -4,6 +4,7 @@ import { dataset, defineScenario, page, think, type Scenario } from '../../src/s
 import { stepped, stepRates, type LoadShape } from '../../src/scenario/load-shapes.ts';
 import { validateScenario } from '../../src/scenario/load-scenario.ts';
 import { planScript } from '../../src/scenario/plan-script.ts';
+import { plannedScenarios } from '../../src/scenario/planned-scenarios.ts';
 
 const FILE = 'scenarios/x.ts';
 const CEILING = { vus: 2_000, source: 'the test ceiling' };
@@ -48,8 +49,12 @@ describe('a stepped load', () => {
       maxVUs: 80,
     });
     expect(plan.options.scenarios.parents_s02_warmup).toMatchObject({ rate: 8, duration: '5s', startTime: '25s' });
-    expect(plan.roles.parents_s02).toEqual({ journey: 'parents', step: 1, warmup: false });
-    expect(plan.roles.parents_s02_warmup).toEqual({ journey: 'parents', step: 1, warmup: true });
+    expect(plan.plateaus?.parents_s02).toEqual({ step: 1, warmup: false });
+    expect(plan.plateaus?.parents_s02_warmup).toEqual({ step: 1, warmup: true });
+    expect(plannedScenarios(plan).filter((entry) => entry.step === 1)).toEqual([
+      { scenario: 'parents_s02_warmup', journey: 'parents', step: 1, warmup: true, offeredRate: 8, plannedArrivals: 40, preAllocatedVUs: 8, maxVUs: 80, startSeconds: 25, durationSeconds: 5 },
+      { scenario: 'parents_s02', journey: 'parents', step: 1, warmup: false, offeredRate: 8, plannedArrivals: 160, preAllocatedVUs: 8, maxVUs: 80, startSeconds: 30, durationSeconds: 20 },
+    ]);
   });
 
   it('gives k6 no thresholds: budgets are judged per plateau, not over a load meant to break them', () => {
