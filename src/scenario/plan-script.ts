@@ -128,10 +128,28 @@ function arrivalVUs(peak: number, maxVUs: number | undefined, scaling: Scaling) 
 }
 
 /** One journey's load as k6 scenarios: one for most shapes, two per plateau (warm-up, then measured) for a stepped load. */
-export function planJourneyScenarios(journey: string, load: LoadShape, scaling: Scaling): PlannedK6Scenario[] {
-  const exec = journeyFunction(journey);
-  if (load.kind === 'stepped') return planSteppedScenarios(journey, load, exec, scaling);
-  return [{ name: journey, journey, step: null, warmup: false, executor: planExecutor(load, exec, scaling) }];
+export function planJourneyScenarios(name: string, journey: Journey, scaling: Scaling): PlannedK6Scenario[] {
+  const exec = journeyFunction(name);
+  if (journey.load.kind === 'stepped') return planSteppedScenarios(name, journey.load, exec, scaling, iterationSeconds(journey));
+  return [{ name, journey: name, step: null, warmup: false, executor: planExecutor(journey.load, exec, scaling) }];
+}
+
+/** A guess at one iteration's length when the app answers quickly: its think time (the longest of a range) and a second for the requests. */
+function iterationSeconds(journey: Journey): number {
+  const think = journey.steps.reduce((total, step) => total + (step.kind === 'think' ? (Array.isArray(step.seconds) ? step.seconds[1] : step.seconds) : 0), 0);
+  return think + 1;
+}
+
+/**
+ * A plateau's VUs: enough up front for the iterations in flight at its
+ * rate when the app answers quickly (k6 reuses them from one plateau to the
+ * next, since they do not overlap), because a VU k6 must start mid-plateau
+ * comes late and its arrivals are dropped, which would read as the release
+ * failing to take the rate. Room for ten more seconds per iteration.
+ */
+function plateauVUs(rate: number, iteration: number, maxVUs: number | undefined, scaling: Scaling) {
+  const preAllocatedVUs = Math.max(2, Math.ceil(rate * iteration));
+  return { preAllocatedVUs, maxVUs: maxVUs ?? Math.max(preAllocatedVUs, Math.min(scaling.vuShare ?? Number.POSITIVE_INFINITY, Math.max(20, Math.ceil(rate * (iteration + 10))))) };
 }
 
 /** A k6 scenario name for plateau `step` (0-based): `parents_s03`, its warm-up `parents_s03_warmup`. */
@@ -147,7 +165,7 @@ export const stepScenarioName = (journey: string, step: number, warmup: boolean)
  * as soon. At most two scenarios overlap, so each may use half the
  * journey's share of VUs.
  */
-function planSteppedScenarios(journey: string, load: SteppedShape, exec: string, scaling: Scaling): PlannedK6Scenario[] {
+function planSteppedScenarios(journey: string, load: SteppedShape, exec: string, scaling: Scaling, iteration: number): PlannedK6Scenario[] {
   const rates = stepRates(load).map((rate) => scaledRate(rate, scaling));
   const { timeUnit, perUnit } = integerRates(rates);
   const warmup = warmupSeconds(load) * scaling.time;
@@ -161,7 +179,7 @@ function planSteppedScenarios(journey: string, load: SteppedShape, exec: string,
     duration: formatDuration(seconds),
     startTime: formatDuration(startSeconds),
     gracefulStop: formatDuration(warmup),
-    ...arrivalVUs(rate, load.maxVUs, halfShare),
+    ...plateauVUs(rate, iteration, load.maxVUs, halfShare),
   });
   return rates.flatMap((rate, step) => {
     const start = step * (warmup + hold);
@@ -281,7 +299,7 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
     rate: options.rateScale ?? 1,
     vuShare: Math.max(1, Math.floor(ceiling.vus / journeys.length)),
   };
-  const planned = journeys.flatMap(([name, journey]) => planJourneyScenarios(name, journey.load, scaling));
+  const planned = journeys.flatMap(([name, journey]) => planJourneyScenarios(name, journey, scaling));
   assertLoadFits(planned, ceiling, sourceFile);
   const usedDatasets = [...new Set(journeys.map(([, journey]) => journey.data))];
   return {
