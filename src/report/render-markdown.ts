@@ -1,6 +1,7 @@
 import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts';
 import { describeAppliedRelease } from '../run/describe-applied-release.ts';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
+import { capacityMarkdown } from './capacity-markdown.ts';
 import type { ReportFile } from './report-file.ts';
 import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
 
@@ -260,6 +261,7 @@ function compose(analysis: Analysis, maxQueryRows: number, queryLength: number, 
   const icon = analysis.verdict === 'fail' ? '❌' : '✅';
   const lines = [`## ${icon} ${analysis.headline}`, '', ...checkLines(analysis.checks)];
   if (analysis.notes.length > 0) lines.push(...analysis.notes.map((note) => `> ${note}`), '');
+  lines.push(...capacityMarkdown(analysis, table));
   lines.push('### Pages', '', pagesTable(analysis), '');
   lines.push(...queriesSection(analysis, maxQueryRows, queryLength));
   lines.push(...waitsSection(analysis, maxQueryRows, queryLength));
