@@ -117,7 +117,7 @@ function limitText(budget: CapacityBudget, value: number): string {
 function headroomText(summary: Omit<CapacitySummary, 'sentence'>): string {
   const { headroom: ratio, expectedPeak, capacity, interval } = summary;
   const peak = expectedPeak === null ? '' : ` the expected peak of ${rate(expectedPeak)}`;
-  const range = (low: number | null, high: number | null, format: (value: number) => string) => (low !== null && high !== null ? ` (95 %: ${format(low)}–${format(high)})` : '');
+  const range = (low: number | null, high: number | null, format: (value: number) => string) => (low !== null && high !== null && format(low) !== format(high) ? ` (95 %: ${format(low)}–${format(high)})` : '');
   const times = (value: number) => formatRatio(value);
   if (summary.bound === 'below-first-step') {
     const first = summary.steps[0]!.offered;
@@ -131,11 +131,29 @@ function headroomText(summary: Omit<CapacitySummary, 'sentence'>): string {
   return `Headroom ${times(ratio.ratio)}${peak}${range(ratio.low, ratio.high, times)}`;
 }
 
+/**
+ * When arrivals were dropped, the page whose p95 grew most (in ms) from the
+ * last step that held, or the slowest on the first step: the time it added
+ * is what kept VUs busy, so it is usually the page that ran out.
+ */
+function slowestPage(before: CapacityStep | null, step: CapacityStep): string | null {
+  const growth = step.pages.map((page) => {
+    const earlier = before?.pages.find((entry) => entry.page === page.page);
+    return { page, earlier, added: page.p95 - (earlier?.p95 ?? 0) };
+  });
+  const top = growth.sort((a, b) => b.added - a.added)[0];
+  if (!top) return null;
+  return top.earlier ? `${top.page.page} slowed most, p95 ${formatMs(top.earlier.p95)} → ${formatMs(top.page.p95)}` : `${top.page.page} was slowest, p95 ${formatMs(top.page.p95)}`;
+}
+
 function brokenText(summary: Omit<CapacitySummary, 'sentence'>): string | null {
   const broken = summary.firstBroken;
   if (!broken) return null;
   const step = summary.steps.find((entry) => entry.index === broken.step)!;
-  if ('notDelivered' in broken) return `the load was not delivered at ${rate(step.offered)} (${broken.notDelivered})`;
+  if ('notDelivered' in broken) {
+    const slowed = slowestPage(summary.steps.find((entry) => entry.index === summary.lastHolding) ?? null, step);
+    return `the load was not delivered at ${rate(step.offered)} (${broken.notDelivered})${slowed ? `; ${slowed}` : ''}`;
+  }
   const at = summary.bound === 'within' ? summary.capacity! : step.offered;
   const subject = broken.budget.page ?? 'every request together';
   return `${subject} ${METRIC_TEXT[broken.budget.metric]} crosses its ${limitText(broken.budget, broken.budget.limit)} budget at ${rate(at)} (${limitText(broken.budget, broken.value)} at ${rate(step.offered)})`;
