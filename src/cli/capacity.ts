@@ -83,7 +83,7 @@ export function registerCapacity(program: Command): void {
           adaptScenario: (loadedScenario) => {
             const load = capacityLoad(loadedScenario, loaded.config.capacity?.peak, steps);
             const peak = `expected peak ${Number(load.capacity.expectedPeak.toFixed(1))} arrivals/s (${load.capacity.source === 'config' ? 'config capacity.peak' : "the scenario's own peak"})`;
-            process.stderr.write(`capacity: ${load.rates.length} steps of ${load.rates.join(', ')} arrivals/s; ${peak}\n`);
+            process.stderr.write(`capacity: ${load.rates.length} steps of ${load.rates.map((rate) => Number(rate.toFixed(1))).join(', ')} arrivals/s; ${peak}\n`);
             return load;
           },
           onLoadStart: progress.onLoadStart,

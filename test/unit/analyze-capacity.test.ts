@@ -62,7 +62,7 @@ function steppedRecord(overrides: Partial<RunRecord['context']> = {}, droppedAtT
     timeline: { bucketSeconds: 1, all: points('My Bookings'), pages: [{ page: 'My Bookings', points: points('My Bookings') }, { page: 'Login', points: points('Login') }] },
     activity: {
       intervalMs: 1000,
-      samples: points('Login').map((point, index) => ({ time: point.time + 200, connections: 10, active: 2 + Math.floor(index / 8), idleInTransaction: 0, waiting: Math.floor(index / 8), waitEvents: index >= 24 ? { 'LWLock:BufferContent': 3 } : {}, longestRunningMs: null, longestRunningQuery: null })),
+      samples: points('Login').map((point, index) => ({ time: point.time + 200, connections: 10, active: 2 + Math.floor(index / 8), idleInTransaction: 0, waiting: Math.floor(index / 8), waitEvents: (index >= 24 ? { 'LWLock:BufferContent': 3 } : {}) as Record<string, number>, longestRunningMs: null, longestRunningQuery: null })),
       failures: { count: 0, last: null },
     },
     cpu: { intervalMs: 1000, measured: ['app', 'postgres', 'k6'], notMeasured: {}, samples: points('Login').map((point, index) => ({ time: point.time + 500, cores: { app: 0.2 + index * 0.02, postgres: 0.1 + index * 0.05, k6: 0.05 } })), failures: { count: 0, last: null } },
