@@ -37,6 +37,8 @@ export interface AnalyzeOptions {
  * capacity-headroom check).
  */
 const WHOLE_LOAD_BUDGETS = new Set<Check['kind']>(['budget-p95', 'budget-p99', 'budget-error-rate', 'k6-thresholds']);
+/** Between two capacity runs, the change of capacity is the timing verdict: whole-load percentiles mix every plateau, the overloaded ones most. */
+const WHOLE_LOAD_TIMINGS = new Set<Check['kind']>(['p95-ratio', 'p50-ratio']);
 
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
@@ -193,7 +195,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const capacity = analyzeCapacity(options.candidates[0]!);
   const baselineCapacity = baselines[0] ? analyzeCapacity(baselines[0]) : null;
   const change = capacity && baselineCapacity ? capacityChange(baselineCapacity, capacity) : null;
-  const judged = capacity ? [...unordered.filter((check) => !WHOLE_LOAD_BUDGETS.has(check.kind)), checkHeadroom(capacity), ...(change ? [checkCapacityChange(change, tolerance)] : [])] : unordered;
+  const judged = capacity ? [...unordered.filter((check) => !WHOLE_LOAD_BUDGETS.has(check.kind) && !(change && WHOLE_LOAD_TIMINGS.has(check.kind))), checkHeadroom(capacity), ...(change ? [checkCapacityChange(change, tolerance)] : [])] : unordered;
   const checks = orderChecks(judged.map(waits.explain), thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);

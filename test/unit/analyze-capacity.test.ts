@@ -146,6 +146,13 @@ describe('capacity as a regression', () => {
     expect(checkCapacityChange(change, 0.1).status).toBe('fail');
   });
 
+  it('judges two capacity runs by the change of capacity, not by whole-load percentiles', () => {
+    const analysis = analyzeRuns({ baselines: [{ ...steppedRecord(), id: 'base' }], candidates: [{ ...steppedRecord(), id: 'cand' }] });
+    expect(analysis.capacityChange?.sentence).toMatch(/^capacity 33\.3 → 33\.3 arrivals\/s, [+−]0 %/);
+    expect(analysis.checks.find((check) => check.kind === 'capacity-change')?.status).toBe('pass');
+    expect(analysis.checks.map((check) => check.kind)).not.toContain('p95-ratio');
+  });
+
   it('passes a drop that the intervals cannot tell from noise', () => {
     const change = capacityChange(summary(38, 30, 44), summary(34, 28, 40))!;
     expect(change.high).toBeGreaterThan(-0.1);
