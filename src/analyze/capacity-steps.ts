@@ -33,26 +33,41 @@ export function isStepped(record: RunRecord): boolean {
  * k6 scenarios (one per journey; the warm-up ones left out, by name), the
  * arrivals planned and dropped, per-page percentiles from their own
  * histograms, and the per-second timeline, database samples and CPU samples
- * inside the measured window. The window starts at the plateau's first
- * sample and lasts its planned duration: its last iterations, let finish
- * during the next warm-up, are left out of the seconds.
+ * inside the measured window: the plateau's planned seconds on k6's clock,
+ * so its last iterations, let finish during the next warm-up, are left out
+ * of the seconds (their requests are still the plateau's own, by tag).
  */
 export function measureSteps(record: RunRecord): MeasuredStep[] {
   const plan = (record.load?.plan ?? []).filter((entry) => entry.step !== null && !entry.warmup);
+  const results = record.load?.scenarios ?? [];
+  const start = testStart(plan, results);
   const indexes = [...new Set(plan.map((entry) => entry.step!))].sort((a, b) => a - b);
   return indexes.map((index) => {
     const entries = plan.filter((entry) => entry.step === index);
     const names = new Set(entries.map((entry) => entry.scenario));
-    return measureStep(record, index, entries, (record.load?.scenarios ?? []).filter((result) => names.has(result.scenario)));
+    return measureStep(record, index, entries, results.filter((result) => names.has(result.scenario)), start);
   });
 }
 
-function measureStep(record: RunRecord, index: number, entries: readonly PlannedScenario[], results: readonly ScenarioResult[]): MeasuredStep {
+/**
+ * When k6's clock started (epoch ms, on a second): each plateau's first
+ * answered request less its planned start, the earliest of them (a
+ * request's own latency only makes it later). null without samples.
+ */
+function testStart(plan: readonly PlannedScenario[], results: readonly ScenarioResult[]): number | null {
+  const starts = plan.flatMap((entry) => {
+    const first = results.find((result) => result.scenario === entry.scenario)?.firstSampleAt;
+    return first === null || first === undefined ? [] : [first - Math.round(entry.startSeconds * 1000)];
+  });
+  return starts.length > 0 ? Math.floor(Math.min(...starts) / 1000) * 1000 : null;
+}
+
+function measureStep(record: RunRecord, index: number, entries: readonly PlannedScenario[], results: readonly ScenarioResult[], start: number | null): MeasuredStep {
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
   const durationSeconds = Math.max(0, ...entries.map((entry) => entry.durationSeconds));
   const planned = sum(entries.map((entry) => entry.plannedArrivals ?? 0));
   const dropped = sum(results.map((result) => result.dropped));
-  const window = measuredWindow(results, durationSeconds);
+  const window = measuredWindow(start, Math.min(...entries.map((entry) => entry.startSeconds)), durationSeconds);
   const pages = mergePages(results.flatMap((result) => result.pages));
   const within = <T extends { time: number }>(samples: readonly T[]) => (window ? samples.filter((sample) => sample.time >= window.from && sample.time < window.to + 1000) : []);
   const requests = sum(pages.map((page) => page.requests));
@@ -77,12 +92,15 @@ function measureStep(record: RunRecord, index: number, entries: readonly Planned
   };
 }
 
-function measuredWindow(results: readonly ScenarioResult[], durationSeconds: number): { from: number; to: number } | null {
-  const firsts = results.flatMap((result) => (result.firstSampleAt === null ? [] : [result.firstSampleAt]));
-  const lasts = results.flatMap((result) => (result.lastSampleAt === null ? [] : [result.lastSampleAt]));
-  if (firsts.length === 0) return null;
-  const from = Math.min(...firsts);
-  return { from, to: Math.min(Math.max(...lasts), from + Math.max(0, Math.ceil(durationSeconds) - 1) * 1000) };
+/**
+ * The plateau's measured seconds as planned on k6's clock: it runs from its
+ * start time for its duration, whether or not any of its requests was
+ * answered (an overloaded plateau may answer none before it ends).
+ */
+function measuredWindow(testStartedAt: number | null, startSeconds: number, durationSeconds: number): { from: number; to: number } | null {
+  if (testStartedAt === null) return null;
+  const from = testStartedAt + Math.round(startSeconds) * 1000;
+  return { from, to: from + Math.max(0, Math.ceil(durationSeconds) - 1) * 1000 };
 }
 
 /**

@@ -26,7 +26,7 @@ export function cpuText(step: CapacityStep, cores: number): string {
 
 export function connectionsText(step: CapacityStep): string {
   if (step.dbActive === null) return 'not sampled';
-  const waits = step.topWaits.map((wait) => `${wait.event} ${one(wait.sessions)}`).join(', ');
+  const waits = step.topWaits.map((wait) => `${wait.event} ${formatCount(wait.sessions)}`).join(', ');
   return `${one(step.dbActive)} active, ${one(step.dbWaiting ?? 0)} waiting (most ${formatCount(step.dbPeakWaiting ?? 0)})${waits ? `; ${waits}` : ''}`;
 }
 
