@@ -1,5 +1,5 @@
 import type { Analysis, CapacitySummary } from '../analyze/analysis.ts';
-import { formatCount, formatPercent } from '../analyze/format-number.ts';
+import { formatCount, formatMs, formatPercent } from '../analyze/format-number.ts';
 import { budgetName, connectionsText, costlyPageSentence, costText, cpuText, pagesAtStepText, stepVerdictText, uslText } from './capacity-text.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
 
@@ -25,7 +25,11 @@ function latencyChart(capacity: CapacitySummary): string {
     if (!budget) return [measured];
     return [measured, { name: `${page} budget`, color, kind: 'line', axis: 'left', dashed: true, values: capacity.steps.map((step) => ({ x: step.offered, y: budget.limit })) }];
   });
-  return renderTimeChart({ title: 'p95 per page at each step, against its budget', leftLabel: 'milliseconds', series, xUnit: '/s', markers: markers(capacity) });
+  const budgets = capacity.budgets.filter((budget) => budget.metric === 'p95').map((budget) => budget.limit);
+  const cap = budgets.length > 0 ? Math.max(...budgets) * 4 : undefined;
+  const highest = Math.max(0, ...series.flatMap((entry) => entry.values.map((value) => value.y ?? 0)));
+  const cut = cap !== undefined && highest > cap ? ` (axis cut at ${formatMs(cap)}: higher is drawn at the top)` : '';
+  return renderTimeChart({ title: `p95 per page at each step, against its budget${cut}`, leftLabel: 'milliseconds', series, xUnit: '/s', markers: markers(capacity), ...(cap !== undefined ? { leftCap: cap } : {}) });
 }
 
 function deliveryChart(capacity: CapacitySummary): string {

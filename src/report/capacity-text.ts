@@ -31,6 +31,7 @@ export function connectionsText(step: CapacityStep): string {
 }
 
 export function pagesAtStepText(step: CapacityStep): string {
+  if (step.pages.length === 0) return 'no request answered before the step ended';
   return step.pages.map((page) => `${page.page} ${one(page.requestsPerSecond)}/s p95 ${formatMs(page.p95)}${page.errors > 0 ? ` ${formatPercent(page.errorRate)} errors` : ''}`).join('; ');
 }
 

@@ -19,6 +19,8 @@ export interface TimeChart {
   height?: number;
   /** Said after each x tick (default `s`: seconds); e.g. `/s` for arrival rates. */
   xUnit?: string;
+  /** The left axis stops here; higher values are drawn at the top (one page far past its budget would flatten the rest). */
+  leftCap?: number;
   /** Vertical dashed lines across the plot, labelled at the top: a capacity, an expected peak. */
   markers?: ReadonlyArray<{ x: number; label: string; color: string }>;
 }
@@ -49,10 +51,10 @@ export function renderTimeChart(chart: TimeChart): string {
   const xs = chart.series.flatMap((series) => series.values.map((value) => value.x));
   const xMax = Math.max(1, ...xs, ...(chart.markers ?? []).map((marker) => marker.x));
   const axisMax = (axis: 'left' | 'right') => Math.max(0, ...chart.series.filter((series) => series.axis === axis).flatMap((series) => series.values.map((value) => value.y ?? 0)));
-  const left = niceScale(axisMax('left'));
+  const left = niceScale(Math.min(axisMax('left'), chart.leftCap ?? Number.POSITIVE_INFINITY));
   const right = niceScale(Math.max(1, axisMax('right')));
   const x = (value: number) => margin.left + (value / xMax) * plotWidth;
-  const y = (value: number, axis: 'left' | 'right') => margin.top + plotHeight - (value / (axis === 'left' ? left.top : right.top)) * plotHeight;
+  const y = (value: number, axis: 'left' | 'right') => margin.top + plotHeight - (Math.min(value, axis === 'left' ? left.top : right.top) / (axis === 'left' ? left.top : right.top)) * plotHeight;
   const parts: string[] = [];
   parts.push(`<text x="${margin.left}" y="16" class="chart-title">${escape(chart.title)}</text>`);
   for (let tick = 0; tick <= left.top + 1e-9; tick += left.step) {
