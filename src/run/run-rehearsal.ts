@@ -21,6 +21,7 @@ import { describeMachine } from './describe-machine.ts';
 import { createLoadDriver } from './load-driver.ts';
 import { driveLoad } from './load-stage.ts';
 import { probePages } from './page-probe.ts';
+import { waitForQuiet } from './wait-for-quiet.ts';
 import { createRunDirectory } from './run-id.ts';
 import { newRunRecord, RunRecordWriteError, writeRunRecord, type RunRecord } from './run-record.ts';
 import type { PlannedScenario, RunContext } from './run-record-schema.ts';
@@ -239,6 +240,8 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     Object.assign(measured, measuredByK6, { load: { plan: plannedScenarios(script.plan), ...delivered } });
   }
   if (!load.completed) return measured;
+  // A capacity run ends overloaded: let the app finish what is queued before the probe counts statements.
+  if (Object.keys(script.plan.plateaus ?? {}).length > 0) await waitForQuiet({ admin: database.admin, database: runDatabase, signal: options.signal, log: options.log });
 
   const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () =>
     probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, signal: options.signal }),
