@@ -26,6 +26,7 @@ export default defineConfig({
     'pool-too-small': portal('pool-too-small', 'each request holds a connection from start to response, and the pool has 1 connection', { POOL_SIZE: '1' }),
     'posts-feed-no-limit': portal('posts-feed-no-limit', 'the feed query loses its LIMIT; the app keeps the first 20 rows'),
     'posts-json-filter': portal('posts-json-filter', 'Posts also lists pinned posts, filtered on an unindexed jsonb attribute'),
+    'bookings-costly-render': portal('bookings-costly-render', 'My Bookings formats and sorts every appointment over and over before rendering (app CPU only)'),
     'bookings-read-transaction': portal('bookings-read-transaction', "My Bookings' reads in one read-only transaction (harmless)"),
     'bookings-query-rewritten': portal('bookings-query-rewritten', 'the My Bookings query rewritten with a CTE, same plan and rows (harmless)'),
   },

@@ -1,6 +1,8 @@
 import type { Latency, PlanSummary, RunContext } from '../run/run-record-schema.ts';
 import type { CapacityBudget, CapacityResult } from './capacity-rule.ts';
+import type { DeliverySummary } from './load-delivery.ts';
 import type { Thresholds } from './thresholds.ts';
+import type { PageVerdict } from './timing-verdict.ts';
 import type { UslFit } from './usl.ts';
 
 /** Bump on any change a reader of the previous analysis JSON would misread. */
@@ -8,6 +10,7 @@ export const ANALYSIS_SCHEMA_VERSION = 1;
 
 export const CHECK_KINDS = [
   'run-status',
+  'load-delivered',
   'capacity-headroom',
   'capacity-change',
   'queries-per-request',
@@ -43,8 +46,10 @@ export const CHECK_KINDS = [
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /**
- * `warn`: a timing slowdown seen with one run per side, which cannot be told
- * apart from machine noise; it does not fail the verdict.
+ * `warn`: a timing verdict of NOT SURE (the runs can neither confirm nor rule
+ * out a difference over the tolerance), a timing budget inside its interval,
+ * or a timing of a run whose load was not delivered; it does not fail the
+ * verdict unless `strict`.
  */
 export type CheckStatus = 'pass' | 'fail' | 'warn';
 
@@ -67,6 +72,8 @@ export interface Check {
   magnitude: number;
   /** Added time per request of the whole load (added ms over the load ÷ all its requests) that this check's cause accounts for: query time, wait time or idle-in-transaction time. Failing checks are ranked by it. */
   costMs?: number;
+  /** Timing checks (`p95-ratio`, `p50-ratio`): the verdict — DIFFERENT, SAME or NOT SURE — with its ratio, interval, runs per side and reason. */
+  timing?: PageVerdict;
 }
 
 /** A ratio's point estimate and its interval at `confidence`. */
@@ -104,6 +111,8 @@ export interface PageCounters {
   responseBytesPerRequest: number | null;
   /** BEGIN / START TRANSACTION per request (probe): transaction control is counted here, not as queries. */
   transactionsPerRequest?: number;
+  /** CPU milliseconds of the app per request (probe); null when not measured (an app rehearse did not start, older records). */
+  appCpuMsPerRequest?: number | null;
 }
 
 export interface PageRow {
@@ -117,6 +126,9 @@ export interface PageRow {
   p95Ratio: RatioInterval | null;
   /** Same interval for the median (p50), when the timeline has per-second p50s on both sides. */
   p50Ratio?: RatioInterval | null;
+  /** The p95 timing verdict against the baseline (and the p50's), when the page was judged. */
+  p95Verdict?: PageVerdict | null;
+  p50Verdict?: PageVerdict | null;
   counters: PageCounters | null;
   baselineCounters: PageCounters | null;
   budget: PageBudgetLimits | null;
@@ -358,6 +370,8 @@ export interface Analysis {
   candidate: RunRef[];
   baseline: RunRef[];
   tolerance: number;
+  /** NOT SURE timings and budgets failed instead of warning (`--strict`). */
+  strict?: boolean;
   thresholds: Thresholds;
   /** Failing first, most severe first; then passing checks. */
   checks: Check[];
@@ -368,6 +382,8 @@ export interface Analysis {
   timeline: { run: string; pages: string[]; points: TimelinePoint[] };
   /** Waits and blocking per page, and the app's connection pool. */
   waits: WaitsSummary;
+  /** Whether each run's load generator delivered the planned load; null when no record kept its load. */
+  delivery: DeliverySummary | null;
   context: { candidate: RunContext; baseline: RunContext | null };
   /** The candidate's capacity, when its load was stepped (`rehearse capacity`); null otherwise, absent in older analyses. */
   capacity?: CapacitySummary | null;

@@ -5,6 +5,8 @@ import { analyzeCapacity } from './capacity.ts';
 import { capacityChange, checkCapacityChange, checkHeadroom } from './capacity-checks.ts';
 import { checkK6Thresholds, checkRunStatus } from './run-checks.ts';
 import { checkComparable } from './check-comparable.ts';
+import { checkLoadDelivered, distrustTimings } from './delivery-checks.ts';
+import { summarizeDelivery } from './load-delivery.ts';
 import { checkPageCounters, checkQueryCounters } from './counter-checks.ts';
 import { formatCount, formatPercent } from './format-number.ts';
 import { matchQueries, type QueryMatching, type QueryText } from './match-queries.ts';
@@ -12,7 +14,7 @@ import { poolRuns, type PooledSide } from './pool-runs.ts';
 import { buildQueryRows } from './query-rows.ts';
 import { checkQueryTimes } from './query-time-checks.ts';
 import { DEFAULT_THRESHOLDS, DEFAULT_TOLERANCE, type Thresholds } from './thresholds.ts';
-import { checkTimings } from './timing-checks.ts';
+import { checkTimings, type TimingOutcome } from './timing-checks.ts';
 import { buildTimeline } from './timeline-points.ts';
 import { analyzeWaits } from './waits.ts';
 
@@ -29,35 +31,43 @@ export interface AnalyzeOptions {
   notes?: readonly string[];
   /** k6's own threshold outcome (the scenario's budgets) as a check of each candidate run; default true. */
   k6Thresholds?: boolean;
+  /** A NOT SURE timing verdict or timing budget fails instead of warning (`compare --strict`); default false. */
+  strict?: boolean;
 }
 
 /**
- * Budgets judged over the whole load, which a capacity run is meant to break
- * on its top plateaus: there they are judged per plateau instead (the
- * capacity-headroom check).
+ * Budgets and delivery judged over the whole load, which a capacity run is
+ * meant to break on its top plateaus: there they are judged per plateau
+ * instead (the capacity-headroom check).
  */
-const WHOLE_LOAD_BUDGETS = new Set<Check['kind']>(['budget-p95', 'budget-p99', 'budget-error-rate', 'k6-thresholds']);
+const WHOLE_LOAD_CHECKS = new Set<Check['kind']>(['budget-p95', 'budget-p99', 'budget-error-rate', 'k6-thresholds', 'load-delivered']);
 /** Between two capacity runs, the change of capacity is the timing verdict: whole-load percentiles mix every plateau, the overloaded ones most. */
 const WHOLE_LOAD_TIMINGS = new Set<Check['kind']>(['p95-ratio', 'p50-ratio']);
 
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
 
+/** Why a run's measurements cannot be taken at face value leads, before any cost. */
+const LEADING_KINDS = new Map<Check['kind'], number>([
+  ['run-status', 0],
+  ['load-delivered', 1],
+]);
+
 /**
- * Failing before warnings before passing. Within each: `run-status` first
- * (why a run cannot pass), then checks with a measured cost of at least
- * `costFloorMs`, largest first, so the lead sentence names the largest
- * measured cause; then the rest by the kind's rank (deterministic evidence
- * first) and how far past the limit. Checks naming the same query carry the
+ * Failing before warnings before passing. Within each: `run-status` and
+ * `load-delivered` first (why a run cannot pass), then checks with a
+ * measured cost of at least `costFloorMs`, largest first, so the lead
+ * sentence names the largest measured cause; then the rest by the kind's
+ * rank (deterministic evidence first) and how far past the limit. Checks naming the same query carry the
  * same cost: the kind's rank picks the sentence that says why.
  */
 export function orderChecks(checks: readonly Check[], costFloorMs = DEFAULT_THRESHOLDS.costRankFloorMs): Check[] {
   const costOf = (check: Check) => (check.costMs !== undefined && check.costMs >= costFloorMs ? check.costMs : 0);
-  const runStatusFirst = (check: Check) => (check.kind === 'run-status' ? 0 : 1);
+  const leading = (check: Check) => LEADING_KINDS.get(check.kind) ?? LEADING_KINDS.size;
   return [...checks].sort(
     (a, b) =>
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-      runStatusFirst(a) - runStatusFirst(b) ||
+      leading(a) - leading(b) ||
       costOf(b) - costOf(a) ||
       KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! ||
       b.magnitude - a.magnitude ||
@@ -125,8 +135,8 @@ function headline(checks: readonly Check[], candidate: readonly RunRecord[], bas
   const warnings = warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
   if (checks.length === 0) return `FAIL — ${subject}: nothing was checked (no baseline, no budgets in the scenario or the config), so nothing can pass`;
   // Why a run cannot pass comes first: the counts alone would hide it.
-  const unfinished = checks.find((check) => check.kind === 'run-status');
-  const reason = `${unfinished ? ` ${unfinished.sentence};` : ''}${lead ? ` ${lead}` : ''}`;
+  const reasons = checks.filter((check) => check.status === 'fail' && LEADING_KINDS.has(check.kind));
+  const reason = `${reasons.map((check) => ` ${check.sentence};`).join('')}${lead ? ` ${lead}` : ''}`;
   return failed === 0 ? `PASS — ${subject}:${lead ? ` ${lead}` : ''} ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}:${reason} ${failed} of ${checks.length} checks failed${warnings}`;
 }
 
@@ -176,27 +186,28 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const baseline = baselines.length > 0 ? poolRuns(baselines) : null;
   const matching: QueryMatching | null = baseline ? matchQueries(queryTexts(baseline), queryTexts(candidate), thresholds.changedQuerySimilarity) : null;
 
-  let intervals = new Map<string, RatioInterval>();
-  let p50Intervals = new Map<string, RatioInterval>();
+  const strict = options.strict ?? false;
+  let timings: Omit<TimingOutcome, 'checks'> = { intervals: new Map<string, RatioInterval>(), p50Intervals: new Map(), verdicts: new Map(), p50Verdicts: new Map() };
   const unordered: Check[] = [];
   if (baseline && matching) {
     const inputs = { baseline, candidate, matching, thresholds };
     unordered.push(...checkPageCounters(inputs), ...checkQueryCounters(inputs), ...checkQueryTimes(inputs), ...checkErrors(baseline, candidate, thresholds));
-    const timings = checkTimings({ baseline, candidate, tolerance, thresholds });
-    unordered.push(...timings.checks);
-    intervals = timings.intervals;
-    p50Intervals = timings.p50Intervals;
+    const { checks: timingChecks, ...judged } = checkTimings({ baseline, candidate, tolerance, thresholds, strict });
+    unordered.push(...timingChecks);
+    timings = judged;
   }
   const waits = analyzeWaits({ candidate, baseline, thresholds, tolerance });
   unordered.push(...waits.checks);
-  const budgetOutcome = checkBudgets(candidate, budgets, thresholds);
+  const budgetOutcome = checkBudgets(candidate, budgets, thresholds, strict);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
+  const delivery = summarizeDelivery(options.candidates, baselines, thresholds.loadDelivery);
+  unordered.push(...checkLoadDelivered(delivery));
   const capacity = analyzeCapacity(options.candidates[0]!);
   const baselineCapacity = baselines[0] ? analyzeCapacity(baselines[0]) : null;
   const change = capacity && baselineCapacity ? capacityChange(baselineCapacity, capacity) : null;
-  const judged = capacity ? [...unordered.filter((check) => !WHOLE_LOAD_BUDGETS.has(check.kind) && !(change && WHOLE_LOAD_TIMINGS.has(check.kind))), checkHeadroom(capacity), ...(change ? [checkCapacityChange(change, tolerance)] : [])] : unordered;
-  const checks = orderChecks(judged.map(waits.explain), thresholds.costRankFloorMs);
+  const judged = capacity ? [...unordered.filter((check) => !WHOLE_LOAD_CHECKS.has(check.kind) && !(change && WHOLE_LOAD_TIMINGS.has(check.kind))), checkHeadroom(capacity), ...(change ? [checkCapacityChange(change, tolerance)] : [])] : unordered;
+  const checks = orderChecks(judged.map(waits.explain).map(distrustTimings(delivery)), thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));
@@ -207,7 +218,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     const baseProfile = baseline?.profiles.find((entry) => entry.page === page.page);
     const counters = (entry: typeof profile) =>
       entry
-        ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest, transactionsPerRequest: entry.transactionsPerRequest }
+        ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest, transactionsPerRequest: entry.transactionsPerRequest, appCpuMsPerRequest: entry.appCpuMsPerRequest }
         : null;
     return {
       page: page.page,
@@ -216,8 +227,10 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
       errorRate: page.errorRate,
       latencyMs: page.latencyMs,
       baseline: before ? { requests: before.requests, errorRate: before.errorRate, latencyMs: before.latencyMs } : null,
-      p95Ratio: intervals.get(page.page) ?? null,
-      p50Ratio: p50Intervals.get(page.page) ?? null,
+      p95Ratio: timings.intervals.get(page.page) ?? null,
+      p50Ratio: timings.p50Intervals.get(page.page) ?? null,
+      p95Verdict: timings.verdicts.get(page.page) ?? null,
+      p50Verdict: timings.p50Verdicts.get(page.page) ?? null,
       counters: counters(profile),
       baselineCounters: counters(baseProfile),
       budget: resolvePageBudget(page.page, budgets)?.limits ?? null,
@@ -232,12 +245,14 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     candidate: options.candidates.map(runRef),
     baseline: baselines.map(runRef),
     tolerance,
+    strict,
     thresholds,
     checks,
     pages,
     queries: buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries, budgets: budgets.queries ?? [] }),
     timeline: buildTimeline(options.candidates[0]!),
     waits: waits.summary,
+    delivery,
     capacity,
     capacityChange: change,
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },

@@ -1,8 +1,11 @@
-import type { Check, PageBudgetLimits, QueryBudgetLimits } from './analysis.ts';
+import type { RunRecord } from '../run/run-record-schema.ts';
+import type { Check, CheckStatus, PageBudgetLimits, QueryBudgetLimits } from './analysis.ts';
 import { pagesPhrase, statementCounters } from './counter-checks.ts';
 import { formatBytes, formatCount, formatMs, formatPercent, shortQuery } from './format-number.ts';
 import type { PooledSide } from './pool-runs.ts';
+import { secondP95s } from './p95-ratio-interval.ts';
 import type { Thresholds } from './thresholds.ts';
+import { judgeBudget, percentileInterval, type SideSamples } from './timing-verdict.ts';
 
 /** Where a budget came from, said in its sentence. */
 export type BudgetSource = 'config' | 'scenario';
@@ -92,17 +95,39 @@ interface Limit {
   limit: number;
   format: (value: number) => string;
   source: string;
+  /** A p95 or p99 judged on its interval (`judgeBudget`) rather than its value alone. */
+  interval?: { value: number; low: number; high: number; confidence: number } | null;
+  strict?: boolean;
+}
+
+/** pass / fail, or for a percentile whose interval holds the limit, a warning (a failure when strict). */
+function budgetStatus({ measured, limit, interval, strict }: Limit): { status: CheckStatus; notSure: boolean } {
+  if (!interval) return { status: measured > limit ? 'fail' : 'pass', notSure: false };
+  const judged = judgeBudget(limit, interval);
+  if (judged !== 'NOT SURE') return { status: judged, notSure: false };
+  return { status: strict ? 'fail' : 'warn', notSure: true };
+}
+
+/** " (95 % interval 400–440 ms)", nothing for an interval of one value (a steady timeline). */
+function intervalText(interval: Limit['interval'], format: (value: number) => string): string {
+  if (!interval || interval.low === interval.high) return '';
+  return ` (${Math.round(interval.confidence * 100)} % interval ${format(interval.low)}–${format(interval.high)})`;
 }
 
 /** `lead` opens the sentence: "Posts: " or "Posts: query 4d413cfd — ". */
-function budgetCheck(subject: Pick<Check, 'page' | 'queryId' | 'fingerprint'>, id: string, lead: string, { kind, label, measured, limit, format, source }: Limit, tail = ''): Check {
-  const failed = measured > limit;
+function budgetCheck(subject: Pick<Check, 'page' | 'queryId' | 'fingerprint'>, id: string, lead: string, entry: Limit, tail = ''): Check {
+  const { kind, label, measured, limit, format, source } = entry;
+  const { status, notSure } = budgetStatus(entry);
+  const value = `${label} ${format(measured)}${intervalText(entry.interval, format)}`;
+  const verdict = notSure
+    ? `is NOT SURE against its ${format(limit)} budget (${source}): the limit lies inside the interval; repeat the run to judge`
+    : `${status === 'fail' ? 'is over' : 'is within'} its ${format(limit)} budget (${source})`;
   return {
     ...subject,
     id: `${kind}:${id}`,
     kind,
-    status: failed ? 'fail' : 'pass',
-    sentence: `${lead}${label} ${format(measured)} ${failed ? 'is over' : 'is within'} its ${format(limit)} budget (${source})${tail}`,
+    status,
+    sentence: `${lead}${value} ${verdict}${tail}`,
     measured,
     baseline: null,
     limit,
@@ -121,21 +146,58 @@ export interface BudgetOutcome {
  * error rate, and queries and response bytes per request from the query
  * profile — and per query, over the whole load.
  */
-export function checkBudgets(side: PooledSide, sets: BudgetSets, thresholds: Thresholds): BudgetOutcome {
-  const pages = checkPageBudgets(side, sets);
+export function checkBudgets(side: PooledSide, sets: BudgetSets, thresholds: Thresholds, strict = false): BudgetOutcome {
+  const pages = checkPageBudgets(side, sets, thresholds, strict);
   const queries = checkQueryBudgets(side, sets.queries ?? [], thresholds);
   return {
-    checks: [...checkOverallBudget(side, sets.overall), ...pages.checks, ...checkUnmeasuredPages(side, sets), ...queries.checks],
+    checks: [...checkOverallBudget(side, sets.overall, thresholds, strict), ...pages.checks, ...checkUnmeasuredPages(side, sets), ...queries.checks],
     notes: [...pages.notes, ...queries.notes],
   };
 }
 
-/** The latency and error limits of a budget, in the order failures are reported. */
-function latencyLimits(budget: PageBudgetLimits, measured: { errorRate: number; latencyMs: { p95: number; p99: number } }, source: (field: keyof PageBudgetLimits) => string): Limit[] {
+/** Per run, its p95 or p99 with its per-second p95s (see `percentileInterval` for why p95 seconds serve a p99). */
+export interface PercentileRuns {
+  p95: SideSamples['runs'];
+  p99: SideSamples['runs'];
+}
+
+/** A page's percentile runs; `overall` for every request of the load (the untagged timeline). */
+function percentileRuns(runs: readonly RunRecord[], page: string | null): PercentileRuns {
+  const entries = runs.flatMap((run) => {
+    const latency = page === null ? run.totals?.latencyMs : run.pages.find((entry) => entry.page === page)?.latencyMs;
+    if (!latency) return [];
+    const seconds = page === null ? run.timeline.all.filter((point) => point.requests > 0).map((point) => point.p95) : secondP95s(run, page);
+    return [{ latency, seconds }];
+  });
+  return {
+    p95: entries.map(({ latency, seconds }) => ({ p95: latency.p95, secondP95s: seconds })),
+    p99: entries.map(({ latency, seconds }) => ({ p95: latency.p99, secondP95s: seconds })),
+  };
+}
+
+interface LatencyJudgement {
+  runs: PercentileRuns;
+  confidence: number;
+  strict: boolean;
+}
+
+function intervalOf(runs: SideSamples['runs'], confidence: number): Limit['interval'] {
+  const interval = percentileInterval(runs, confidence);
+  return interval ? { ...interval, confidence } : null;
+}
+
+/**
+ * The latency and error limits of a budget, in the order failures are
+ * reported. A p95 or p99 is judged on its interval from the per-second
+ * timeline: one noisy run's p95 just over the limit is NOT SURE, not a
+ * failure.
+ */
+function latencyLimits(budget: PageBudgetLimits, measured: { errorRate: number; latencyMs: { p95: number; p99: number } }, source: (field: keyof PageBudgetLimits) => string, judgement: LatencyJudgement): Limit[] {
   const limits: Limit[] = [];
+  const { strict, confidence } = judgement;
   if (budget.errorRate !== undefined) limits.push({ kind: 'budget-error-rate', label: 'error rate', measured: measured.errorRate, limit: budget.errorRate, format: formatPercent, source: source('errorRate') });
-  if (budget.p99Ms !== undefined) limits.push({ kind: 'budget-p99', label: 'p99', measured: measured.latencyMs.p99, limit: budget.p99Ms, format: formatMs, source: source('p99Ms') });
-  if (budget.p95Ms !== undefined) limits.push({ kind: 'budget-p95', label: 'p95', measured: measured.latencyMs.p95, limit: budget.p95Ms, format: formatMs, source: source('p95Ms') });
+  if (budget.p99Ms !== undefined) limits.push({ kind: 'budget-p99', label: 'p99', measured: measured.latencyMs.p99, limit: budget.p99Ms, format: formatMs, source: source('p99Ms'), interval: intervalOf(judgement.runs.p99, confidence), strict });
+  if (budget.p95Ms !== undefined) limits.push({ kind: 'budget-p95', label: 'p95', measured: measured.latencyMs.p95, limit: budget.p95Ms, format: formatMs, source: source('p95Ms'), interval: intervalOf(judgement.runs.p95, confidence), strict });
   return limits;
 }
 
@@ -146,11 +208,12 @@ export const OVERALL = 'overall';
  * k6's untagged thresholds judge them. A run without any request measured
  * nothing, which fails rather than passes.
  */
-function checkOverallBudget(side: PooledSide, overall: PageBudgetLimits | undefined): Check[] {
+function checkOverallBudget(side: PooledSide, overall: PageBudgetLimits | undefined, thresholds: Thresholds, strict: boolean): Check[] {
   if (!overall || Object.keys(overall).length === 0) return [];
   const subject = { page: null, queryId: null, fingerprint: null };
   if (!side.totals || side.totals.requests === 0) return [unmeasuredCheck(subject, OVERALL, 'overall: no request was measured, so the scenario\'s overall budget could not be checked')];
-  return latencyLimits(overall, side.totals, () => 'scenario, overall').map((limit) => budgetCheck(subject, OVERALL, 'overall: ', limit));
+  const judgement = { runs: percentileRuns(side.runs, null), confidence: thresholds.timingConfidence, strict };
+  return latencyLimits(overall, side.totals, () => 'scenario, overall', judgement).map((limit) => budgetCheck(subject, OVERALL, 'overall: ', limit));
 }
 
 /** A page the scenario budgets but the run never requested: its budget was not met, it was not measured. */
@@ -165,14 +228,15 @@ function unmeasuredCheck(subject: Pick<Check, 'page' | 'queryId' | 'fingerprint'
   return { ...subject, id: `budget-unmeasured:${id}`, kind: 'budget-unmeasured', status: 'fail', sentence, measured: null, baseline: null, limit: null, magnitude: Number.POSITIVE_INFINITY };
 }
 
-function checkPageBudgets(side: PooledSide, sets: BudgetSets): BudgetOutcome {
+function checkPageBudgets(side: PooledSide, sets: BudgetSets, thresholds: Thresholds, strict: boolean): BudgetOutcome {
   const notes: string[] = [];
   const checks = side.pages.flatMap((page) => {
     const budget = resolvePageBudget(page.page, sets);
     if (!budget) return [];
     const { queriesPerRequest, responseBytes } = budget.limits;
     const profile = side.profiles.find((entry) => entry.page === page.page);
-    const limits = latencyLimits(budget.limits, page, (field) => budget.source[field]!);
+    const judgement = { runs: percentileRuns(side.runs, page.page), confidence: thresholds.timingConfidence, strict };
+    const limits = latencyLimits(budget.limits, page, (field) => budget.source[field]!, judgement);
     const unprofiled: string[] = [];
     if (queriesPerRequest !== undefined) {
       if (profile) limits.push({ kind: 'budget-queries-per-request', label: 'queries per request', measured: profile.queriesPerRequest, limit: queriesPerRequest, format: formatCount, source: budget.source.queriesPerRequest! });

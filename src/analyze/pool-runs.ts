@@ -40,6 +40,8 @@ export interface PooledProfile {
   responseBytesPerRequest: number | null;
   /** BEGIN / START TRANSACTION calls per request. */
   transactionsPerRequest: number;
+  /** The app's CPU per request (probe); null when a run's profile did not measure it. */
+  appCpuMsPerRequest: number | null;
   /** The page's queries, transaction control left out. */
   statements: PooledProfileStatement[];
   /** BEGIN, COMMIT, SET, … of the page: counted apart, never a culprit. */
@@ -153,6 +155,7 @@ function poolProfile(runs: readonly RunRecord[], page: string): PooledProfile | 
     blocksPerRequest: sum((statement) => statement.callsPerRequest * statement.blocksPerCall),
     responseBytesPerRequest: profiles.every((profile) => profile.responseBytesPerRequest !== undefined) ? weighted((profile) => profile.responseBytesPerRequest!) : null,
     transactionsPerRequest: pooled.filter((statement) => opensTransaction(statement.query)).reduce((total, statement) => total + statement.callsPerRequest, 0),
+    appCpuMsPerRequest: profiles.every((profile) => typeof profile.appCpuMsPerRequest === 'number') ? weighted((profile) => profile.appCpuMsPerRequest!) : null,
     statements: queries,
     transactionControl: pooled.filter((statement) => isTransactionControl(statement.query)),
   };

@@ -6,7 +6,8 @@ export function median(values: readonly number[]): number {
 /** Linear-interpolated quantile (type 7), q in [0, 1]; 0 for no values. */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numbers natively: the bootstrap takes thousands of medians per page.
+  const sorted = Float64Array.from(values).sort();
   const position = (sorted.length - 1) * q;
   const below = Math.floor(position);
   const above = Math.ceil(position);

@@ -94,6 +94,13 @@ export interface Thresholds {
   poolWaitShareOfLatency: number;
   /** Lock-wait and idle-in-transaction checks judge nothing seen in fewer session samples than this: one sample is noise. */
   minWaitSamples: number;
+  /**
+   * The load was not delivered when more than `maxDroppedShare` of a
+   * journey's planned arrivals were dropped, or k6 itself used more than
+   * `maxK6Cores` over its busiest `k6WindowSeconds`; then the run's timings
+   * are not trusted.
+   */
+  loadDelivery: { maxDroppedShare: number; maxK6Cores: number; k6WindowSeconds: number };
   /** Timings: the p95 ratio interval's confidence level and bootstrap resamples. */
   timingConfidence: number;
   bootstrapResamples: number;
@@ -126,6 +133,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   poolWaitPerRequest: { ratio: 2, increase: 1 },
   poolWaitShareOfLatency: 0.05,
   minWaitSamples: 3,
+  loadDelivery: { maxDroppedShare: 0.01, maxK6Cores: 0.9, k6WindowSeconds: 5 },
   timingConfidence: 0.95,
   bootstrapResamples: 2000,
 };

@@ -12,6 +12,7 @@ export interface ReportFlags {
   out?: string;
   tolerance?: string;
   scenarioBudgets?: boolean;
+  strict?: boolean;
 }
 
 /** `a b,c` → ['a', 'b', 'c']: runs may be listed or comma-separated. */
@@ -41,6 +42,8 @@ function printReport(outcome: ReportOutcome): void {
   const lines = [analysis.headline];
   for (const check of analysis.checks.filter((entry) => entry.status === 'fail')) lines.push(`  ✗ ${check.sentence}`);
   for (const check of analysis.checks.filter((entry) => entry.status === 'warn')) lines.push(`  ! ${check.sentence}`);
+  // Every timing verdict is said, not only the failing ones: SAME and an improvement are news too.
+  for (const check of analysis.checks.filter((entry) => entry.status === 'pass' && entry.timing)) lines.push(`  ${check.timing?.direction === 'faster' ? '+' : '='} ${check.sentence}`);
   for (const note of analysis.notes) lines.push(`  note: ${note}`);
   const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
   lines.push('', ...outcome.files.map((file) => `wrote ${shown(file)}`));
@@ -54,6 +57,7 @@ export async function reportFromFlags(candidates: string[], baselines: string[],
   const tolerance = parseTolerance(flags.tolerance);
   await reportWithConfig(candidates, baselines, await loadCommandConfig(global), {
     scenarioBudgets: flags.scenarioBudgets ?? true,
+    strict: flags.strict ?? false,
     ...(tolerance !== undefined ? { tolerance } : {}),
     ...(formats ? { formats } : {}),
     ...(flags.out ? { outDir: flags.out } : {}),
@@ -88,7 +92,8 @@ export function addReportOptions(command: Command): Command {
     .option('--format <list>', 'comma-separated: md, html, json, csv, junit (default: all)')
     .option('--out <dir>', "where to write the report (default: the candidate run's directory)")
     .option('--tolerance <t>', 'timing regression tolerance, e.g. 10% or 0.1 (default: budgets.tolerance, 10%)')
-    .option('--no-scenario-budgets', "do not check the scenario file's budgets");
+    .option('--no-scenario-budgets', "do not check the scenario file's budgets")
+    .option('--strict', 'fail on a NOT SURE timing verdict or timing budget instead of warning');
 }
 
 export function registerReport(program: Command): void {

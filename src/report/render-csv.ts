@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Analysis, CapacitySummary, QueryRow } from '../analyze/analysis.ts';
+import type { DeliverySummary } from '../analyze/load-delivery.ts';
 import type { ReportFile } from './report-file.ts';
 
 const round = (value: number | null | undefined, digits = 3) => (value === null || value === undefined ? '' : Number(value.toFixed(digits)));
@@ -34,9 +35,16 @@ function pagesCsv(analysis: Analysis): string {
       p50_ratio: round(page.p50Ratio?.point),
       p50_ratio_low: round(page.p50Ratio?.low),
       p50_ratio_high: round(page.p50Ratio?.high),
+      app_cpu_ms_per_request: round(page.counters?.appCpuMsPerRequest),
+      baseline_app_cpu_ms_per_request: round(page.baselineCounters?.appCpuMsPerRequest),
       verdict: page.verdict,
+      p95_verdict: page.p95Verdict?.verdict ?? '',
+      p95_direction: page.p95Verdict?.direction ?? '',
+      baseline_runs: page.p95Verdict?.runs.baseline ?? '',
+      candidate_runs: page.p95Verdict?.runs.candidate ?? '',
+      p95_verdict_reason: page.p95Verdict?.reason ?? '',
     })),
-    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'transactions_per_request', 'baseline_transactions_per_request', 'p50_ratio', 'p50_ratio_low', 'p50_ratio_high', 'verdict'] },
+    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'transactions_per_request', 'baseline_transactions_per_request', 'p50_ratio', 'p50_ratio_low', 'p50_ratio_high', 'app_cpu_ms_per_request', 'baseline_app_cpu_ms_per_request', 'verdict', 'p95_verdict', 'p95_direction', 'baseline_runs', 'candidate_runs', 'p95_verdict_reason'] },
   );
 }
 
@@ -144,6 +152,36 @@ function blockingCsv(analysis: Analysis): string {
   );
 }
 
+/** Per run and journey: the load as planned and as delivered; the VU and k6 CPU columns are the run's, repeated. */
+function loadCsv(delivery: DeliverySummary): string {
+  return stringify(
+    delivery.runs.flatMap((run) =>
+      run.journeys.map((journey) => ({
+        run: run.run,
+        role: run.role,
+        journey: journey.journey,
+        planned_arrivals: journey.planned ?? '',
+        started: journey.started ?? '',
+        dropped: journey.dropped,
+        dropped_share: round(journey.droppedShare, 5),
+        iterations: journey.iterations,
+        pre_allocated_vus: journey.preAllocatedVUs ?? '',
+        max_vus: journey.maxVUs ?? '',
+        run_vus_allocated: run.vusAllocated ?? '',
+        run_vus_active: run.vusActive ?? '',
+        run_max_vus: run.maxVUs ?? '',
+        k6_cpu_mean_cores: round(run.k6Cpu?.meanCores),
+        k6_cpu_busiest_cores: round(run.k6Cpu?.busiestCores),
+        run_delivered: String(run.delivered),
+      })),
+    ),
+    {
+      header: true,
+      columns: ['run', 'role', 'journey', 'planned_arrivals', 'started', 'dropped', 'dropped_share', 'iterations', 'pre_allocated_vus', 'max_vus', 'run_vus_allocated', 'run_vus_active', 'run_max_vus', 'k6_cpu_mean_cores', 'k6_cpu_busiest_cores', 'run_delivered'],
+    },
+  );
+}
+
 /** One row per step and page of a capacity run, with the step's delivery, CPU and connections repeated on each. */
 function capacityCsv(capacity: CapacitySummary): string {
   const parts = [...new Set(capacity.steps.flatMap((step) => Object.keys(step.cpu)))].sort();
@@ -181,7 +219,7 @@ function capacityCsv(capacity: CapacitySummary): string {
   );
 }
 
-/** pages.csv, queries.csv, timeline.csv, waits.csv (per page) and blocking.csv, for a spreadsheet; capacity.csv for a capacity run. */
+/** pages.csv, queries.csv, timeline.csv, waits.csv (per page), blocking.csv and, when the records kept their load, load.csv, for a spreadsheet; capacity.csv for a capacity run. */
 export function renderCsv(analysis: Analysis): ReportFile[] {
   return [
     ...(analysis.capacity ? [{ name: 'capacity.csv', text: capacityCsv(analysis.capacity) }] : []),
@@ -190,5 +228,6 @@ export function renderCsv(analysis: Analysis): ReportFile[] {
     { name: 'timeline.csv', text: timelineCsv(analysis) },
     { name: 'waits.csv', text: waitsCsv(analysis) },
     { name: 'blocking.csv', text: blockingCsv(analysis) },
+    ...(analysis.delivery ? [{ name: 'load.csv', text: loadCsv(analysis.delivery) }] : []),
   ];
 }

@@ -1,6 +1,7 @@
 import type { Analysis, QueryRow } from '../analyze/analysis.ts';
 import { formatCount, formatMs, formatPercent, shortQuery } from '../analyze/format-number.ts';
-import { budgetText, changeText, countersText, hasBaseline, hasQueryBudgets, hasTransactions, p95ChangeText, pagesText, queryBudgetText, responseBytesText, transactionsText } from './render-markdown.ts';
+import { appCpuText, budgetText, changeText, countersText, hasAppCpu, hasBaseline, hasQueryBudgets, hasTransactions, p95ChangeText, pagesText, queryBudgetText, responseBytesText, transactionsText } from './render-markdown.ts';
+import { DELIVERY_HEADER, deliveryCaption, deliveryRows } from './delivery-table.ts';
 import { capacityHtml } from './capacity-html.ts';
 import type { ReportFile } from './report-file.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
@@ -32,15 +33,26 @@ function checksSection(analysis: Analysis): string {
   const list = (items: typeof failing, tag: 'ol' | 'ul') => `<${tag}>${items.map((check) => `<li>${escapeHtml(check.sentence)}</li>`).join('')}</${tag}>`;
   return [
     failing.length > 0 ? `<h2>Failing checks, most severe first</h2>${list(failing, 'ol')}` : '',
-    warnings.length > 0 ? `<h3>Timing warnings (not failing)</h3>${list(warnings, 'ul')}` : '',
+    warnings.length > 0 ? `<h3>Timing warnings (NOT SURE; not failing)</h3>${list(warnings, 'ul')}` : '',
     passing.length > 0 ? `<details><summary>${passing.length} passing checks</summary>${list(passing, 'ul')}</details>` : '',
     analysis.notes.length > 0 ? `<div class="notes">${analysis.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('')}</div>` : '',
   ].join('\n');
 }
 
+function deliverySection(analysis: Analysis): string {
+  const runs = analysis.delivery?.runs ?? [];
+  if (runs.length === 0) return '';
+  const tables = runs.map((run) => {
+    const caption = runs.length > 1 ? `<p class="${run.delivered ? 'pass' : 'fail'}">${escapeHtml(deliveryCaption(run))}</p>` : '';
+    return `${caption}${sortableTable([...DELIVERY_HEADER], deliveryRows(run).map((row) => row.map((text) => td(escapeHtml(text)))))}`;
+  });
+  return `<h2>Load delivered</h2>${tables.join('\n')}`;
+}
+
 function pagesSection(analysis: Analysis): string {
   const compared = hasBaseline(analysis);
   const transactions = hasTransactions(analysis);
+  const appCpu = hasAppCpu(analysis);
   const rows = analysis.pages.map((page) => [
     td(escapeHtml(page.page)),
     td(formatCount(page.requests), page.requests),
@@ -53,10 +65,11 @@ function pagesSection(analysis: Analysis): string {
     ...(transactions ? [td(escapeHtml(transactionsText(page)), page.counters?.transactionsPerRequest)] : []),
     td(page.counters ? formatCount(page.counters.blocksPerRequest) : '—', page.counters?.blocksPerRequest),
     td(escapeHtml(responseBytesText(page)), page.counters?.responseBytesPerRequest),
+    ...(appCpu ? [td(escapeHtml(appCpuText(page)), page.counters?.appCpuMsPerRequest)] : []),
     td(escapeHtml(budgetText(page))),
     td(`<span class="${page.verdict}">${page.verdict}</span>`),
   ]);
-  const header = ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'buffers/request', 'body/request', 'budget', 'verdict'];
+  const header = ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'buffers/request', 'body/request', ...(appCpu ? ['app CPU/request'] : []), 'budget', 'verdict'];
   return `<h2>Pages</h2>${sortableTable(header, rows)}`;
 }
 
@@ -198,6 +211,7 @@ export function renderHtmlText(analysis: Analysis): string {
 <h1 class="${analysis.verdict}">${escapeHtml(analysis.headline)}</h1>
 ${capacityHtml(analysis, escapeHtml, sortableTable)}
 ${checksSection(analysis)}
+${deliverySection(analysis)}
 ${pagesSection(analysis)}
 ${queriesSection(analysis)}
 ${waitsSection(analysis)}

@@ -2,6 +2,8 @@ import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts'
 import { describeAppliedRelease } from '../run/describe-applied-release.ts';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
 import { capacityMarkdown } from './capacity-markdown.ts';
+import { runsPerSideText, verdictText } from '../analyze/timing-checks.ts';
+import { DELIVERY_HEADER, deliveryCaption, deliveryRows } from './delivery-table.ts';
 import type { ReportFile } from './report-file.ts';
 import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
 
@@ -26,7 +28,7 @@ function checkLines(checks: readonly Check[]): string[] {
   const warnings = checks.filter((check) => check.status === 'warn');
   const lines: string[] = [];
   if (failing.length > 0) lines.push('**Failing checks**, most severe first:', '', ...failing.map((check, index) => `${index + 1}. ${check.sentence}`), '');
-  if (warnings.length > 0) lines.push('**Timing warnings** (not failing):', '', ...warnings.map((check) => `- ${check.sentence}`), '');
+  if (warnings.length > 0) lines.push('**Timing warnings** (NOT SURE; not failing):', '', ...warnings.map((check) => `- ${check.sentence}`), '');
   return lines;
 }
 
@@ -58,10 +60,12 @@ export function hasQueryBudgets(analysis: Analysis): boolean {
   return [...analysis.queries.compared, ...analysis.queries.new].some((row) => row.budget !== null);
 }
 
+/** "DIFFERENT (slower) 1.4× (95 %: 1.31×–1.52×), 3 runs per side", or the ratio alone for an analysis without verdicts. */
 export function p95ChangeText(page: PageRow): string {
   if (!page.p95Ratio) return page.baseline ? `baseline ${formatMs(page.baseline.latencyMs.p95)}` : '—';
   const { point, low, high, confidence } = page.p95Ratio;
-  return `${formatRatio(point)} (${Math.round(confidence * 100)} %: ${formatRatio(low)}–${formatRatio(high)})`;
+  const ratio = `${formatRatio(point)} (${Math.round(confidence * 100)} %: ${formatRatio(low)}–${formatRatio(high)})`;
+  return page.p95Verdict ? `${verdictText(page.p95Verdict)} ${ratio}, ${runsPerSideText(page.p95Verdict.runs)}` : ratio;
 }
 
 export function countersText(page: PageRow): string {
@@ -89,6 +93,18 @@ export function responseBytesText(page: PageRow): string {
   return was === null || was === undefined ? formatBytes(now) : `${formatBytes(now)} (was ${formatBytes(was)})`;
 }
 
+/** Whether any page's app CPU per request was measured on either side; only then is the column shown. */
+export function hasAppCpu(analysis: Analysis): boolean {
+  return analysis.pages.some((page) => typeof page.counters?.appCpuMsPerRequest === 'number' || typeof page.baselineCounters?.appCpuMsPerRequest === 'number');
+}
+
+export function appCpuText(page: PageRow): string {
+  const now = page.counters?.appCpuMsPerRequest;
+  if (typeof now !== 'number') return '—';
+  const was = page.baselineCounters?.appCpuMsPerRequest;
+  return typeof was === 'number' ? `${formatMs(now)} (was ${formatMs(was)})` : formatMs(now);
+}
+
 /** Whether the report compares with a baseline; without one its "vs baseline" columns are left out. */
 export function hasBaseline(analysis: Analysis): boolean {
   return analysis.baseline.length > 0;
@@ -97,8 +113,9 @@ export function hasBaseline(analysis: Analysis): boolean {
 function pagesTable(analysis: Analysis): string {
   const compared = hasBaseline(analysis);
   const transactions = hasTransactions(analysis);
+  const appCpu = hasAppCpu(analysis);
   return table(
-    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'body/request', 'budget', 'verdict'],
+    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'body/request', ...(appCpu ? ['app CPU/request'] : []), 'budget', 'verdict'],
     analysis.pages.map((page) => [
       page.page,
       formatCount(page.requests),
@@ -110,6 +127,7 @@ function pagesTable(analysis: Analysis): string {
       countersText(page),
       ...(transactions ? [transactionsText(page)] : []),
       responseBytesText(page),
+      ...(appCpu ? [appCpuText(page)] : []),
       budgetText(page),
       page.verdict === 'fail' ? '❌ fail' : '✅ pass',
     ]),
@@ -257,10 +275,19 @@ function contextSection(analysis: Analysis): string[] {
   ];
 }
 
+/** What the load generator delivered per journey; nothing for records written before rehearse kept the load. */
+function deliverySection(analysis: Analysis): string[] {
+  const runs = analysis.delivery?.runs ?? [];
+  if (runs.length === 0) return [];
+  const captioned = runs.length > 1;
+  return ['### Load delivered', '', ...runs.flatMap((run) => [...(captioned ? [deliveryCaption(run), ''] : []), table([...DELIVERY_HEADER], deliveryRows(run)), ''])];
+}
+
 function compose(analysis: Analysis, maxQueryRows: number, queryLength: number, timelineStep: number | null): string {
   const icon = analysis.verdict === 'fail' ? '❌' : '✅';
   const lines = [`## ${icon} ${analysis.headline}`, '', ...checkLines(analysis.checks)];
   if (analysis.notes.length > 0) lines.push(...analysis.notes.map((note) => `> ${note}`), '');
+  lines.push(...deliverySection(analysis));
   lines.push(...capacityMarkdown(analysis, table));
   lines.push('### Pages', '', pagesTable(analysis), '');
   lines.push(...queriesSection(analysis, maxQueryRows, queryLength));

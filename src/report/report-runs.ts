@@ -25,6 +25,8 @@ export interface ReportRunsOptions {
   scenarioBudgets?: boolean;
   /** Folders a record's relative scenario path is tried against (default: the working directory). */
   scenarioRoots?: readonly string[];
+  /** A NOT SURE timing verdict or timing budget fails instead of warning. */
+  strict?: boolean;
   /** Append the Markdown here (GitHub Actions' $GITHUB_STEP_SUMMARY). */
   stepSummaryFile?: string;
 }
@@ -70,6 +72,7 @@ export async function reportRuns(options: ReportRunsOptions): Promise<ReportOutc
     budgets: { config: options.configBudgets?.pages, scenario, overall, queries: await queryBudgetRules(options.configBudgets?.queries ?? {}) },
     notes,
     k6Thresholds: scenarioBudgets,
+    strict: options.strict ?? false,
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
   });
   const formats = options.formats ?? REPORT_FORMATS;

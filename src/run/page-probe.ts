@@ -8,9 +8,10 @@ import { pageNames } from '../scenario/check-scenario.ts';
 import type { Journey, PageStep, Scenario } from '../scenario/define-scenario.ts';
 import { datasetFile } from '../scenario/plan-script.ts';
 import { throwIfAborted } from '../system/abort.ts';
+import { canReadProcessCpu, readTreeRunTimeMs } from '../system/process-cpu.ts';
 import { StageFailure } from './stages.ts';
 import type { QueryProfile } from './run-record-schema.ts';
-import { replayUntil, requestPage, type DataRow } from './journey-replay.ts';
+import { replayUntil, requestPage, type DataRow, type VirtualUser } from './journey-replay.ts';
 
 export interface ProbeOptions {
   scenario: Scenario;
@@ -22,7 +23,24 @@ export interface ProbeOptions {
   database: string;
   /** Requests per page; each from its own user. Default 10. */
   requests?: number;
+  /** The app's process when rehearse started it: its whole tree's CPU is measured per page. */
+  appPid?: number;
   signal?: AbortSignal;
+}
+
+/**
+ * How long the CPU measurement of a page goes on: the users' requests are repeated, round by round,
+ * until there are this many and this much wall time has passed (a few milliseconds per request
+ * would otherwise be lost in the app's timers and GC), but never past `maxRequests`.
+ */
+const CPU_MEASUREMENT = { minRequests: 30, minMs: 200, maxRequests: 200 };
+
+/** One probe user, brought to the page: the journey, the page's step in it, and the user's cookies and captures. */
+interface ProbeSession {
+  journey: Journey;
+  index: number;
+  step: PageStep;
+  user: VirtualUser;
 }
 
 /** Every journey that visits the page (parents and teachers alike), with the page's first step in it. */
@@ -41,6 +59,13 @@ function journeysFor(scenario: Scenario, page: string): { journey: Journey; inde
  * dataset, which the load (row n for VU n) is least likely to have touched,
  * so caches warmed by the load do not hide a per-user cost. The body bytes
  * of those answers are counted too: k6 counts bytes per iteration, not per page.
+ *
+ * When rehearse started the app, the same users then request the page again,
+ * round robin, until the app's CPU time per request is a stable figure
+ * (CPU_MEASUREMENT). The database counters stay those of the first round: a
+ * repeated request finds caches the first one filled (a posts cache keyed by
+ * user misses once per user), so only each user's first request says what a
+ * request costs the database.
  */
 export async function probePages(options: ProbeOptions): Promise<QueryProfile[]> {
   const profiles: QueryProfile[] = [];
@@ -52,7 +77,23 @@ export async function probePages(options: ProbeOptions): Promise<QueryProfile[]>
 }
 
 async function probePage(options: ProbeOptions, page: string): Promise<QueryProfile> {
-  const sessions = [];
+  const sessions = await probeSessions(options, page);
+  const appPid = canReadProcessCpu() ? options.appPid : undefined;
+  const cpuBefore = appPid === undefined ? 0 : await readTreeRunTimeMs([appPid]);
+  const started = performance.now();
+  const before = await resetStatementStats(options.admin, options.database);
+  const first = await requestRound(options, sessions);
+  const delta = diffStatementSnapshots(before, await snapshotStatementStats(options.admin, options.database));
+  const profile = profileQueries(page, first.answered, await mergeByFingerprint(delta.entries), first.bytes);
+  if (appPid === undefined) return { ...profile, appCpuMsPerRequest: null };
+  const answered = first.answered + (await repeatRounds(options, sessions, started));
+  const cpuMs = (await readTreeRunTimeMs([appPid])) - cpuBefore;
+  return { ...profile, appCpuMsPerRequest: answered === 0 ? null : cpuMs / answered };
+}
+
+/** The probe's users of the page, each signed in and brought to it by replaying the steps before it. */
+async function probeSessions(options: ProbeOptions, page: string): Promise<ProbeSession[]> {
+  const sessions: ProbeSession[] = [];
   for (const { journey, index, step } of journeysFor(options.scenario, page)) {
     const rows = JSON.parse(await readFile(path.join(options.dataDir, datasetFile(journey.data)), 'utf8')) as DataRow[];
     const users = rows.slice(-Math.min(options.requests ?? 10, rows.length));
@@ -68,7 +109,25 @@ async function probePage(options: ProbeOptions, page: string): Promise<QueryProf
       throw new StageFailure('probe', `${page}: no probe user got to the page: ${failure instanceof Error ? failure.message : String(failure)}`);
     }
   }
-  const before = await resetStatementStats(options.admin, options.database);
+  return sessions;
+}
+
+/** More rounds of the same users until CPU_MEASUREMENT is met (counted from `started`); the expected answers they got. */
+async function repeatRounds(options: ProbeOptions, sessions: readonly ProbeSession[], started: number): Promise<number> {
+  const minRequests = Math.max(options.requests ?? 10, CPU_MEASUREMENT.minRequests);
+  let requested = sessions.length;
+  let answered = 0;
+  const enough = () => requested >= minRequests && performance.now() - started >= CPU_MEASUREMENT.minMs;
+  const room = () => sessions.length > 0 && requested + sessions.length <= CPU_MEASUREMENT.maxRequests;
+  while (!enough() && room()) {
+    answered += (await requestRound(options, sessions)).answered;
+    requested += sessions.length;
+  }
+  return answered;
+}
+
+/** Each user requests the page once, one at a time: how many got an expected answer, and its body bytes. */
+async function requestRound(options: ProbeOptions, sessions: readonly ProbeSession[]): Promise<{ answered: number; bytes: number }> {
   let answered = 0;
   let bytes = 0;
   for (const { journey, index, step, user } of sessions) {
@@ -78,6 +137,5 @@ async function probePage(options: ProbeOptions, page: string): Promise<QueryProf
     answered += 1;
     bytes += response.bytes;
   }
-  const delta = diffStatementSnapshots(before, await snapshotStatementStats(options.admin, options.database));
-  return profileQueries(page, answered, await mergeByFingerprint(delta.entries), bytes);
+  return { answered, bytes };
 }

@@ -1,4 +1,8 @@
 import { formatBytes } from '../analyze/format-number.ts';
+import { isStepped } from '../analyze/capacity-steps.ts';
+import { assessDelivery } from '../analyze/load-delivery.ts';
+import { DEFAULT_THRESHOLDS } from '../analyze/thresholds.ts';
+import { DELIVERY_HEADER, deliveryRows } from '../report/delivery-table.ts';
 import { describeAppliedRelease } from './describe-applied-release.ts';
 import type { RunRecord } from './run-record.ts';
 
@@ -20,6 +24,7 @@ export function renderRunSummary(record: RunRecord, recordFile: string): string 
   for (const stage of record.stages.filter((entry) => entry.status === 'failed' || entry.status === 'not-run')) {
     lines.push(`  ${stage.name}: ${stage.status}${stage.message ? ` — ${stage.message}` : ''}`);
   }
+  lines.push(...deliveryLines(record));
   if (record.pages.length > 0) {
     lines.push('', ...table(['page', 'requests', 'errors', 'p50', 'p95', 'p99'], record.pages.map((page) => [page.page, String(page.requests), percent(page.errorRate), ms(page.latencyMs.p50), ms(page.latencyMs.p95), ms(page.latencyMs.p99)])));
   }
@@ -30,13 +35,23 @@ export function renderRunSummary(record: RunRecord, recordFile: string): string 
       profile.rowsPerRequest.toFixed(1),
       profile.sharedBlocksPerRequest.toFixed(1),
       profile.responseBytesPerRequest === undefined ? '—' : formatBytes(profile.responseBytesPerRequest),
+      typeof profile.appCpuMsPerRequest === 'number' ? ms(profile.appCpuMsPerRequest) : '—',
     ]);
-    lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request', 'body/request'], rows));
+    lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request', 'body/request', 'app CPU/request'], rows));
   }
   const cpu = cpuLine(record.cpu);
   if (cpu) lines.push('', cpu);
   lines.push('', `run record: ${recordFile}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The load delivered per journey, and what to change when it was not; nothing for records without a load section. */
+function deliveryLines(record: RunRecord): string[] {
+  const delivery = assessDelivery(record, 'candidate', DEFAULT_THRESHOLDS.loadDelivery);
+  if (!delivery) return [];
+  // A capacity run climbs past what is delivered on purpose: the report judges it plateau by plateau.
+  const verdict = delivery.delivered || isStepped(record) ? [] : delivery.problems.map((problem) => `  load NOT delivered — ${problem}`);
+  return ['', ...verdict, ...(verdict.length > 0 ? [''] : []), ...table(['load delivered: journey', ...DELIVERY_HEADER.slice(1)], deliveryRows(delivery))];
 }
 
 /** `CPU during the load (cores, mean / busiest second): app 0.42 / 0.91 · postgres …`, or nothing when unmeasured. */

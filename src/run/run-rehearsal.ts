@@ -244,7 +244,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   if (Object.keys(script.plan.plateaus ?? {}).length > 0) await waitForQuiet({ admin: database.admin, database: runDatabase, signal: options.signal, log: options.log });
 
   const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () =>
-    probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, signal: options.signal }),
+    probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, appPid: app.pid, signal: options.signal }),
   );
   return queryProfiles ? { ...measured, queryProfiles } : measured;
 }

@@ -98,6 +98,8 @@ interface Scaling {
   rate: number;
   /** Default `maxVUs` of an arrival-rate journey stop here (its share of the VU ceiling); none when absent. */
   vuShare?: number;
+  /** The journey's expected seconds per pass (`expectedJourneySeconds`), which sizes its VUs; 1 when absent. */
+  journeySeconds?: number;
 }
 
 const scaledDuration = (text: string, scaling: Scaling) => formatDuration(Math.max(0.001, parseDuration(text) * scaling.time));
@@ -118,38 +120,45 @@ export function integerRates(ratesPerSecond: readonly number[]): { timeUnit: str
 }
 
 /**
- * Arrival-rate executors need VUs ready: allocate for one second of the peak
- * up front and allow ten seconds' worth, so slow responses show as latency,
- * not as dropped iterations.
+ * Seconds a page request is allowed when sizing VUs: a login that hashes a
+ * password on a busy 2-core machine takes a few hundred milliseconds.
+ */
+const REQUEST_ALLOWANCE_SECONDS = 0.5;
+/** VUs held beyond the expected concurrency: arrivals bunch, and responses slow down under load. */
+const VU_MARGIN = 1.5;
+
+/** How long one pass of a journey is expected to take: its mean think times plus an allowance per request. */
+export function expectedJourneySeconds(journey: Journey): number {
+  return journey.steps.reduce((sum, step) => {
+    if (step.kind === 'page') return sum + REQUEST_ALLOWANCE_SECONDS;
+    return sum + (typeof step.seconds === 'number' ? step.seconds : (step.seconds[0] + step.seconds[1]) / 2);
+  }, 0);
+}
+
+/**
+ * Arrival-rate executors need VUs ready: each arrival holds a VU for the
+ * whole journey, think times included, so at the peak about peak × journey
+ * seconds are busy at once. Those (with a margin) are allocated up front,
+ * within the journey's share of the VU ceiling but never below one second
+ * of the peak: k6 starting VUs mid-test is slow on a small machine and drops
+ * arrivals meanwhile. The default `maxVUs` allows twice that (at least ten
+ * seconds of the peak), within the share, so slow responses show as latency,
+ * not as dropped iterations. A scenario's own `maxVUs` caps both.
  */
 function arrivalVUs(peak: number, maxVUs: number | undefined, scaling: Scaling) {
-  const preAllocatedVUs = Math.max(2, Math.ceil(peak));
-  return { preAllocatedVUs, maxVUs: maxVUs ?? Math.max(preAllocatedVUs, Math.min(scaling.vuShare ?? Number.POSITIVE_INFINITY, Math.max(20, Math.ceil(peak * 10)))) };
+  const share = scaling.vuShare ?? Number.POSITIVE_INFINITY;
+  const busy = Math.ceil(peak * Math.max(1, scaling.journeySeconds ?? 1) * VU_MARGIN);
+  const wanted = Math.max(2, Math.ceil(peak), Math.min(busy, share));
+  const preAllocatedVUs = maxVUs === undefined ? wanted : Math.min(wanted, maxVUs);
+  return { preAllocatedVUs, maxVUs: maxVUs ?? Math.max(preAllocatedVUs, Math.min(share, Math.max(20, Math.ceil(peak * 10), busy * 2))) };
 }
 
 /** One journey's load as k6 scenarios: one for most shapes, two per plateau (warm-up, then measured) for a stepped load. */
 export function planJourneyScenarios(name: string, journey: Journey, scaling: Scaling): PlannedK6Scenario[] {
   const exec = journeyFunction(name);
-  if (journey.load.kind === 'stepped') return planSteppedScenarios(name, journey.load, exec, scaling, iterationSeconds(journey));
-  return [{ name, journey: name, step: null, warmup: false, executor: planExecutor(journey.load, exec, scaling) }];
-}
-
-/** A guess at one iteration's length when the app answers quickly: its think time (the longest of a range) and a second for the requests. */
-function iterationSeconds(journey: Journey): number {
-  const think = journey.steps.reduce((total, step) => total + (step.kind === 'think' ? (Array.isArray(step.seconds) ? step.seconds[1] : step.seconds) : 0), 0);
-  return think + 1;
-}
-
-/**
- * A plateau's VUs: enough up front for the iterations in flight at its
- * rate when the app answers quickly (k6 reuses them from one plateau to the
- * next, since they do not overlap), because a VU k6 must start mid-plateau
- * comes late and its arrivals are dropped, which would read as the release
- * failing to take the rate. Room for ten more seconds per iteration.
- */
-function plateauVUs(rate: number, iteration: number, maxVUs: number | undefined, scaling: Scaling) {
-  const preAllocatedVUs = Math.max(2, Math.ceil(rate * iteration));
-  return { preAllocatedVUs, maxVUs: maxVUs ?? Math.max(preAllocatedVUs, Math.min(scaling.vuShare ?? Number.POSITIVE_INFINITY, Math.max(20, Math.ceil(rate * (iteration + 10))))) };
+  const sized: Scaling = { ...scaling, journeySeconds: expectedJourneySeconds(journey) };
+  if (journey.load.kind === 'stepped') return planSteppedScenarios(name, journey.load, exec, sized);
+  return [{ name, journey: name, step: null, warmup: false, executor: planExecutor(journey.load, exec, sized) }];
 }
 
 /** A k6 scenario name for plateau `step` (0-based): `parents_s03`, its warm-up `parents_s03_warmup`. */
@@ -165,7 +174,7 @@ export const stepScenarioName = (journey: string, step: number, warmup: boolean)
  * as soon. At most two scenarios overlap, so each may use half the
  * journey's share of VUs.
  */
-function planSteppedScenarios(journey: string, load: SteppedShape, exec: string, scaling: Scaling, iteration: number): PlannedK6Scenario[] {
+function planSteppedScenarios(journey: string, load: SteppedShape, exec: string, scaling: Scaling): PlannedK6Scenario[] {
   const rates = stepRates(load).map((rate) => scaledRate(rate, scaling));
   const { timeUnit, perUnit } = integerRates(rates);
   const warmup = warmupSeconds(load) * scaling.time;
@@ -179,7 +188,7 @@ function planSteppedScenarios(journey: string, load: SteppedShape, exec: string,
     duration: formatDuration(seconds),
     startTime: formatDuration(startSeconds),
     gracefulStop: formatDuration(warmup),
-    ...plateauVUs(rate, iteration, load.maxVUs, halfShare),
+    ...arrivalVUs(rate, load.maxVUs, halfShare),
   });
   return rates.flatMap((rate, step) => {
     const start = step * (warmup + hold);

@@ -89,3 +89,36 @@ export function clockTicksPerSecond(): number {
 export function canReadProcessCpu(): boolean {
   return process.platform === 'linux';
 }
+
+/**
+ * Nanoseconds a process has run on a CPU so far, summed over every one of
+ * its threads (the first field of /proc/<pid>/task/<tid>/schedstat); undefined
+ * when the kernel does not show it. The scheduler keeps this to the
+ * nanosecond, where /proc/<pid>/stat counts 10 ms ticks: too coarse for
+ * requests that each take a few milliseconds.
+ */
+export async function readProcessRunTimeNs(pid: number): Promise<number | undefined> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => undefined);
+  if (!tasks) return undefined;
+  const times = await Promise.all(tasks.map(async (tid) => Number((await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => '')).split(' ')[0] || Number.NaN)));
+  // A thread that exited while its siblings were read is simply gone; none readable means the kernel shows none.
+  const readable = times.filter((time) => Number.isFinite(time));
+  return readable.length === 0 ? undefined : readable.reduce((sum, time) => sum + time, 0);
+}
+
+/**
+ * CPU milliseconds spent so far by the roots and their descendants, to the
+ * nanosecond: each process's threads' run time, or its clock ticks where the
+ * kernel shows no run time. A thread or process that exits between two
+ * readings takes its time with it, so measure a tree that stays up.
+ */
+export async function readTreeRunTimeMs(roots: readonly number[]): Promise<number> {
+  const table = await readProcessTable();
+  const perProcess = await Promise.all(
+    processTree(table, roots).map(async (pid) => {
+      const ns = await readProcessRunTimeNs(pid);
+      return ns === undefined ? (table.get(pid)!.cpuTicks * 1000) / clockTicksPerSecond() : ns / 1e6;
+    }),
+  );
+  return perProcess.reduce((sum, ms) => sum + ms, 0);
+}

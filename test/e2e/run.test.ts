@@ -57,6 +57,8 @@ describe('rehearse run, end to end on the school-portal fixture', () => {
     expect(profiles['My Bookings']!.queriesPerRequest).toBeGreaterThanOrEqual(1);
     // Body bytes of the probe's answers: an HTML page, not an empty one.
     for (const profile of record.queryProfiles) expect(profile.responseBytesPerRequest, profile.page).toBeGreaterThan(200);
+    // rehearse started the app, so the probe read its CPU: every page costs some.
+    for (const profile of record.queryProfiles) expect(profile.appCpuMsPerRequest, profile.page).toBeGreaterThan(0);
     expect(profiles['My Bookings']!.statements.some((statement) => statement.fingerprint === bookings!.fingerprint)).toBe(true);
 
     expect(record.stages.map((stage) => `${stage.name}:${stage.status}`)).toEqual([

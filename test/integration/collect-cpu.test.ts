@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpuCollector } from '../../src/collect/cpu-collector.ts';
-import { parseProcStat, processTree, readProcessTable, treeCpuMs, type ProcessEntry } from '../../src/system/process-cpu.ts';
+import { parseProcStat, processTree, readProcessRunTimeNs, readProcessTable, readTreeRunTimeMs, treeCpuMs, type ProcessEntry } from '../../src/system/process-cpu.ts';
 
 const entry = (pid: number, ppid: number, comm = 'x', cpuTicks = 0): ProcessEntry => ({ pid, ppid, comm, cpuTicks });
 
@@ -53,5 +53,18 @@ describe('the CPU collector, on real processes', () => {
     expect(total('busy')).toBeGreaterThan(0.1);
     expect(total('idle')).toBeLessThan(0.05);
     expect(treeCpuMs(await readProcessTable(), [busy.pid!])).toBeGreaterThan(100);
+  });
+
+  it('reads run time finer than a clock tick, over every thread of every process in a tree', async () => {
+    const before = await readProcessRunTimeNs(process.pid);
+    // Spin for 3 ms of CPU (getrusage's count): below one 10 ms tick, yet seen.
+    const start = process.cpuUsage();
+    while (Object.values(process.cpuUsage(start)).reduce((sum, us) => sum + us, 0) < 3_000);
+    const after = await readProcessRunTimeNs(process.pid);
+    expect(after! - before!).toBeGreaterThan(2e6);
+    const busy = spawn('sh', ['-c', 'node -e "const end = Date.now() + 20000; while (Date.now() < end) {}"'], { stdio: 'ignore' });
+    children.push(busy);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await readTreeRunTimeMs([busy.pid!])).toBeGreaterThan(100);
   });
 });

@@ -140,6 +140,13 @@ describe('My Bookings releases', () => {
     expect(release.pages).toEqual(baseline.pages);
   });
 
+  it('bookings-costly-render: more computation in the app only, the same queries and the same page', async () => {
+    const release = await rehearse('bookings-costly-render', MY_BOOKINGS);
+    expect(release.queriesPerRequest()).toBe(baseline.queriesPerRequest());
+    expect(release.rowsReadPerRequest('appointments')).toBe(baseline.rowsReadPerRequest('appointments'));
+    expect(release.pages).toEqual(baseline.pages);
+  });
+
   it('drop-bookings-index: the release migration drops the index, so My Bookings scans appointments', async () => {
     const release = await rehearse('drop-bookings-index', MY_BOOKINGS);
     const scans = await planScans(release.database.url, bookingsQuery('teacher'), [DATA.busyTeacher.id, DATA.northfield.tonightEveningId]);

@@ -4,7 +4,7 @@ import { resolvePageBudget } from '../../src/analyze/budget-checks.ts';
 import { fingerprintQuery } from '../../src/collect/query-fingerprint.ts';
 import { RunRecordError } from '../../src/errors.ts';
 import { queryBudgetRules } from '../../src/report/query-budget-rules.ts';
-import { page, profile, runRecord, statement } from '../support/run-record-builders.ts';
+import { page, profile, runRecord, statement, timeline } from '../support/run-record-builders.ts';
 
 const FEED = 'select * from posts where school_id = $1 order by created_at desc limit $2';
 const SESSION = 'select * from sessions where token = $1';
@@ -92,5 +92,17 @@ describe('refusing comparisons that would mislead', () => {
     expect(() => analyzeRuns({ candidates: [candidate], baselines: [baseline] })).toThrow(
       'Baseline run base is from scenario "parents-evening-login-spike", but candidate cand is from scenario "posts-feed-burst": a baseline must be a run of the same scenario.',
     );
+  });
+
+  it('judges a p95 budget on its interval: NOT SURE (a warning, a failure when strict) when the limit lies inside it', () => {
+    const wobble = (second: number) => 1 + 0.3 * Math.sin(second * 1.7);
+    const noisy = (p95: number) => runRecord({ pages: [page('Posts', { p95 })], timeline: timeline([{ page: 'Posts', p95, jitter: wobble }]) });
+    const budgets = { scenario: { Posts: { p95Ms: 500 } } };
+    const check = (p95: number, strict = false) => analyzeRuns({ candidates: [noisy(p95)], budgets, strict, k6Thresholds: false }).checks.find((entry) => entry.kind === 'budget-p95')!;
+    expect(check(510)).toMatchObject({ status: 'warn' });
+    expect(check(510).sentence).toMatch(/^Posts: p95 510 ms \(95 % interval \d+ ms–\d+ ms\) is NOT SURE against its 500 ms budget \(scenario\): the limit lies inside the interval; repeat the run to judge$/);
+    expect(check(510, true).status).toBe('fail');
+    expect(check(900).status).toBe('fail');
+    expect(check(300).status).toBe('pass');
   });
 });

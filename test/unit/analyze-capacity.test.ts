@@ -1,192 +1,246 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeCapacity, capacityBudgets } from '../../src/analyze/capacity.ts';
-import { capacityChange, checkCapacityChange } from '../../src/analyze/capacity-checks.ts';
-import { measureSteps } from '../../src/analyze/capacity-steps.ts';
-import { analyzeRuns } from '../../src/analyze/analyze-runs.ts';
-import { renderCsv } from '../../src/report/render-csv.ts';
-import { renderMarkdownText } from '../../src/report/render-markdown.ts';
-import type { PlannedScenario, RunRecord, ScenarioResult, TimelinePoint } from '../../src/run/run-record-schema.ts';
-import { capacityLoad, expectedPeaks } from '../../src/scenario/capacity-load.ts';
-import { dataset, defineScenario, page as pageStep, think } from '../../src/scenario/define-scenario.ts';
-import { spike, steady, vus } from '../../src/scenario/load-shapes.ts';
-import { context, page, profile, runRecord, START } from '../support/run-record-builders.ts';
+import { headroom, judgeSteps, measureCapacity, type CapacityBudget, type StepMeasure } from '../../src/analyze/capacity-rule.ts';
+import { seededRandom } from '../../src/analyze/statistics.ts';
 
-/** My Bookings' p95 per step: it crosses its 500 ms budget between the third (30/s) and the fourth (40/s) step. */
-const BOOKINGS_P95 = [120, 180, 300, 900];
-const RATES = [10, 20, 30, 40];
-const WARMUP = 2;
-const HOLD = 6;
-
-function plateau(step: number, warmup: boolean): PlannedScenario {
-  const start = step * (WARMUP + HOLD) + (warmup ? 0 : WARMUP);
-  const seconds = warmup ? WARMUP : HOLD;
-  return { scenario: `parents_s0${step + 1}${warmup ? '_warmup' : ''}`, journey: 'parents', step, warmup, offeredRate: RATES[step]!, plannedArrivals: RATES[step]! * seconds, preAllocatedVUs: 10, maxVUs: 100, startSeconds: start, durationSeconds: seconds };
+interface PageLoad {
+  p95: number;
+  p99?: number;
+  requests?: number;
+  errors?: number;
 }
 
-const secondOf = (step: number, warmup: boolean, offset: number) => START + (step * (WARMUP + HOLD) + (warmup ? 0 : WARMUP) + offset) * 1000;
-
-function result(step: number, warmup: boolean, droppedAtTop: number): ScenarioResult {
-  const requests = RATES[step]! * (warmup ? WARMUP : HOLD);
-  // A warm-up that was slow and dropped arrivals: it must not count.
-  const p95 = warmup ? 5_000 : BOOKINGS_P95[step]!;
-  return {
-    scenario: plateau(step, warmup).scenario,
-    iterations: requests,
-    dropped: warmup ? 7 : step === 3 ? droppedAtTop : 0,
-    pages: [page('My Bookings', { requests, p95, p50: p95 / 3 }), page('Login', { requests, p95: 80 })],
-    firstSampleAt: secondOf(step, warmup, 0),
-    // A plateau's last iterations finish during the next warm-up: two seconds past its hold.
-    lastSampleAt: secondOf(step, warmup, (warmup ? WARMUP : HOLD) + 1),
-  };
+interface StepShape {
+  achieved?: number;
+  dropped?: number;
+  seconds?: number;
+  /** Relative spread of the per-second p95s and request counts around the step's values (0: every second alike). */
+  noise?: number;
 }
 
-function steppedRecord(overrides: Partial<RunRecord['context']> = {}, droppedAtTop = 0): RunRecord {
-  const base = runRecord({ scenario: 'breakpoint', pages: [page('My Bookings', { requests: 600 }), page('Login', { requests: 600 })], profiles: [profile('My Bookings', [{ name: 'b1', query: 'select 1', callsPerRequest: 3 }]), profile('Login', [{ name: 'l1', query: 'select 2', callsPerRequest: 1 }])] });
-  const steps = [0, 1, 2, 3];
-  const plan = steps.flatMap((step) => [plateau(step, true), plateau(step, false)]);
-  const points = (pageName: string): TimelinePoint[] =>
-    steps.flatMap((step) =>
-      Array.from({ length: WARMUP + HOLD }, (_, offset) => {
-        const warm = offset < WARMUP;
-        const p95 = pageName === 'Login' ? 80 : warm ? 5_000 : BOOKINGS_P95[step]! * (0.9 + (offset % 3) * 0.1);
-        return { time: START + (step * (WARMUP + HOLD) + offset) * 1000, requests: RATES[step]!, errors: 0, p95, p50: p95 / 3 };
+/** A measured plateau whose per-second timeline agrees with its histograms; `noise` wobbles the seconds, seeded by the step. */
+function step(index: number, offered: number, pages: Record<string, PageLoad>, shape: StepShape = {}): StepMeasure {
+  const secondsCount = shape.seconds ?? 30;
+  const random = seededRandom(1000 + index);
+  const wobble = () => 1 + (shape.noise ?? 0) * (random() * 2 - 1);
+  const seconds = Array.from({ length: secondsCount }, (_, second) => ({
+    time: Date.UTC(2026, 10, 30) + (index * secondsCount + second) * 1000,
+    pages: Object.fromEntries(
+      Object.entries(pages).map(([name, load]) => {
+        const requests = load.requests ?? offered * secondsCount;
+        const errors = load.errors ?? 0;
+        const share = (n: number) => Math.round((n * (second + 1)) / secondsCount) - Math.round((n * second) / secondsCount);
+        return [name, { requests: Math.max(1, Math.round(share(requests) * wobble())), errors: share(errors), p50: load.p95 / 2, p95: load.p95 * wobble() }];
       }),
-    );
+    ),
+  }));
+  const planned = offered * secondsCount;
+  const dropped = shape.dropped ?? 0;
   return {
-    ...base,
-    context: context({
-      scenario: { name: 'breakpoint', file: 'scenarios/breakpoint.ts', budgets: { pages: { 'My Bookings': { p95Ms: 500 } }, overall: { errorRate: 0.02 } } },
-      capacity: { expectedPeak: 16, peaks: { parents: 16 }, source: 'config' },
-      ...overrides,
-    }),
-    timeline: { bucketSeconds: 1, all: points('My Bookings'), pages: [{ page: 'My Bookings', points: points('My Bookings') }, { page: 'Login', points: points('Login') }] },
-    activity: {
-      intervalMs: 1000,
-      samples: points('Login').map((point, index) => ({ time: point.time + 200, connections: 10, active: 2 + Math.floor(index / 8), idleInTransaction: 0, waiting: Math.floor(index / 8), waitEvents: (index >= 24 ? { 'LWLock:BufferContent': 3 } : {}) as Record<string, number>, longestRunningMs: null, longestRunningQuery: null })),
-      failures: { count: 0, last: null },
-    },
-    cpu: { intervalMs: 1000, measured: ['app', 'postgres', 'k6'], notMeasured: {}, samples: points('Login').map((point, index) => ({ time: point.time + 500, cores: { app: 0.2 + index * 0.02, postgres: 0.1 + index * 0.05, k6: 0.05 } })), failures: { count: 0, last: null } },
-    load: { plan, scenarios: plan.map((entry) => result(entry.step!, entry.warmup, droppedAtTop)), vusAllocated: 40, vusActive: 30 },
+    index,
+    offered,
+    achieved: shape.achieved ?? (planned - dropped) / secondsCount,
+    planned,
+    dropped,
+    pages: Object.fromEntries(
+      Object.entries(pages).map(([name, load]) => [name, { requests: load.requests ?? planned, errors: load.errors ?? 0, p50: load.p95 / 2, p95: load.p95, p99: load.p99 ?? load.p95 * 1.5 }]),
+    ),
+    seconds,
   };
 }
 
-describe('capacity steps from a run record', () => {
-  it('measures each plateau from its own k6 scenario, leaving the warm-up out', () => {
-    const steps = measureSteps(steppedRecord({}, 1));
-    expect(steps.map((step) => step.measure.offered)).toEqual(RATES);
-    expect(steps.map((step) => step.measure.pages['My Bookings']!.p95)).toEqual(BOOKINGS_P95);
-    expect(steps.map((step) => step.measure.dropped)).toEqual([0, 0, 0, 1]);
-    expect(steps[3]!.measure.achieved).toBeCloseTo((40 * HOLD - 1) / HOLD);
-    // The measured window: the hold's seconds only, not the warm-up before it nor the stragglers after it.
-    expect(steps[1]!.measure.seconds.map((second) => second.time)).toEqual(Array.from({ length: HOLD }, (_, offset) => secondOf(1, false, offset)));
-    expect(steps[1]!.measure.seconds.every((second) => second.pages['My Bookings']!.p95 < 5_000)).toBe(true);
+const feedP95: CapacityBudget = { page: 'Feed', metric: 'p95', limit: 300 };
+
+/** Feed's p95 rises with the offered rate: 100, 150, 250, 400, 700 ms at 10…50 arrivals/s. */
+function rising(noise = 0): StepMeasure[] {
+  return [100, 150, 250, 400, 700].map((p95, index) => step(index, (index + 1) * 10, { Feed: { p95 } }, { noise }));
+}
+
+describe('judging the steps of a stepped load', () => {
+  it('holds a step within every budget that delivered what was offered', () => {
+    const [verdict] = judgeSteps([step(0, 10, { Feed: { p95: 120 }, Login: { p95: 80 } })], [feedP95, { page: 'Login', metric: 'errorRate', limit: 0.01 }]);
+    expect(verdict).toEqual({ index: 0, holds: true, broken: [], notDelivered: null });
   });
 
-  it('averages database sessions and CPU over the plateau window', () => {
-    const [, second] = measureSteps(steppedRecord());
-    expect(second!.load.db.samples).toBe(HOLD);
-    expect(second!.load.db.peakWaiting).toBe(1);
-    // Seconds 10–15 of the run (step 2's hold): 0.1 + 0.05 × 12.5 on average.
-    expect(second!.load.cpu.postgres).toBeCloseTo(0.725);
+  it('breaks a page budget on that page only, with the value measured', () => {
+    const steps = [step(0, 10, { Feed: { p95: 320 }, Login: { p95: 900 } })];
+    const [verdict] = judgeSteps(steps, [feedP95, { page: 'Feed', metric: 'p99', limit: 500 }]);
+    expect(verdict!.holds).toBe(false);
+    expect(verdict!.broken).toEqual([{ budget: feedP95, value: 320 }]);
+    expect(verdict!.notDelivered).toBeNull();
   });
 
-  it('turns the scenario budgets into the budgets capacity judges', () => {
-    expect(capacityBudgets(steppedRecord())).toEqual([
-      { page: 'My Bookings', metric: 'p95', limit: 500 },
+  it('judges a budget over every request on the slowest page and on all errors over all requests', () => {
+    const steps = [step(0, 10, { Feed: { p95: 120, requests: 900, errors: 0 }, Login: { p95: 450, requests: 100, errors: 30 } })];
+    const everyRequest: CapacityBudget[] = [
+      { page: null, metric: 'p95', limit: 400 },
       { page: null, metric: 'errorRate', limit: 0.02 },
+    ];
+    expect(judgeSteps(steps, everyRequest)[0]!.broken).toEqual([
+      { budget: everyRequest[0], value: 450 },
+      { budget: everyRequest[1], value: 0.03 },
     ]);
   });
-});
 
-describe('capacity analysis', () => {
-  it('names the budget that broke, the rate, the headroom and what the database did at that step', () => {
-    const capacity = analyzeCapacity(steppedRecord())!;
-    expect(capacity.bound).toBe('within');
-    expect(capacity.firstFailing).toBe(3);
-    expect(capacity.capacity).toBeGreaterThan(30);
-    expect(capacity.capacity).toBeLessThan(40);
-    expect(capacity.verdict).toBe('pass');
-    expect(capacity.sentence).toMatch(/^Headroom 2\.\d+× the expected peak of 16 arrivals\/s .*: My Bookings p95 crosses its 500 ms budget at 3\d(\.\d)? arrivals\/s \(900 ms at 40 arrivals\/s\); at that step Postgres used \d\.\d and the app \d\.\d of 2 cores, and up to 3 connections waited on Postgres \(mostly LWLock:BufferContent\)\.$/);
-    expect(capacity.pageCosts[0]).toMatchObject({ page: 'My Bookings', requestShare: 0.5 });
-    expect(capacity.pageCosts[0]!.share).toBeCloseTo(0.75);
-    expect(capacity.usl).toEqual({ poor: true, reason: 'only 4 points (needs 6)' });
+  it('does not judge a page budget at a step where the page had no request', () => {
+    const [verdict] = judgeSteps([step(0, 10, { Login: { p95: 80 } })], [feedP95]);
+    expect(verdict!.holds).toBe(true);
   });
 
-  it('fails below the expected peak, and leaves whole-load budgets to the plateaus', () => {
-    const record = steppedRecord({ capacity: { expectedPeak: 50, peaks: { parents: 50 }, source: 'config' } });
-    const analysis = analyzeRuns({ candidates: [record], budgets: { scenario: { 'My Bookings': { p95Ms: 50 } } } });
-    expect(analysis.verdict).toBe('fail');
-    expect(analysis.checks.map((check) => check.kind)).not.toContain('budget-p95');
-    expect(analysis.checks[0]).toMatchObject({ kind: 'capacity-headroom', status: 'fail' });
-    expect(analysis.headline).toMatch(/^FAIL — breakpoint: .*Headroom 0\.\d+× the expected peak of 50 arrivals\/s/);
-    expect(renderMarkdownText(analysis)).toContain('### Capacity');
-    const csv = renderCsv(analysis).find((file) => file.name === 'capacity.csv')!;
-    expect(csv.text.split('\n')[0]).toMatch(/^step,offered_arrivals_per_second,achieved_arrivals_per_second/);
-    expect(csv.text.trim().split('\n')).toHaveLength(1 + 4 * 2);
+  it('fails a step that achieved less than 95 % of the offered rate, and holds one within it', () => {
+    const verdicts = judgeSteps([step(0, 30, { Feed: { p95: 100 } }, { achieved: 28.1 }), step(1, 30, { Feed: { p95: 100 } }, { achieved: 28.6 })], [feedP95]);
+    expect(verdicts[0]).toMatchObject({ holds: false, broken: [], notDelivered: 'achieved 28.1 of 30 arrivals/s (-6.3 %)' });
+    expect(verdicts[1]).toMatchObject({ holds: true, notDelivered: null });
+    expect(judgeSteps([step(0, 30, { Feed: { p95: 100 } }, { achieved: 28.6 })], [feedP95], { achievedTolerance: 0.04 })[0]!.holds).toBe(false);
   });
 
-  it('puts the capacity at the last step that held when the next one dropped arrivals, naming the page that slowed most', () => {
-    const capacity = analyzeCapacity(steppedRecord({}, 5))!;
-    expect(capacity.capacity).toBe(30);
-    expect(capacity.sentence).toMatch(/: the load was not delivered at 40 arrivals\/s \(.*5 arrivals dropped\); My Bookings slowed most, p95 300 ms → 900 ms; at that step/);
-  });
-
-  it('is absent for a run whose load was not stepped', () => {
-    expect(analyzeCapacity(runRecord())).toBeNull();
-    expect(analyzeRuns({ candidates: [runRecord()] }).capacity).toBeNull();
+  it('fails a step that dropped arrivals, even with the rate delivered', () => {
+    const [dropped, both] = judgeSteps(
+      [step(0, 30, { Feed: { p95: 100 } }, { dropped: 12, achieved: 29.6 }), step(1, 30, { Feed: { p95: 100 } }, { dropped: 90, achieved: 27 })],
+      [feedP95],
+    );
+    expect(dropped).toMatchObject({ holds: false, notDelivered: '12 arrivals dropped' });
+    expect(both!.notDelivered).toBe('achieved 27 of 30 arrivals/s (-10.0 %), 90 arrivals dropped');
   });
 });
 
-describe('capacity as a regression', () => {
-  const summary = (capacity: number, low: number, high: number) => ({ ...analyzeCapacity(steppedRecord())!, capacity, interval: { low, high }, bound: 'within' as const });
-
-  it('says the change with a conservative interval from both runs', () => {
-    const change = capacityChange(summary(38, 36, 40), summary(17, 16, 18))!;
-    expect(change.sentence).toBe('capacity 38 → 17 arrivals/s, −55 % (95 %: −60 % to −50 %)');
-    expect(checkCapacityChange(change, 0.1).status).toBe('fail');
+describe('capacity from a stepped load', () => {
+  it('interpolates where the broken budget crosses its limit between the last holding and the first failing step', () => {
+    const result = measureCapacity(rising(), [feedP95]);
+    // 250 ms at 30/s, 400 ms at 40/s: 300 ms a third of the way, at 33.3/s.
+    expect(result.capacity).toBeCloseTo(30 + 10 / 3, 10);
+    expect(result).toMatchObject({ bound: 'within', lastHolding: 2, firstFailing: 3, firstBroken: { budget: feedP95, value: 400, step: 3 } });
+    expect(result.steps.map((verdict) => verdict.holds)).toEqual([true, true, true, false, false]);
   });
 
-  it('judges two capacity runs by the change of capacity, not by whole-load percentiles', () => {
-    const analysis = analyzeRuns({ baselines: [{ ...steppedRecord(), id: 'base' }], candidates: [{ ...steppedRecord(), id: 'cand' }] });
-    expect(analysis.capacityChange?.sentence).toMatch(/^capacity 33\.3 → 33\.3 arrivals\/s, [+−]0 %/);
-    expect(analysis.checks.find((check) => check.kind === 'capacity-change')?.status).toBe('pass');
-    expect(analysis.checks.map((check) => check.kind)).not.toContain('p95-ratio');
+  it('interpolates a delivery failure on achieved/offered crossing 95 %', () => {
+    const steps = [step(0, 20, { Feed: { p95: 100 } }), step(1, 30, { Feed: { p95: 100 } }, { achieved: 27 })];
+    const result = measureCapacity(steps, [feedP95]);
+    // Shortfall 0 at 20/s, 10 % at 30/s: 5 % half-way.
+    expect(result.capacity).toBeCloseTo(25, 10);
+    expect(result.firstBroken).toEqual({ notDelivered: 'achieved 27 of 30 arrivals/s (-10.0 %)', step: 1 });
   });
 
-  it('passes a drop that the intervals cannot tell from noise', () => {
-    const change = capacityChange(summary(38, 30, 44), summary(34, 28, 40))!;
-    expect(change.high).toBeGreaterThan(-0.1);
-    expect(checkCapacityChange(change, 0.1).status).toBe('pass');
+  it('puts the capacity at the last holding step when the first failing one dropped arrivals', () => {
+    const steps = [step(0, 20, { Feed: { p95: 100 } }), step(1, 30, { Feed: { p95: 100 } }, { dropped: 3, achieved: 29.9 })];
+    expect(measureCapacity(steps, [feedP95])).toMatchObject({ capacity: 20, bound: 'within', firstBroken: { notDelivered: '3 arrivals dropped', step: 1 } });
+  });
+
+  it('takes the earliest crossing when several budgets break at the first failing step', () => {
+    const steps = [step(0, 10, { Feed: { p95: 250, errors: 0 } }), step(1, 20, { Feed: { p95: 310, errors: 9 } })];
+    const errors: CapacityBudget = { page: 'Feed', metric: 'errorRate', limit: 0.01 };
+    // p95 crosses 300 at 10 + 50/60 × 10 = 18.3/s; the error rate (0 → 9 of 600 = 1.5 %) crosses 1 % at 16.7/s.
+    const result = measureCapacity(steps, [feedP95, errors]);
+    expect(result.capacity).toBeCloseTo(10 + (10 * 2) / 3, 10);
+    expect(result.firstBroken).toEqual({ budget: errors, value: 0.015, step: 1 });
+    expect(result.steps[1]!.broken).toHaveLength(2);
+  });
+
+  it('judges a p99 budget on the steps p99', () => {
+    const steps = [step(0, 10, { Feed: { p95: 200, p99: 400 } }), step(1, 20, { Feed: { p95: 300, p99: 800 } })];
+    const result = measureCapacity(steps, [{ page: 'Feed', metric: 'p99', limit: 500 }]);
+    expect(result.capacity).toBeCloseTo(12.5, 10);
+    expect(result.interval).not.toBeNull();
+  });
+
+  it('follows the slowest page for a latency budget over every request', () => {
+    const steps = [step(0, 10, { Feed: { p95: 200 }, Login: { p95: 100 } }, { noise: 0.1 }), step(1, 20, { Feed: { p95: 250 }, Login: { p95: 500 } }, { noise: 0.1 })];
+    const everyRequest: CapacityBudget = { page: null, metric: 'p95', limit: 300 };
+    // The slowest page goes from 200 ms (Feed) to 500 ms (Login): 300 ms a third of the way.
+    const result = measureCapacity(steps, [everyRequest], { resamples: 500 });
+    expect(result.capacity).toBeCloseTo(10 + 10 / 3, 10);
+    expect(result.firstBroken).toEqual({ budget: everyRequest, value: 500, step: 1 });
+    expect(result.interval!.low).toBeLessThan(result.capacity!);
+    expect(result.interval!.high).toBeGreaterThan(result.capacity!);
+  });
+
+  it('stops at the first failing step, whatever steps above it do', () => {
+    const steps = [step(0, 10, { Feed: { p95: 100 } }), step(1, 20, { Feed: { p95: 400 } }), step(2, 30, { Feed: { p95: 200 } })];
+    expect(measureCapacity(steps, [feedP95])).toMatchObject({ lastHolding: 0, firstFailing: 1, bound: 'within' });
+  });
+
+  it('gives at least the highest step when no step broke, with no interval', () => {
+    const steps = [step(0, 10, { Feed: { p95: 100 } }), step(1, 20, { Feed: { p95: 150 } })];
+    expect(measureCapacity(steps, [feedP95])).toMatchObject({ capacity: 20, interval: null, bound: 'at-least', lastHolding: 1, firstFailing: null, firstBroken: null });
+  });
+
+  it('gives no capacity when the first step already broke, and says what broke', () => {
+    const steps = [step(0, 10, { Feed: { p95: 350 } }), step(1, 20, { Feed: { p95: 500 } })];
+    expect(measureCapacity(steps, [feedP95])).toMatchObject({
+      capacity: null,
+      interval: null,
+      bound: 'below-first-step',
+      lastHolding: null,
+      firstFailing: 0,
+      firstBroken: { budget: feedP95, value: 350, step: 0 },
+    });
   });
 });
 
-describe('the load of a capacity run', () => {
-  const scenario = defineScenario({
-    name: 'evening',
-    description: 'two journeys',
-    data: { users: dataset('select email from t', ['email']) },
-    journeys: {
-      parents: { data: 'users', load: spike({ from: 1, peak: 16, rampUp: '10s', hold: '10s', rampDown: '5s' }), steps: [pageStep('Home', { path: '/' }), think(1)] },
-      teachers: { data: 'users', load: steady({ rate: 4, duration: '1m' }), steps: [pageStep('Home', { path: '/' })] },
-    },
+describe('the capacity interval', () => {
+  it('gives the same interval every time for the same steps and seed', () => {
+    const first = measureCapacity(rising(0.3), [feedP95], { resamples: 400 });
+    expect(measureCapacity(rising(0.3), [feedP95], { resamples: 400 })).toEqual(first);
+    expect(measureCapacity(rising(0.3), [feedP95], { resamples: 400, seed: 99 }).interval).not.toEqual(first.interval);
   });
 
-  it("climbs from a quarter of the expected peak to three times it, each journey keeping its share", () => {
-    const load = capacityLoad(scenario, undefined);
-    expect(load.capacity).toEqual({ expectedPeak: 20, peaks: { parents: 16, teachers: 4 }, source: 'scenario' });
-    expect(load.rates).toEqual([5, 12.857, 20.714, 28.571, 36.429, 44.286, 52.143, 60]);
-    expect(load.scenario.journeys.parents!.load).toEqual({ kind: 'stepped', from: 4, to: 48, steps: 8, hold: '30s', warmup: '10s' });
-    expect(load.scenario.journeys.teachers!.load).toMatchObject({ from: 1, to: 12 });
+  it('collapses onto the capacity when every second of both steps is alike', () => {
+    const result = measureCapacity(rising(), [feedP95], { resamples: 200 });
+    expect(result.interval!.low).toBeCloseTo(result.capacity!, 10);
+    expect(result.interval!.high).toBeCloseTo(result.capacity!, 10);
   });
 
-  it("takes the config's peaks over the scenario's, and refuses a config that names only some journeys", () => {
-    expect(capacityLoad(scenario, { parents: 30, teachers: 10 }, { from: 8, to: 80, steps: 4, hold: '6s', warmup: '2s' }).scenario.journeys.teachers!.load).toEqual({ kind: 'stepped', from: 2, to: 20, steps: 4, hold: '6s', warmup: '2s' });
-    expect(() => expectedPeaks(scenario, { parents: 30 })).toThrow('capacity.peak: names parents but not teachers of scenario evening');
+  it('is narrow for steady seconds, wider for noisy ones, and stays between the bracketing steps', () => {
+    const width = (noise: number) => {
+      const { capacity, interval } = measureCapacity(rising(noise), [feedP95], { resamples: 1000 });
+      expect(interval!.low).toBeLessThanOrEqual(capacity!);
+      expect(interval!.high).toBeGreaterThanOrEqual(capacity!);
+      expect(interval!.low).toBeGreaterThanOrEqual(30);
+      expect(interval!.high).toBeLessThanOrEqual(40);
+      return interval!.high - interval!.low;
+    };
+    const steady = width(0.05);
+    const noisy = width(0.5);
+    expect(steady).toBeLessThan(1);
+    expect(noisy).toBeGreaterThan(2 * steady);
   });
 
-  it('refuses a journey that loops VUs, saying to set its peak', () => {
-    const looping = { ...scenario, journeys: { parents: { ...scenario.journeys.parents!, load: vus({ vus: 5, duration: '1m' }) } } };
-    expect(() => capacityLoad(looping, undefined)).toThrow('evening: journeys.parents.load: loops VUs (vus) instead of starting arrivals, so it has no peak rate: set capacity.peak.parents (arrivals/s) in the config');
-    expect(() => capacityLoad(scenario, undefined, { from: 30, to: 10 })).toThrow('--from: expected a first step below the last (10 arrivals/s), got 30');
+  it('bootstraps error rates and delivery from the seconds too', () => {
+    const errors: CapacityBudget = { page: 'Feed', metric: 'errorRate', limit: 0.01 };
+    const steps = [step(0, 10, { Feed: { p95: 100, errors: 1 } }, { noise: 0.3 }), step(1, 20, { Feed: { p95: 100, errors: 12 } }, { noise: 0.3 })];
+    const byErrors = measureCapacity(steps, [errors], { resamples: 500 });
+    expect(byErrors.interval!.high).toBeGreaterThan(byErrors.interval!.low);
+    const delivery = [step(0, 20, { Feed: { p95: 100 } }, { noise: 0.3 }), step(1, 30, { Feed: { p95: 100 } }, { achieved: 27, noise: 0.3 })];
+    const byDelivery = measureCapacity(delivery, [feedP95], { resamples: 500 });
+    expect(byDelivery.interval!.low).toBeLessThan(25);
+    expect(byDelivery.interval!.high).toBeGreaterThan(25);
+  });
+
+  it('has none when a bracketing step kept no seconds', () => {
+    const steps = rising();
+    steps[3] = { ...steps[3]!, seconds: [] };
+    expect(measureCapacity(steps, [feedP95]).interval).toBeNull();
+  });
+});
+
+describe('headroom over the expected peak', () => {
+  const result = measureCapacity(rising(0.3), [feedP95], { resamples: 400 });
+
+  it('is the capacity over the peak, interval included', () => {
+    const room = headroom(result, 10)!;
+    expect(room.ratio).toBeCloseTo(result.capacity! / 10, 10);
+    expect(room.low).toBeCloseTo(result.interval!.low / 10, 10);
+    expect(room.high).toBeCloseTo(result.interval!.high / 10, 10);
+    expect(room.ratio).toBeGreaterThan(1);
+  });
+
+  it('is below 1 when the peak is above capacity', () => {
+    expect(headroom(result, 50)!.ratio).toBeLessThan(1);
+  });
+
+  it('has no interval for an at-least capacity, and no headroom without a capacity', () => {
+    const held = measureCapacity([step(0, 10, { Feed: { p95: 100 } })], [feedP95]);
+    expect(headroom(held, 4)).toEqual({ ratio: 2.5, low: null, high: null });
+    const broke = measureCapacity([step(0, 10, { Feed: { p95: 900 } })], [feedP95]);
+    expect(headroom(broke, 4)).toBeNull();
   });
 });

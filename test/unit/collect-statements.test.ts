@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeByFingerprint } from '../../src/collect/collect-statements.ts';
-import { profileQueries } from '../../src/collect/query-profile.ts';
+import { dbMsPerRequest, profileQueries } from '../../src/collect/query-profile.ts';
 import { isTransactionControl, opensTransaction } from '../../src/collect/transaction-control.ts';
 import { diffStatementSnapshots, type StatementCounters, type StatementSnapshot } from '../../src/collect/statement-snapshot.ts';
 
@@ -90,6 +90,16 @@ describe('per-page query profiles', () => {
     const profile = profileQueries('My Bookings', 10, statements);
     expect(profile).toMatchObject({ queriesPerRequest: 1, rowsPerRequest: 4, sharedBlocksPerRequest: 4, transactionsPerRequest: 1 });
     expect(profile.statements).toHaveLength(3);
+  });
+
+  it('derives the database time per request from every statement, transaction control too', async () => {
+    const statements = await mergeByFingerprint([
+      entry('1', 'BEGIN READ ONLY', Array(10).fill(0.01), 0),
+      entry('2', 'select * from teachers where id = $1', Array(30).fill(0.2)),
+      entry('3', 'COMMIT', Array(10).fill(0.05), 0),
+    ]);
+    expect(dbMsPerRequest(profileQueries('My Bookings', 10, statements))).toBeCloseTo(0.01 + 3 * 0.2 + 0.05);
+    expect(dbMsPerRequest(profileQueries('My Bookings', 0, []))).toBe(0);
   });
 });
 

@@ -42,9 +42,9 @@ describe('load validation, before anything starts', () => {
     expect(error.message).toMatch(/journeys\.users\.load: needs up to 10,000,000,000 VUs/);
   });
 
-  it('keeps a default maxVUs within the ceiling instead of ten seconds of arrivals', () => {
+  it('keeps the default VUs within the ceiling instead of ten seconds of arrivals', () => {
     const plan = planScript(scenarioWith(steady({ rate: 1_500, duration: '1m' })), FILE, { vuCeiling: CEILING });
-    expect(plan.options.scenarios.users).toMatchObject({ preAllocatedVUs: 1_500, maxVUs: 2_000 });
+    expect(plan.options.scenarios.users).toMatchObject({ preAllocatedVUs: 2_000, maxVUs: 2_000 });
   });
 
   it('counts looping users against the ceiling too', () => {

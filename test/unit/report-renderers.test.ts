@@ -76,6 +76,16 @@ describe('renderers', () => {
     expect(compared).toContain('| p99 | p95 vs baseline |');
   });
 
+  it("Markdown, HTML and CSV: the app's CPU per request where the probe measured it, against the baseline's", () => {
+    const measured = (appCpuMsPerRequest: number) => ({ ...profile('My Bookings', [{ name: 'a1', query: SESSION, callsPerRequest: 3 }]), appCpuMsPerRequest });
+    const compared = analyzeRuns({ baselines: [runRecord({ profiles: [measured(1.25)] })], candidates: [runRecord({ release: 'bookings-costly-render', profiles: [measured(5.5)] })] });
+    expect(renderMarkdownText(compared)).toMatch(/\| body\/request \| app CPU\/request \| budget \|[\s\S]*\| — \| 5.50 ms \(was 1.25 ms\) \|/);
+    expect(renderHtmlText(compared)).toContain('<td data-sort="5.5">5.50 ms (was 1.25 ms)</td>');
+    expect(Object.fromEntries(renderCsv(compared).map((file) => [file.name, file.text]))['pages.csv']).toContain(',5.5,1.25,');
+    // Records without it (or with an app rehearse did not start) show no such column.
+    expect(renderMarkdownText(analysis)).not.toContain('app CPU');
+  });
+
   it('JSON: the whole analysis with its schema version', () => {
     const [file] = renderJson(analysis);
     expect(file!.name).toBe('report.json');
@@ -89,7 +99,7 @@ describe('renderers', () => {
     const files = Object.fromEntries(renderCsv(analysis).map((file) => [file.name, file.text]));
     expect(Object.keys(files)).toEqual(['pages.csv', 'queries.csv', 'timeline.csv', 'waits.csv', 'blocking.csv']);
     expect(files['pages.csv']!.split('\n')[0]).toBe(
-      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,response_bytes_per_request,baseline_response_bytes_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,budget_queries_per_request,budget_response_bytes,transactions_per_request,baseline_transactions_per_request,p50_ratio,p50_ratio_low,p50_ratio_high,verdict',
+      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,response_bytes_per_request,baseline_response_bytes_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,budget_queries_per_request,budget_response_bytes,transactions_per_request,baseline_transactions_per_request,p50_ratio,p50_ratio_low,p50_ratio_high,app_cpu_ms_per_request,baseline_app_cpu_ms_per_request,verdict,p95_verdict,p95_direction,baseline_runs,candidate_runs,p95_verdict_reason',
     );
     expect(files['pages.csv']).toContain('My Bookings,100,0,0,20,40,60,40,1,');
     expect(files['queries.csv']).toContain('"select first_name, last_name from parents where id = $1"');

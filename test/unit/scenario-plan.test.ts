@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration, formatDuration } from '../../src/scenario/duration.ts';
 import { Code, formatLiteral, stringLiteral } from '../../src/scenario/js-literal.ts';
 import { breakpoint, rampingVus, spike, steady } from '../../src/scenario/load-shapes.ts';
-import { integerRates, planExecutor } from '../../src/scenario/plan-script.ts';
+import { page, think } from '../../src/scenario/define-scenario.ts';
+import { expectedJourneySeconds, integerRates, planExecutor } from '../../src/scenario/plan-script.ts';
 import { templateExpression } from '../../src/scenario/emit-script.ts';
 
 const none = { time: 1, rate: 1 };
@@ -14,7 +15,7 @@ describe('load shapes become k6 executors', () => {
       exec: 'journey_parents',
       startRate: 1,
       timeUnit: '1s',
-      preAllocatedVUs: 50,
+      preAllocatedVUs: 75,
       maxVUs: 500,
       stages: [
         { duration: '60s', target: 50 },
@@ -22,6 +23,18 @@ describe('load shapes become k6 executors', () => {
         { duration: '30s', target: 0 },
       ],
     });
+  });
+
+  it("allocates a journey's VUs up front for the time each arrival holds one: think times plus an allowance per request", () => {
+    const journey = { data: 'parents', load: spike({ from: 0.5, peak: 16, rampUp: '45s', hold: '60s', rampDown: '15s' }), steps: [page('Login', { path: '/login' }), think([1, 3]), page('My Bookings', { path: '/bookings' }), think([2, 5]), page('Video call', { path: '/call' })] };
+    expect(expectedJourneySeconds(journey)).toBe(7);
+    // The demo: 16 × 0.35 = 5.6 arrivals/s for 7 s, with a 1.5 margin.
+    expect(planExecutor(journey.load, 'j', { time: 1, rate: 0.35, journeySeconds: 7 })).toMatchObject({ preAllocatedVUs: 59, maxVUs: 118 });
+  });
+
+  it("caps the VUs allocated up front at the journey's own maxVUs and at its share of the ceiling", () => {
+    expect(planExecutor(steady({ rate: 2, duration: '20s', maxVUs: 1 }), 'j', { time: 1, rate: 1, journeySeconds: 4 })).toMatchObject({ preAllocatedVUs: 1, maxVUs: 1 });
+    expect(planExecutor(steady({ rate: 10, duration: '20s' }), 'j', { time: 1, rate: 1, journeySeconds: 10, vuShare: 40 })).toMatchObject({ preAllocatedVUs: 40, maxVUs: 40 });
   });
 
   it('maps steady onto constant-arrival-rate, per minute when the rate is fractional', () => {

@@ -45,16 +45,16 @@ describe('a stepped load', () => {
       duration: '20s',
       startTime: '30s',
       gracefulStop: '5s',
-      // 8/s × (1s think + 1s for the requests) in flight up front; ten seconds more per iteration at most.
-      preAllocatedVUs: 16,
-      maxVUs: 96,
+      // 8/s × 1.5 s per pass (1 s think, 0.5 s for the request) × 1.5 margin in flight up front (the journey's own sizing).
+      preAllocatedVUs: 18,
+      maxVUs: 80,
     });
     expect(plan.options.scenarios.parents_s02_warmup).toMatchObject({ rate: 8, duration: '5s', startTime: '25s' });
     expect(plan.plateaus?.parents_s02).toEqual({ step: 1, warmup: false });
     expect(plan.plateaus?.parents_s02_warmup).toEqual({ step: 1, warmup: true });
     expect(plannedScenarios(plan).filter((entry) => entry.step === 1)).toEqual([
-      { scenario: 'parents_s02_warmup', journey: 'parents', step: 1, warmup: true, offeredRate: 8, plannedArrivals: 40, preAllocatedVUs: 16, maxVUs: 96, startSeconds: 25, durationSeconds: 5 },
-      { scenario: 'parents_s02', journey: 'parents', step: 1, warmup: false, offeredRate: 8, plannedArrivals: 160, preAllocatedVUs: 16, maxVUs: 96, startSeconds: 30, durationSeconds: 20 },
+      { scenario: 'parents_s02_warmup', journey: 'parents', step: 1, warmup: true, offeredRate: 8, plannedArrivals: 40, preAllocatedVUs: 18, maxVUs: 80, startSeconds: 25, durationSeconds: 5 },
+      { scenario: 'parents_s02', journey: 'parents', step: 1, warmup: false, offeredRate: 8, plannedArrivals: 160, preAllocatedVUs: 18, maxVUs: 80, startSeconds: 30, durationSeconds: 20 },
     ]);
   });
 
@@ -76,9 +76,9 @@ describe('a stepped load', () => {
   });
 
   it('checks VUs against the ceiling as two overlapping plateaus, not as all of them at once', () => {
-    // 8 plateaus up to 50/s: 100 + 86 VUs up front at most at once (not the sum over 16 scenarios), maxVUs halved to fit.
+    // 8 plateaus up to 50/s: 113 + 98 VUs up front at most at once (not the sum over 16 scenarios), maxVUs at half the ceiling.
     const plan = planScript(scenarioWith(stepped({ from: 1, to: 50, steps: 8, hold: '10s' })), FILE, { vuCeiling: { vus: 400, source: 'the test ceiling' } });
-    expect(plan.options.scenarios.parents_s08).toMatchObject({ preAllocatedVUs: 100, maxVUs: 200 });
+    expect(plan.options.scenarios.parents_s08).toMatchObject({ preAllocatedVUs: 113, maxVUs: 200 });
     const error = rejection(() => planScript(scenarioWith(stepped({ from: 2, to: 300, steps: 4, hold: '10s' })), FILE, { vuCeiling: { vus: 400, source: 'the test ceiling' } }));
     expect(error.message).toMatch(/journeys\.parents\.load: needs up to .* VUs/);
   });

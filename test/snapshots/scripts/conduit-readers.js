@@ -24,8 +24,8 @@ export const options = {
       exec: "journey_readers",
       startRate: 1,
       timeUnit: "1s",
-      preAllocatedVUs: 8,
-      maxVUs: 80,
+      preAllocatedVUs: 84,
+      maxVUs: 168,
       stages: [
         { duration: "20s", target: 8 },
         { duration: "30s", target: 8 },

@@ -28,8 +28,8 @@ export const options = {
       exec: "journey_parents",
       startRate: 30,
       timeUnit: "1m",
-      preAllocatedVUs: 16,
-      maxVUs: 160,
+      preAllocatedVUs: 168,
+      maxVUs: 336,
       stages: [
         { duration: "45s", target: 960 },
         { duration: "60s", target: 960 },
@@ -41,8 +41,8 @@ export const options = {
       exec: "journey_teachers",
       startRate: 6,
       timeUnit: "1m",
-      preAllocatedVUs: 3,
-      maxVUs: 30,
+      preAllocatedVUs: 23,
+      maxVUs: 46,
       stages: [
         { duration: "45s", target: 180 },
         { duration: "60s", target: 180 },

@@ -24,8 +24,8 @@ export const options = {
       exec: "journey_parents",
       startRate: 1,
       timeUnit: "1s",
-      preAllocatedVUs: 25,
-      maxVUs: 250,
+      preAllocatedVUs: 263,
+      maxVUs: 526,
       stages: [
         { duration: "15s", target: 25 },
         { duration: "45s", target: 25 },

@@ -25,8 +25,8 @@ export const options = {
       rate: 5,
       timeUnit: "1s",
       duration: "1800s",
-      preAllocatedVUs: 5,
-      maxVUs: 50,
+      preAllocatedVUs: 72,
+      maxVUs: 144,
     },
   },
   thresholds: {
