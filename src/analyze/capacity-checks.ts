@@ -10,19 +10,19 @@ const rate = (value: number) => formatCount(Number(value.toFixed(1)));
  * high end, and the other way round, so it holds at least the confidence of
  * the two 95 % intervals it is built from (it is wider than a joint
  * interval would be, so a change it calls significant is one). A side
- * without an interval (its capacity was bounded by the steps, not between
- * two of them) counts with its point value. null when either side has no
- * capacity (the first step already broke).
+ * without an interval counts with its point value; a side whose every step
+ * held (`at-least`) may be higher still, so the change's end on that side
+ * is open: no upper end when the candidate held throughout, no lower end
+ * when the baseline did. null when either side has no capacity (the first
+ * step already broke).
  */
 export function capacityChange(baseline: CapacitySummary, candidate: CapacitySummary): CapacityChange | null {
   if (baseline.capacity === null || candidate.capacity === null || baseline.capacity <= 0) return null;
   const base = baseline.interval ?? { low: baseline.capacity, high: baseline.capacity };
   const cand = candidate.interval ?? { low: candidate.capacity, high: candidate.capacity };
   const change = candidate.capacity / baseline.capacity - 1;
-  const bounded = base.low > 0;
-  const low = bounded ? cand.low / base.high - 1 : null;
-  const high = bounded ? cand.high / base.low - 1 : null;
-  const range = low !== null && high !== null ? ` (95 %: ${signed(low)} to ${signed(high)})` : '';
+  const low = baseline.bound === 'at-least' ? null : cand.low / base.high - 1;
+  const high = candidate.bound === 'at-least' ? null : cand.high / base.low - 1;
   const atLeast = (summary: CapacitySummary) => (summary.bound === 'at-least' ? '≥ ' : '');
   return {
     baseline: baseline.capacity,
@@ -30,14 +30,22 @@ export function capacityChange(baseline: CapacitySummary, candidate: CapacitySum
     change,
     low,
     high,
-    sentence: `capacity ${atLeast(baseline)}${rate(baseline.capacity)} → ${atLeast(candidate)}${rate(candidate.capacity)} arrivals/s, ${signed(change)}${range}`,
+    sentence: `capacity ${atLeast(baseline)}${rate(baseline.capacity)} → ${atLeast(candidate)}${rate(candidate.capacity)} arrivals/s, ${signed(change)}${rangeText(change, low, high)}`,
   };
+}
+
+/** "(95 %: −61 % to −48 %)", "(at least +200 %)", or nothing when both ends are open or the interval is a point. */
+function rangeText(change: number, low: number | null, high: number | null): string {
+  if (low !== null && high !== null) return signed(low) === signed(high) ? '' : ` (95 %: ${signed(low)} to ${signed(high)})`;
+  if (low !== null) return ` (at least ${signed(Math.min(low, change))}: the candidate held every step)`;
+  if (high !== null) return ` (at most ${signed(Math.max(high, change))}: the baseline held every step)`;
+  return ' (both held every step: run higher steps to compare)';
 }
 
 /** Fails when the whole interval of the change lies below −tolerance: capacity dropped beyond doubt. */
 export function checkCapacityChange(change: CapacityChange, tolerance: number): Check {
-  const upper = change.high ?? change.change;
-  const failed = upper < -tolerance;
+  // An open upper end (the candidate held every step) never proves a drop.
+  const failed = change.high !== null && change.high < -tolerance;
   return {
     id: 'capacity-change:overall',
     kind: 'capacity-change',

@@ -153,6 +153,18 @@ describe('capacity as a regression', () => {
     expect(analysis.checks.map((check) => check.kind)).not.toContain('p95-ratio');
   });
 
+  it('leaves the end open on the side whose every step held', () => {
+    const held = { ...summary(48, 0, 0), interval: null, bound: 'at-least' as const };
+    const change = capacityChange(summary(16, 15, 17), held)!;
+    expect(change.sentence).toBe('capacity 16 → ≥ 48 arrivals/s, +200 % (at least +182 %: the candidate held every step)');
+    expect(change.high).toBeNull();
+    expect(checkCapacityChange(change, 0.1).status).toBe('pass');
+    // A baseline that held every step at 48/s and a candidate that broke near 16/s: a drop beyond doubt.
+    const dropped = capacityChange(held, summary(16, 15, 17))!;
+    expect(dropped.sentence).toBe('capacity ≥ 48 → 16 arrivals/s, −67 % (at most −65 %: the baseline held every step)');
+    expect(checkCapacityChange(dropped, 0.1).status).toBe('fail');
+  });
+
   it('passes a drop that the intervals cannot tell from noise', () => {
     const change = capacityChange(summary(38, 30, 44), summary(34, 28, 40))!;
     expect(change.high).toBeGreaterThan(-0.1);
