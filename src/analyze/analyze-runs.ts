@@ -207,7 +207,8 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const baselineCapacity = baselines[0] ? analyzeCapacity(baselines[0]) : null;
   const change = capacity && baselineCapacity ? capacityChange(baselineCapacity, capacity) : null;
   const judged = capacity ? [...unordered.filter((check) => !WHOLE_LOAD_CHECKS.has(check.kind) && !(change && WHOLE_LOAD_TIMINGS.has(check.kind))), checkHeadroom(capacity), ...(change ? [checkCapacityChange(change, tolerance)] : [])] : unordered;
-  const checks = orderChecks(judged.map(waits.explain).map(distrustTimings(delivery)), thresholds.costRankFloorMs);
+  // A capacity run's top plateaus drop arrivals on purpose: delivery is judged per plateau there, not over the whole load.
+  const checks = orderChecks(judged.map(waits.explain).map(capacity ? (check: Check) => check : distrustTimings(delivery)), thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));
