@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { REHEARSE_VERSION } from '../version.ts';
+import { registerCapacity } from './capacity.ts';
 import { registerCompare } from './compare.ts';
 import { registerDb } from './db.ts';
 import { registerDbManage } from './db-manage.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSeed(program);
   registerScenario(program);
   registerRun(program);
+  registerCapacity(program);
   registerDemo(program);
   registerReport(program);
   registerCompare(program);
