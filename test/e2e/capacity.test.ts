@@ -52,6 +52,7 @@ describe('rehearse capacity, end to end on the school-portal fixture', () => {
     expect(capacity.steps.map((step: { offered: number }) => step.offered)).toEqual([2, 4, 6, 8]);
     expect(['within', 'at-least', 'below-first-step']).toContain(capacity.bound);
     expect(capacity.budgets).toEqual([
+      { page: 'Login', metric: 'p95', limit: 1500 },
       { page: 'My Bookings', metric: 'p95', limit: 500 },
       { page: null, metric: 'errorRate', limit: 0.02 },
     ]);
