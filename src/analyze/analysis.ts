@@ -19,6 +19,7 @@ export const CHECK_KINDS = [
   'blocks-per-request',
   'rows-per-request',
   'response-bytes',
+  'app-cpu-per-request',
   'query-calls',
   'query-blocks',
   'query-rows',
