@@ -71,9 +71,10 @@ export function renderTimeChart(chart: TimeChart): string {
   for (let tick = 0; tick <= xMax + 1e-9; tick += xStep) {
     parts.push(`<text x="${x(tick)}" y="${margin.top + plotHeight + 16}" text-anchor="middle" class="tick">${label(tick)}${escape(chart.xUnit ?? 's')}</text>`);
   }
-  for (const marker of chart.markers ?? []) {
+  // Each marker's label one line below the one before, so two markers close together (capacity just under the peak) stay readable.
+  for (const [index, marker] of (chart.markers ?? []).entries()) {
     parts.push(`<line x1="${x(marker.x).toFixed(1)}" x2="${x(marker.x).toFixed(1)}" y1="${margin.top}" y2="${margin.top + plotHeight}" stroke="${marker.color}" stroke-dasharray="4 3" class="marker"/>`);
-    parts.push(`<text x="${(x(marker.x) + 4).toFixed(1)}" y="${margin.top + 10}" class="legend" fill="${marker.color}">${escape(marker.label)}</text>`);
+    parts.push(`<text x="${(x(marker.x) + 4).toFixed(1)}" y="${margin.top + 10 + index * 12}" class="legend" fill="${marker.color}">${escape(marker.label)}</text>`);
   }
   parts.push(`<text transform="translate(14,${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escape(chart.leftLabel)}</text>`);
   parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${margin.top + plotHeight}" y2="${margin.top + plotHeight}" class="axis"/>`);
