@@ -31,5 +31,7 @@ export default defineConfig({
     'bookings-query-rewritten': portal('bookings-query-rewritten', 'the My Bookings query rewritten with a CTE, same plan and rows (harmless)'),
   },
   data: { model: './fixtures/school-portal/model.ts', scale: 0.02, seed: 42 },
+  // Arrivals/s at 4pm on a parents' evening: what `rehearse capacity` reports headroom over.
+  capacity: { peak: { parents: 16, teachers: 3 } },
   scenarios: { dir: 'scenarios' },
 });

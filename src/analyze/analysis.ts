@@ -1,7 +1,9 @@
 import type { Latency, PlanSummary, RunContext } from '../run/run-record-schema.ts';
+import type { CapacityBudget, CapacityResult } from './capacity-rule.ts';
 import type { DeliverySummary } from './load-delivery.ts';
 import type { Thresholds } from './thresholds.ts';
 import type { PageVerdict } from './timing-verdict.ts';
+import type { UslFit } from './usl.ts';
 
 /** Bump on any change a reader of the previous analysis JSON would misread. */
 export const ANALYSIS_SCHEMA_VERSION = 1;
@@ -9,12 +11,15 @@ export const ANALYSIS_SCHEMA_VERSION = 1;
 export const CHECK_KINDS = [
   'run-status',
   'load-delivered',
+  'capacity-headroom',
+  'capacity-change',
   'queries-per-request',
   'seq-scan',
   'page-query-calls',
   'blocks-per-request',
   'rows-per-request',
   'response-bytes',
+  'app-cpu-per-request',
   'query-calls',
   'query-blocks',
   'query-rows',
@@ -275,6 +280,81 @@ export interface WaitsSummary {
   pool: PoolWaits | null;
 }
 
+/** One plateau of a capacity run, as the report shows it. */
+export interface CapacityStep {
+  index: number;
+  /** Arrivals/s offered and actually started, every journey together. */
+  offered: number;
+  achieved: number;
+  planned: number;
+  dropped: number;
+  holds: boolean;
+  broken: Array<{ budget: CapacityBudget; value: number }>;
+  notDelivered: string | null;
+  pages: Array<{ page: string; requests: number; requestsPerSecond: number; errors: number; errorRate: number; p50: number; p95: number; p99: number }>;
+  /** Every page's requests per second. */
+  throughput: number;
+  /** Mean requests in flight (Little's law: throughput × mean response time); null without requests. */
+  concurrency: number | null;
+  /** Mean sessions of the run database active and waiting, the most waiting at once; null without samples. */
+  dbActive: number | null;
+  dbWaiting: number | null;
+  dbPeakWaiting: number | null;
+  topWaits: Array<{ event: string; sessions: number }>;
+  /** Mean cores busy per part measured (`app`, `postgres`, `k6`). */
+  cpu: Record<string, number>;
+}
+
+/** What one request of a page costs (query profile), and its share of the cost of the whole mix. */
+export interface CapacityPageCost {
+  page: string;
+  /** The page's share of every request of the run (the mix every plateau repeats). */
+  requestShare: number;
+  /** Σ statements' mean time × calls per request; null without a profile. */
+  dbMsPerRequest: number | null;
+  /** The app's CPU per request, from the probe; null when not measured. */
+  appCpuMsPerRequest: number | null;
+  /** requestShare × (db + app CPU) over the sum of that over every page. */
+  share: number;
+}
+
+/** A stepped (capacity) run: the highest rate every budget held at, the headroom over the expected peak, and what ran out. */
+export interface CapacitySummary {
+  /** "Headroom 2.4× the expected peak …": the report's first sentence. */
+  sentence: string;
+  /** fail: below the expected peak; unknown: the steps cannot tell (none above the peak, or none below it). */
+  verdict: 'pass' | 'fail' | 'unknown';
+  capacity: number | null;
+  interval: { low: number; high: number } | null;
+  bound: CapacityResult['bound'];
+  lastHolding: number | null;
+  firstFailing: number | null;
+  firstBroken: CapacityResult['firstBroken'];
+  /** arrivals/s, every journey together; null when the run states none. */
+  expectedPeak: number | null;
+  peakSource: 'config' | 'scenario' | null;
+  headroom: { ratio: number; low: number | null; high: number | null } | null;
+  budgets: CapacityBudget[];
+  steps: CapacityStep[];
+  pageCosts: CapacityPageCost[];
+  usl: UslFit | { poor: true; reason: string };
+  /** The machine's cores, to read CPU against. */
+  cores: number;
+  /** Parts whose CPU was not measured, and why. */
+  cpuNotMeasured: Record<string, string>;
+}
+
+/** Two capacity runs: how the capacity moved, with the interval of the change. */
+export interface CapacityChange {
+  baseline: number;
+  candidate: number;
+  /** candidate / baseline − 1; its interval from the two runs' capacity intervals (see capacity-checks.ts). */
+  change: number;
+  low: number | null;
+  high: number | null;
+  sentence: string;
+}
+
 export interface RunRef {
   id: string;
   release: string | null;
@@ -306,6 +386,10 @@ export interface Analysis {
   /** Whether each run's load generator delivered the planned load; null when no record kept its load. */
   delivery: DeliverySummary | null;
   context: { candidate: RunContext; baseline: RunContext | null };
+  /** The candidate's capacity, when its load was stepped (`rehearse capacity`); null otherwise, absent in older analyses. */
+  capacity?: CapacitySummary | null;
+  /** The change of capacity against a stepped baseline; null otherwise. */
+  capacityChange?: CapacityChange | null;
   /** Things the reader should know: a run that did not complete, evicted statements, budgets that could not be read. */
   notes: string[];
 }

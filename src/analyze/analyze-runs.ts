@@ -1,6 +1,8 @@
 import type { RunRecord } from '../run/run-record-schema.ts';
 import { ANALYSIS_SCHEMA_VERSION, CHECK_KINDS, type Analysis, type Check, type PageRow, type RatioInterval, type RunRef } from './analysis.ts';
 import { checkBudgets, resolvePageBudget, type BudgetSets } from './budget-checks.ts';
+import { analyzeCapacity } from './capacity.ts';
+import { capacityChange, checkCapacityChange, checkHeadroom } from './capacity-checks.ts';
 import { checkK6Thresholds, checkRunStatus } from './run-checks.ts';
 import { checkComparable } from './check-comparable.ts';
 import { checkLoadDelivered, distrustTimings } from './delivery-checks.ts';
@@ -32,6 +34,15 @@ export interface AnalyzeOptions {
   /** A NOT SURE timing verdict or timing budget fails instead of warning (`compare --strict`); default false. */
   strict?: boolean;
 }
+
+/**
+ * Budgets and delivery judged over the whole load, which a capacity run is
+ * meant to break on its top plateaus: there they are judged per plateau
+ * instead (the capacity-headroom check).
+ */
+const WHOLE_LOAD_CHECKS = new Set<Check['kind']>(['budget-p95', 'budget-p99', 'budget-error-rate', 'k6-thresholds', 'load-delivered']);
+/** Between two capacity runs, the change of capacity is the timing verdict: whole-load percentiles mix every plateau, the overloaded ones most. */
+const WHOLE_LOAD_TIMINGS = new Set<Check['kind']>(['p95-ratio', 'p50-ratio']);
 
 const STATUS_ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const KIND_ORDER = new Map(CHECK_KINDS.map((kind, index) => [kind, index]));
@@ -113,7 +124,8 @@ function dataNotes(candidates: readonly RunRecord[], baselines: readonly RunReco
   return [`Baseline run ${differs.id} rehearsed other data (scale ${differs.context.scale}, seed ${differs.context.seed}) than the candidate (scale ${first.scale}, seed ${first.seed}): rows and buffers per request differ for that reason alone.`];
 }
 
-function headline(checks: readonly Check[], candidate: readonly RunRecord[], baseline: readonly RunRecord[]): string {
+/** `lead`: a sentence said before the counts (a capacity run's headroom). */
+function headline(checks: readonly Check[], candidate: readonly RunRecord[], baseline: readonly RunRecord[], lead: string | null = null): string {
   const failed = checks.filter((check) => check.status === 'fail').length;
   const releaseOf = (runs: readonly RunRecord[]) => runs[0]?.context.release ?? runs[0]?.id ?? '?';
   const repeats = (runs: readonly RunRecord[]) => (runs.length > 1 ? ` (${runs.length} runs)` : '');
@@ -124,8 +136,8 @@ function headline(checks: readonly Check[], candidate: readonly RunRecord[], bas
   if (checks.length === 0) return `FAIL — ${subject}: nothing was checked (no baseline, no budgets in the scenario or the config), so nothing can pass`;
   // Why a run cannot pass comes first: the counts alone would hide it.
   const reasons = checks.filter((check) => check.status === 'fail' && LEADING_KINDS.has(check.kind));
-  const reason = reasons.map((check) => ` ${check.sentence};`).join('');
-  return failed === 0 ? `PASS — ${subject}: ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}:${reason} ${failed} of ${checks.length} checks failed${warnings}`;
+  const reason = `${reasons.map((check) => ` ${check.sentence};`).join('')}${lead ? ` ${lead}` : ''}`;
+  return failed === 0 ? `PASS — ${subject}:${lead ? ` ${lead}` : ''} ${checks.length - warned} of ${checks.length} checks passed${warnings}` : `FAIL — ${subject}:${reason} ${failed} of ${checks.length} checks failed${warnings}`;
 }
 
 /** Pass only when something was checked and nothing failed: a report with no check is not a pass. */
@@ -191,7 +203,12 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
   const delivery = summarizeDelivery(options.candidates, baselines, thresholds.loadDelivery);
   unordered.push(...checkLoadDelivered(delivery));
-  const checks = orderChecks(unordered.map(waits.explain).map(distrustTimings(delivery)), thresholds.costRankFloorMs);
+  const capacity = analyzeCapacity(options.candidates[0]!);
+  const baselineCapacity = baselines[0] ? analyzeCapacity(baselines[0]) : null;
+  const change = capacity && baselineCapacity ? capacityChange(baselineCapacity, capacity) : null;
+  const judged = capacity ? [...unordered.filter((check) => !WHOLE_LOAD_CHECKS.has(check.kind) && !(change && WHOLE_LOAD_TIMINGS.has(check.kind))), checkHeadroom(capacity), ...(change ? [checkCapacityChange(change, tolerance)] : [])] : unordered;
+  // A capacity run's top plateaus drop arrivals on purpose: delivery is judged per plateau there, not over the whole load.
+  const checks = orderChecks(judged.map(waits.explain).map(capacity ? (check: Check) => check : distrustTimings(delivery)), thresholds.costRankFloorMs);
   const failing = checks.filter((check) => check.status === 'fail');
   const failingPages = new Set([...failing.map((check) => check.page), ...pagesOverFailingOverall(candidate, failing, budgets)]);
   const failingQueries = new Set(failing.flatMap((check) => (check.fingerprint ? [check.fingerprint] : [])));
@@ -225,7 +242,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     verdict: verdictOf(checks),
-    headline: headline(checks, options.candidates, baselines),
+    headline: headline(checks, options.candidates, baselines, capacity ? [capacity.sentence, change ? `${change.sentence[0]!.toUpperCase()}${change.sentence.slice(1)}.` : ''].filter(Boolean).join(' ') : null),
     candidate: options.candidates.map(runRef),
     baseline: baselines.map(runRef),
     tolerance,
@@ -237,6 +254,8 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     timeline: buildTimeline(options.candidates[0]!),
     waits: waits.summary,
     delivery,
+    capacity,
+    capacityChange: change,
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
     notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
   };

@@ -1,5 +1,5 @@
 import type { Check } from './analysis.ts';
-import { formatBytes, formatCount, formatRatio, shortQuery } from './format-number.ts';
+import { formatBytes, formatCount, formatMs, formatRatio, shortQuery } from './format-number.ts';
 import { matchQueries, pagesOfQuery, type QueryMatching } from './match-queries.ts';
 import type { PooledProfile, PooledProfileStatement, PooledSide, PooledStatement } from './pool-runs.ts';
 import { addedMsPerRequest, predecessorOf, withCost } from './query-cost.ts';
@@ -74,7 +74,7 @@ function scanNotes(inputs: CounterInputs): ScanNote {
 }
 
 function pageCheck(
-  kind: 'queries-per-request' | 'rows-per-request' | 'blocks-per-request' | 'response-bytes',
+  kind: 'queries-per-request' | 'rows-per-request' | 'blocks-per-request' | 'response-bytes' | 'app-cpu-per-request',
   page: string,
   value: number,
   baseline: number,
@@ -137,6 +137,10 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
       checks.push(
         pageCheck('response-bytes', profile.page, profile.responseBytesPerRequest, before.responseBytesPerRequest, thresholds.responseBytesPerRequest, 'of response body', rows[0], describeRows, formatBytes),
       );
+    }
+    if (typeof profile.appCpuMsPerRequest === 'number' && typeof before.appCpuMsPerRequest === 'number') {
+      // The app's own work: no query to blame, the page is the culprit.
+      checks.push(pageCheck('app-cpu-per-request', profile.page, profile.appCpuMsPerRequest, before.appCpuMsPerRequest, thresholds.appCpuMsPerRequest, 'of app CPU', undefined, () => '', formatMs));
     }
     const blocks = growthOnPage(profile, before, thresholds.changedQuerySimilarity, (statement) => statement.callsPerRequest * statement.blocksPerCall);
     checks.push(

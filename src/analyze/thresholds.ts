@@ -19,6 +19,15 @@ export interface Thresholds {
   blocksPerRequest: { ratio: number; increase: number };
   /** A page's response body bytes per request (probe). */
   responseBytesPerRequest: { ratio: number; increase: number };
+  /**
+   * The app's CPU milliseconds per request of a page (probe, the app's process
+   * tree). Unlike the database counters it moves between runs of one release:
+   * a page of 1–2 ms measured 1.2 and 2.4 ms in two baseline runs (GC and JIT
+   * land in whichever page is being probed), a 40 ms page 38 and 40 ms; so
+   * fail at ≥ 1.5× and ≥ +2 ms, which bookings-costly-render's My Bookings
+   * (1.2 → 4.8 ms) crosses and those do not.
+   */
+  appCpuMsPerRequest: { ratio: number; increase: number };
   /** A query's calls per request of one page (query profile). */
   pageQueryCalls: { ratio: number; increase: number };
   /** A query's calls per request over the whole load (calls / all requests). */
@@ -111,6 +120,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   rowsPerRequest: { ratio: 5, increase: 10 },
   blocksPerRequest: { ratio: 2, increase: 50 },
   responseBytesPerRequest: { ratio: 1.5, increase: 8192 },
+  appCpuMsPerRequest: { ratio: 1.5, increase: 2 },
   pageQueryCalls: { ratio: 2, increase: 0.5 },
   statementCallsPerRequest: { ratio: 2.5, increase: 0.1 },
   statementRowsPerCall: { ratio: 5, increase: 10 },

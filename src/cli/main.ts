@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { REHEARSE_VERSION } from '../version.ts';
 import { registerAb } from './ab.ts';
+import { registerCapacity } from './capacity.ts';
 import { registerCompare } from './compare.ts';
 import { registerDb } from './db.ts';
 import { registerDbManage } from './db-manage.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerSeed(program);
   registerScenario(program);
   registerRun(program);
+  registerCapacity(program);
   registerDemo(program);
   registerReport(program);
   registerCompare(program);

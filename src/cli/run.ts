@@ -7,7 +7,7 @@ import { renderRunSummary } from '../run/render-run-summary.ts';
 import { refuseEmptyBaselines } from '../analyze/check-comparable.ts';
 import { loadDelivered, runExitCode } from '../run/run-exit-code.ts';
 import { readRunRecord } from '../run/run-record.ts';
-import { runRehearsal } from '../run/run-rehearsal.ts';
+import { runRehearsal, type RehearsalOptions } from '../run/run-rehearsal.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { loadShapeFlags, positiveNumber, positiveWholeNumber, wholeNumber } from './flag-values.ts';
 import { withInterrupts } from './interrupts.ts';
@@ -48,8 +48,8 @@ export function rehearsalFlags(flags: RunFlags, loaded: LoadedConfig) {
   };
 }
 
-/** Runs a rehearsal from parsed flags and prints its summary; shared by `run` and `demo`. */
-export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig): Promise<void> {
+/** Runs a rehearsal from parsed flags and prints its summary; shared by `run`, `demo` and `capacity` (which adds `extra`). */
+export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig, extra: Pick<RehearsalOptions, 'adaptScenario' | 'onLoadStart'> = {}): Promise<void> {
   const { scale: scaleFlag, seed: seedFlag, probeRequests, build, db } = rehearsalFlags(flags, loaded);
   const scale = scaleFlag ?? loaded.config.data.scale;
   const seedValue = seedFlag ?? loaded.config.data.seed;
@@ -77,6 +77,7 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
       onSeedEvent: progress.onEvent,
       ...(flags.release ? { release: flags.release } : {}),
       ...(probeRequests ? { probeRequests } : {}),
+      ...extra,
     }),
   );
   progress.finish();
@@ -123,13 +124,16 @@ export function addRehearsalOptions(command: Command): Command {
     .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)');
 }
 
+/** `--release` and `--app-env`: the release under test, as `run` and `capacity` take it. */
+export function addReleaseOptions(command: Command): Command {
+  return command
+    .option('--release <name>', "the release under test: one of the config's releases (applied to the app), else a label; recorded, and part of the run id")
+    .option('--app-env <NAME=value...>', "extra environment for the app, over the config's and the release's, e.g. --app-env FEATURE_X=on");
+}
+
 export function registerRun(program: Command): void {
   addRunOptions(
-    program
-      .command('run <scenario>')
-      .description('rehearse a release end to end: seed, start the app, run k6, record what the app and the database did')
-      .option('--release <name>', "the release under test: one of the config's releases (applied to the app), else a label; recorded, and part of the run id")
-      .option('--app-env <NAME=value...>', "extra environment for the app, over the config's and the release's, e.g. --app-env FEATURE_X=on"),
+    addReleaseOptions(program.command('run <scenario>').description('rehearse a release end to end: seed, start the app, run k6, record what the app and the database did')),
   ).action((scenario: string, flags: RunFlags, command: Command) =>
     loadCommandConfig(command.optsWithGlobals<GlobalFlags>()).then((loaded) => rehearseFromFlags(scenario, flags, loaded)),
   );

@@ -121,6 +121,16 @@ const releaseSchema = z.strictObject({
   description: z.string().optional(),
 });
 
+/** What `rehearse capacity` judges a release against. */
+const capacitySchema = z.strictObject({
+  /**
+   * The expected peak per journey, arrivals/s (e.g. at 4pm on a parents' evening): headroom is the
+   * capacity over their sum, and the capacity run's steps climb around it. Without it, a journey's
+   * own load's highest rate stands in.
+   */
+  peak: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a journey name made of letters, digits and _'), z.number().positive()).optional(),
+});
+
 /** A release name as it appears in run ids and on the command line. */
 export const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -132,6 +142,7 @@ export const configSchema = z.strictObject({
   data: dataSchema.default({ scale: 1, seed: 42 }),
   scenarios: scenariosSchema.default({ dir: 'scenarios' }),
   budgets: budgetsSchema.default({ pages: {}, queries: {}, tolerance: 0.1 }),
+  capacity: capacitySchema.optional(),
 });
 
 /** What a user writes in rehearse.config.ts. */

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Analysis, QueryRow } from '../analyze/analysis.ts';
+import type { Analysis, CapacitySummary, QueryRow } from '../analyze/analysis.ts';
 import type { DeliverySummary } from '../analyze/load-delivery.ts';
 import type { ReportFile } from './report-file.ts';
 
@@ -182,9 +182,47 @@ function loadCsv(delivery: DeliverySummary): string {
   );
 }
 
-/** pages.csv, queries.csv, timeline.csv, waits.csv (per page), blocking.csv and, when the records kept their load, load.csv, for a spreadsheet. */
+/** One row per step and page of a capacity run, with the step's delivery, CPU and connections repeated on each. */
+function capacityCsv(capacity: CapacitySummary): string {
+  const parts = [...new Set(capacity.steps.flatMap((step) => Object.keys(step.cpu)))].sort();
+  return stringify(
+    capacity.steps.flatMap((step) =>
+      step.pages.map((page) => ({
+        step: step.index + 1,
+        offered_arrivals_per_second: round(step.offered),
+        achieved_arrivals_per_second: round(step.achieved),
+        planned_arrivals: round(step.planned, 1),
+        dropped_arrivals: step.dropped,
+        holds: step.holds ? 'yes' : 'no',
+        page: page.page,
+        requests: page.requests,
+        requests_per_second: round(page.requestsPerSecond),
+        errors: page.errors,
+        error_rate: round(page.errorRate, 5),
+        p50_ms: round(page.p50),
+        p95_ms: round(page.p95),
+        p99_ms: round(page.p99),
+        concurrency: round(step.concurrency),
+        db_active: round(step.dbActive),
+        db_waiting: round(step.dbWaiting),
+        db_peak_waiting: step.dbPeakWaiting ?? '',
+        top_wait_events: step.topWaits.map((wait) => `${wait.event}=${round(wait.sessions, 2)}`).join('; '),
+        ...Object.fromEntries(parts.map((part) => [`${part}_cpu_cores`, round(step.cpu[part])])),
+        broken: step.broken.map(({ budget, value }) => `${budget.page ?? '*'} ${budget.metric} ${round(value)} > ${budget.limit}`).join('; '),
+        not_delivered: step.notDelivered ?? '',
+      })),
+    ),
+    {
+      header: true,
+      columns: ['step', 'offered_arrivals_per_second', 'achieved_arrivals_per_second', 'planned_arrivals', 'dropped_arrivals', 'holds', 'page', 'requests', 'requests_per_second', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'concurrency', 'db_active', 'db_waiting', 'db_peak_waiting', 'top_wait_events', ...parts.map((part) => `${part}_cpu_cores`), 'broken', 'not_delivered'],
+    },
+  );
+}
+
+/** pages.csv, queries.csv, timeline.csv, waits.csv (per page), blocking.csv and, when the records kept their load, load.csv, for a spreadsheet; capacity.csv for a capacity run. */
 export function renderCsv(analysis: Analysis): ReportFile[] {
   return [
+    ...(analysis.capacity ? [{ name: 'capacity.csv', text: capacityCsv(analysis.capacity) }] : []),
     { name: 'pages.csv', text: pagesCsv(analysis) },
     { name: 'queries.csv', text: queriesCsv(analysis) },
     { name: 'timeline.csv', text: timelineCsv(analysis) },

@@ -2,6 +2,7 @@ import type { Analysis, QueryRow } from '../analyze/analysis.ts';
 import { formatCount, formatMs, formatPercent, shortQuery } from '../analyze/format-number.ts';
 import { appCpuText, budgetText, changeText, countersText, hasAppCpu, hasBaseline, hasQueryBudgets, hasTransactions, p95ChangeText, pagesText, queryBudgetText, responseBytesText, transactionsText } from './render-markdown.ts';
 import { DELIVERY_HEADER, deliveryCaption, deliveryRows } from './delivery-table.ts';
+import { capacityHtml } from './capacity-html.ts';
 import type { ReportFile } from './report-file.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
 import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
@@ -191,7 +192,8 @@ th{background:#f5f5f5;cursor:pointer;user-select:none;white-space:nowrap}th.asc:
 code.sql{white-space:pre-wrap;font-size:12px;display:block;min-width:260px}code.fail,span.fail{color:#b00020;font-weight:600}span.pass{color:#1d5e2a}
 div.scroll{overflow-x:auto}details.plan pre{max-height:320px;max-width:300px;overflow:auto;background:#fafafa;padding:6px;font-size:11px}.plan-changes{color:#b00020}
 .chart{border:1px solid #eee;margin:8px 0;background:#fff}.chart .grid{stroke:#eee}.chart .axis{stroke:#999}.chart .tick,.chart .legend{font-size:11px;fill:#555}
-.chart .chart-title{font-size:13px;font-weight:600;fill:#222}.chart .axis-label{font-size:11px;fill:#777}.notes{background:#fff8e1;padding:4px 12px;border-radius:4px}`;
+.chart .chart-title{font-size:13px;font-weight:600;fill:#222}.chart .axis-label{font-size:11px;fill:#777}.notes{background:#fff8e1;padding:4px 12px;border-radius:4px}
+p.capacity{font-size:15px}`;
 
 // Sorts a table by the clicked column: numbers by data-sort, text otherwise.
 const SCRIPT = `document.querySelectorAll('table.sortable th').forEach(function(th,col){th.addEventListener('click',function(){
@@ -207,6 +209,7 @@ export function renderHtmlText(analysis: Analysis): string {
 <title>${escapeHtml(analysis.headline)}</title><style>${STYLE}</style></head>
 <body>
 <h1 class="${analysis.verdict}">${escapeHtml(analysis.headline)}</h1>
+${capacityHtml(analysis, escapeHtml, sortableTable)}
 ${checksSection(analysis)}
 ${deliverySection(analysis)}
 ${pagesSection(analysis)}

@@ -4,6 +4,8 @@ export interface ChartSeries {
   color: string;
   kind: 'bar' | 'line';
   axis: 'left' | 'right';
+  /** A dashed line: a limit rather than a measurement. */
+  dashed?: boolean;
   /** y per x (second); null leaves a gap. */
   values: ReadonlyArray<{ x: number; y: number | null }>;
 }
@@ -15,6 +17,12 @@ export interface TimeChart {
   series: readonly ChartSeries[];
   width?: number;
   height?: number;
+  /** Said after each x tick (default `s`: seconds); e.g. `/s` for arrival rates. */
+  xUnit?: string;
+  /** The left axis stops here; higher values are drawn at the top (one page far past its budget would flatten the rest). */
+  leftCap?: number;
+  /** Vertical dashed lines across the plot, labelled at the top: a capacity, an expected peak. */
+  markers?: ReadonlyArray<{ x: number; label: string; color: string }>;
 }
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -41,12 +49,12 @@ export function renderTimeChart(chart: TimeChart): string {
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const xs = chart.series.flatMap((series) => series.values.map((value) => value.x));
-  const xMax = Math.max(1, ...xs);
+  const xMax = Math.max(1, ...xs, ...(chart.markers ?? []).map((marker) => marker.x));
   const axisMax = (axis: 'left' | 'right') => Math.max(0, ...chart.series.filter((series) => series.axis === axis).flatMap((series) => series.values.map((value) => value.y ?? 0)));
-  const left = niceScale(axisMax('left'));
+  const left = niceScale(Math.min(axisMax('left'), chart.leftCap ?? Number.POSITIVE_INFINITY));
   const right = niceScale(Math.max(1, axisMax('right')));
   const x = (value: number) => margin.left + (value / xMax) * plotWidth;
-  const y = (value: number, axis: 'left' | 'right') => margin.top + plotHeight - (value / (axis === 'left' ? left.top : right.top)) * plotHeight;
+  const y = (value: number, axis: 'left' | 'right') => margin.top + plotHeight - (Math.min(value, axis === 'left' ? left.top : right.top) / (axis === 'left' ? left.top : right.top)) * plotHeight;
   const parts: string[] = [];
   parts.push(`<text x="${margin.left}" y="16" class="chart-title">${escape(chart.title)}</text>`);
   for (let tick = 0; tick <= left.top + 1e-9; tick += left.step) {
@@ -61,7 +69,12 @@ export function renderTimeChart(chart: TimeChart): string {
   }
   const xStep = Math.max(1, Math.ceil(niceScale(xMax, 10).step));
   for (let tick = 0; tick <= xMax + 1e-9; tick += xStep) {
-    parts.push(`<text x="${x(tick)}" y="${margin.top + plotHeight + 16}" text-anchor="middle" class="tick">${label(tick)}s</text>`);
+    parts.push(`<text x="${x(tick)}" y="${margin.top + plotHeight + 16}" text-anchor="middle" class="tick">${label(tick)}${escape(chart.xUnit ?? 's')}</text>`);
+  }
+  // Each marker's label one line below the one before, so two markers close together (capacity just under the peak) stay readable.
+  for (const [index, marker] of (chart.markers ?? []).entries()) {
+    parts.push(`<line x1="${x(marker.x).toFixed(1)}" x2="${x(marker.x).toFixed(1)}" y1="${margin.top}" y2="${margin.top + plotHeight}" stroke="${marker.color}" stroke-dasharray="4 3" class="marker"/>`);
+    parts.push(`<text x="${(x(marker.x) + 4).toFixed(1)}" y="${margin.top + 10 + index * 12}" class="legend" fill="${marker.color}">${escape(marker.label)}</text>`);
   }
   parts.push(`<text transform="translate(14,${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escape(chart.leftLabel)}</text>`);
   parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${margin.top + plotHeight}" y2="${margin.top + plotHeight}" class="axis"/>`);
@@ -85,7 +98,7 @@ export function renderTimeChart(chart: TimeChart): string {
       path += `${pen ? 'L' : 'M'}${x(value.x).toFixed(1)},${y(value.y, series.axis).toFixed(1)} `;
       pen = true;
     }
-    if (path) parts.push(`<path d="${path.trim()}" fill="none" stroke="${series.color}" stroke-width="2" class="series" data-series="${escape(series.name)}"/>`);
+    if (path) parts.push(`<path d="${path.trim()}" fill="none" stroke="${series.color}" stroke-width="2"${series.dashed ? ' stroke-dasharray="6 4"' : ''} class="series" data-series="${escape(series.name)}"/>`);
   }
   let legendX = margin.left;
   const legend = chart.series.map((series) => {

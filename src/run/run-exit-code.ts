@@ -1,3 +1,4 @@
+import { isStepped } from '../analyze/capacity-steps.ts';
 import { assessDelivery } from '../analyze/load-delivery.ts';
 import { DEFAULT_THRESHOLDS } from '../analyze/thresholds.ts';
 import type { RunRecord } from './run-record.ts';
@@ -17,6 +18,7 @@ export function runExitCode(record: RunRecord): number {
   if (record.status === 'interrupted') return 130;
   if (!loadDelivered(record)) return 3;
   if (record.status === 'incomplete') return 1;
-  if (assessDelivery(record, 'candidate', DEFAULT_THRESHOLDS.loadDelivery)?.delivered === false) return 1;
+  // A capacity run climbs until the load is not delivered: its plateaus are judged one by one in the report.
+  if (!isStepped(record) && assessDelivery(record, 'candidate', DEFAULT_THRESHOLDS.loadDelivery)?.delivered === false) return 1;
   return record.k6.thresholdsFailed ? 1 : 0;
 }

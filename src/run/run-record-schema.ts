@@ -300,6 +300,12 @@ export const runContextSchema = z.object({
       config: z.string().nullable(),
     })
     .optional(),
+  /**
+   * The expected peak a capacity run is judged against (arrivals/s, every journey together), and
+   * per journey, from the config's `capacity.peak` or else the scenario's own peak rates; absent
+   * in runs that are not capacity runs (and in records written before).
+   */
+  capacity: z.object({ expectedPeak: z.number().positive(), peaks: z.record(z.string(), nonNegative), source: z.enum(['config', 'scenario']) }).optional(),
   scale: z.number().nullable(),
   seed: z.union([z.number(), z.string()]).nullable(),
   /** `embedded`, `testcontainers` or `url`; never the connection string. */

@@ -9,6 +9,7 @@ import { assertClusterFree } from '../db/cluster-lock.ts';
 import { createProjectProvider, projectClusterDir } from '../db/project-provider.ts';
 import { InfrastructureError, RehearseError, UsageError } from '../errors.ts';
 import { k6Version, locateK6 } from '../k6/locate-k6.ts';
+import type { Scenario } from '../scenario/define-scenario.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { planScript, type BuildOptions } from '../scenario/plan-script.ts';
 import { plannedScenarios } from '../scenario/planned-scenarios.ts';
@@ -20,8 +21,10 @@ import { describeMachine } from './describe-machine.ts';
 import { createLoadDriver } from './load-driver.ts';
 import { driveLoad } from './load-stage.ts';
 import { probePages } from './page-probe.ts';
+import { waitForQuiet } from './wait-for-quiet.ts';
 import { createRunDirectory } from './run-id.ts';
 import { newRunRecord, RunRecordWriteError, writeRunRecord, type RunRecord } from './run-record.ts';
+import type { PlannedScenario, RunContext } from './run-record-schema.ts';
 import {
   APP_LOG_FILE,
   K6_RAW_FILE,
@@ -75,6 +78,13 @@ export interface RehearsalOptions {
   /** k6's own output, as it comes. */
   k6Output?: (chunk: string) => void;
   onSeedEvent?: (event: SeedEvent) => void;
+  /**
+   * Replaces the scenario's load before anything is planned (`rehearse capacity` steps it), and
+   * says what a capacity run is judged against; recorded in the context.
+   */
+  adaptScenario?: (scenario: Scenario) => { scenario: Scenario; capacity?: RunContext['capacity'] };
+  /** Called as k6 starts, with the load as planned (per k6 scenario): `rehearse capacity` says each step as it comes. */
+  onLoadStart?: (plan: PlannedScenario[]) => void;
 }
 
 export interface RehearsalOutcome {
@@ -91,7 +101,9 @@ export interface RehearsalOutcome {
  * config, the data model, k6.
  */
 async function prepare(options: RehearsalOptions): Promise<Prepared> {
-  const { scenario, file } = await loadScenario(options.scenarioFile);
+  const loaded = await loadScenario(options.scenarioFile);
+  const { scenario, capacity } = options.adaptScenario ? options.adaptScenario(loaded.scenario) : { scenario: loaded.scenario, capacity: undefined };
+  const file = loaded.file;
   planScript(scenario, path.relative(process.cwd(), file), options.build);
   const { config, root, file: configFile } = options.loaded;
   const release = await resolveRelease(options.loaded, options.release);
@@ -102,7 +114,7 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
   const model = await loadModel(config.data.model, root);
   const k6 = await locateK6({ signal: options.signal, onProgress: options.log });
   await checkDatabase(options);
-  return { scenario, scenarioFile: file, model, k6, appCommand: app, appliedRelease: release.applied };
+  return { scenario, scenarioFile: file, model, k6, appCommand: app, appliedRelease: release.applied, ...(capacity ? { capacity } : {}) };
 }
 
 /**
@@ -163,6 +175,7 @@ async function openRunFolder(options: RehearsalOptions, prepared: Prepared): Pro
     scenario: { name: prepared.scenario.name, file: path.relative(root, prepared.scenarioFile), budgets: recordedBudgets(prepared.scenario) },
     release: options.release ?? null,
     ...(prepared.appliedRelease ? { appliedRelease: prepared.appliedRelease } : {}),
+    ...(prepared.capacity ? { capacity: prepared.capacity } : {}),
     scale: options.scale,
     seed: options.seed,
     dbProvider: options.db.provider,
@@ -213,6 +226,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   if (!app) return measured;
   measured.files = { k6Raw: K6_RAW_FILE, appLog: app.logged ? APP_LOG_FILE : null };
 
+  options.onLoadStart?.(plannedScenarios(script.plan));
   const load = await driveLoad({
     line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script.script)})`,
     driver: createLoadDriver('local-k6', prepared.k6),
@@ -232,6 +246,8 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     Object.assign(measured, measuredByK6, { load: { plan: plannedScenarios(script.plan), ...delivered } });
   }
   if (!load.completed) return measured;
+  // A capacity run ends overloaded: let the app finish what is queued before the probe counts statements.
+  if (Object.keys(script.plan.plateaus ?? {}).length > 0) await waitForQuiet({ admin: database.admin, database: runDatabase, signal: options.signal, log: options.log });
 
   const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () =>
     probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, appPid: app.pid, signal: options.signal }),

@@ -23,6 +23,7 @@ import { startApp, type RunningApp } from './app-process.ts';
 import type { RehearsalOptions } from './run-rehearsal.ts';
 import { runDatabaseName } from './run-id.ts';
 import type { StageLog } from './stages.ts';
+import type { RunContext } from './run-record-schema.ts';
 
 export const K6_RAW_FILE = 'k6-samples.csv.gz';
 export const APP_LOG_FILE = 'app.log';
@@ -37,6 +38,8 @@ export interface Prepared {
   appCommand: NonNullable<LoadedConfig['config']['app']>;
   /** What the named release changed; null when nothing was applied. */
   appliedRelease: AppliedRelease | null;
+  /** What a capacity run is judged against (`RehearsalOptions.adaptScenario`); absent otherwise. */
+  capacity?: RunContext['capacity'];
 }
 
 /** One run under way: its inputs, its folder, its stages, and what it must stop or hide. */

@@ -1,7 +1,7 @@
 import { formatPath } from '../config/format-issues.ts';
 import { capturedBefore, CaptureSyntaxError, parseCaptureSource } from './capture.ts';
 import type { Dataset, Journey, PageStep, Scenario } from './define-scenario.ts';
-import { loadShapeProblems } from './load-shapes.ts';
+import { K6_MIN_CONSTANT_SECONDS, loadShapeProblems, warmupSeconds, type SteppedShape } from './load-shapes.ts';
 import { bodyStrings, isFormBody, type ValuePath } from './request-body.ts';
 import { journeyCaptures } from './request-headers.ts';
 import { isReservedInScript } from './script-names.ts';
@@ -40,9 +40,10 @@ export function checkScenario(scenario: Scenario): ScenarioProblem[] {
     if (journey.load.kind === 'spike' && journey.load.from > journey.load.peak) {
       problems.push({ path: `${at}.load.from`, message: `expected <= peak (${journey.load.peak}), got ${journey.load.from}` });
     }
-    if (journey.load.kind === 'breakpoint' && journey.load.from >= journey.load.to) {
+    if ((journey.load.kind === 'breakpoint' || journey.load.kind === 'stepped') && journey.load.from >= journey.load.to) {
       problems.push({ path: `${at}.load.from`, message: `expected < to (${journey.load.to}), got ${journey.load.from}` });
     }
+    if (journey.load.kind === 'stepped') problems.push(...warmupProblems(journey.load, `${at}.load.warmup`));
   }
   const pages = pageNames(scenario);
   for (const name of Object.keys(scenario.budgets?.pages ?? {})) {
@@ -138,4 +139,11 @@ function checkBody(step: PageStep, at: ValuePath): ScenarioProblem[] {
     return [{ path: formatPath([...at, 'body']), message: 'a form body is one flat object of text, numbers and booleans: use bodyType "json" to send nested values' }];
   }
   return [];
+}
+
+/** A warm-up is none (`0s`) or a constant load k6 accepts. */
+function warmupProblems(load: SteppedShape, at: string): ScenarioProblem[] {
+  const seconds = warmupSeconds(load);
+  if (seconds === 0 || seconds >= K6_MIN_CONSTANT_SECONDS) return [];
+  return [{ path: at, message: `expected "0s" (no warm-up) or at least ${K6_MIN_CONSTANT_SECONDS}s (k6's shortest constant load), got ${JSON.stringify(load.warmup)}` }];
 }

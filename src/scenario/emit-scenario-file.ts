@@ -25,6 +25,7 @@ const SHAPE_FUNCTIONS: Record<LoadShape['kind'], string> = {
   breakpoint: 'breakpoint',
   vus: 'vus',
   'ramping-vus': 'rampingVus',
+  stepped: 'stepped',
 };
 
 function comment(lines: readonly string[], indent: string): string[] {

@@ -44,7 +44,27 @@ export interface RampingVusShape {
   stages: { duration: string; target: number }[];
 }
 
-export type LoadShape = SpikeShape | SteadyShape | BreakpointShape | VusShape | RampingVusShape;
+/**
+ * Plateaus of constant arrival rate, `steps` of them evenly from `from` to
+ * `to`: each held for `warmup` (driven, left out of its statistics) and then
+ * `hold` (measured). Capacity is read from the plateaus, not from a ramp.
+ */
+export interface SteppedShape {
+  kind: 'stepped';
+  /** Arrivals per second of the first plateau. */
+  from: number;
+  /** Arrivals per second of the last plateau. */
+  to: number;
+  /** How many plateaus (at least 2). */
+  steps: number;
+  /** How long each plateau is measured, after its warm-up. */
+  hold: string;
+  /** How long each plateau runs before it is measured (default: a quarter of `hold`, at most 10s). */
+  warmup?: string;
+  maxVUs?: number;
+}
+
+export type LoadShape = SpikeShape | SteadyShape | BreakpointShape | VusShape | RampingVusShape | SteppedShape;
 
 /**
  * Arrivals rising from `from` to `peak` over `rampUp`, held, then falling:
@@ -73,6 +93,33 @@ export function soak(shape: Omit<SteadyShape, 'kind'>): SteadyShape {
  */
 export function breakpoint(shape: Omit<BreakpointShape, 'kind'>): BreakpointShape {
   return { kind: 'breakpoint', ...shape };
+}
+
+/**
+ * Plateaus of constant arrival rate from `from` to `to`, each warmed up and
+ * then held: what `rehearse capacity` runs to find the highest rate at which
+ * every budget holds (one k6 constant-arrival-rate scenario per warm-up and
+ * per plateau, so every sample says which plateau it belongs to).
+ *
+ * @example stepped({ from: 2, to: 60, steps: 8, hold: '30s', warmup: '5s' })
+ */
+export function stepped(shape: Omit<SteppedShape, 'kind'>): SteppedShape {
+  return { kind: 'stepped', ...shape };
+}
+
+/** The most a default warm-up takes: long enough for pools, caches and VUs to settle at a new rate. */
+const MAX_DEFAULT_WARMUP_SECONDS = 10;
+
+/** A plateau's warm-up in seconds: as given, else a quarter of its hold, at most 10s. */
+export function warmupSeconds(load: SteppedShape): number {
+  if (load.warmup !== undefined) return parseDuration(load.warmup);
+  return Math.min(MAX_DEFAULT_WARMUP_SECONDS, Math.round(parseDuration(load.hold) / 4));
+}
+
+/** The plateaus' arrival rates, evenly spaced from `from` to `to` (rounded to thousandths). */
+export function stepRates(load: Pick<SteppedShape, 'from' | 'to' | 'steps'>): number[] {
+  const gap = load.steps > 1 ? (load.to - load.from) / (load.steps - 1) : 0;
+  return Array.from({ length: load.steps }, (_, index) => Math.round((load.from + gap * index) * 1000) / 1000);
 }
 
 /** A fixed number of looping users, where arrivals do not fit (k6 constant-vus). */
@@ -104,6 +151,8 @@ function durationsOf(load: LoadShape): { single: Array<[string, string]>; total:
       return { single: [], total: [load.duration] };
     case 'ramping-vus':
       return { single: [], total: load.stages.map((stage) => stage.duration) };
+    case 'stepped':
+      return { single: [['hold', load.hold]], total: [load.hold] };
   }
 }
 

@@ -3,7 +3,7 @@ import { ScenarioError } from '../errors.ts';
 import { pageCaptures, type Capture } from './capture.ts';
 import type { BodyCheck, Budget, HttpMethod, Journey, JsonValue, Scenario, ThinkStep } from './define-scenario.ts';
 import { formatDuration, parseDuration } from './duration.ts';
-import { K6_MIN_CONSTANT_SECONDS, machineVuCeiling, vuProblems, type LoadShape, type PlannedVus, type VuCeiling } from './load-shapes.ts';
+import { K6_MIN_CONSTANT_SECONDS, machineVuCeiling, stepRates, vuProblems, warmupSeconds, type LoadShape, type PlannedVus, type SteppedShape, type VuCeiling } from './load-shapes.ts';
 import { stepHeaders } from './request-headers.ts';
 
 /** Compress or stretch a scenario for a quick check or a longer rehearsal. */
@@ -22,6 +22,15 @@ export interface K6Executor {
   executor: string;
   exec: string;
   [option: string]: unknown;
+}
+
+/** One k6 scenario: its name (the `scenario` tag on its samples), the journey, the plateau (0-based) of a stepped load or null, and its executor. */
+export interface PlannedK6Scenario {
+  name: string;
+  journey: string;
+  step: number | null;
+  warmup: boolean;
+  executor: K6Executor;
 }
 
 /** One request as the script sends it: every header decided, every capture parsed. */
@@ -79,6 +88,8 @@ export function shapeSeconds(load: LoadShape): number {
       return parseDuration(load.duration);
     case 'ramping-vus':
       return load.stages.reduce((sum, stage) => sum + parseDuration(stage.duration), 0);
+    case 'stepped':
+      return load.steps * (warmupSeconds(load) + parseDuration(load.hold));
   }
 }
 
@@ -142,7 +153,52 @@ function arrivalVUs(peak: number, maxVUs: number | undefined, scaling: Scaling) 
   return { preAllocatedVUs, maxVUs: maxVUs ?? Math.max(preAllocatedVUs, Math.min(share, Math.max(20, Math.ceil(peak * 10), busy * 2))) };
 }
 
-export function planExecutor(load: LoadShape, exec: string, scaling: Scaling): K6Executor {
+/** One journey's load as k6 scenarios: one for most shapes, two per plateau (warm-up, then measured) for a stepped load. */
+export function planJourneyScenarios(name: string, journey: Journey, scaling: Scaling): PlannedK6Scenario[] {
+  const exec = journeyFunction(name);
+  const sized: Scaling = { ...scaling, journeySeconds: expectedJourneySeconds(journey) };
+  if (journey.load.kind === 'stepped') return planSteppedScenarios(name, journey.load, exec, sized);
+  return [{ name, journey: name, step: null, warmup: false, executor: planExecutor(journey.load, exec, sized) }];
+}
+
+/** A k6 scenario name for plateau `step` (0-based): `parents_s03`, its warm-up `parents_s03_warmup`. */
+export const stepScenarioName = (journey: string, step: number, warmup: boolean) => `${journey}_s${String(step + 1).padStart(2, '0')}${warmup ? '_warmup' : ''}`;
+
+/**
+ * A stepped load as k6 scenarios, one after the other (`startTime`): per
+ * plateau a warm-up, then the measured plateau, both constant-arrival-rate
+ * at the plateau's rate, so every sample's `scenario` tag says which
+ * plateau it belongs to and whether it is warm-up. A plateau's unfinished
+ * iterations get as long as the next warm-up to end (`gracefulStop`), so
+ * they never reach into the next measured plateau; the last one is cut off
+ * as soon. At most two scenarios overlap, so each may use half the
+ * journey's share of VUs.
+ */
+function planSteppedScenarios(journey: string, load: SteppedShape, exec: string, scaling: Scaling): PlannedK6Scenario[] {
+  const rates = stepRates(load).map((rate) => scaledRate(rate, scaling));
+  const { timeUnit, perUnit } = integerRates(rates);
+  const warmup = warmupSeconds(load) * scaling.time;
+  const hold = parseDuration(load.hold) * scaling.time;
+  const halfShare: Scaling = scaling.vuShare === undefined ? scaling : { ...scaling, vuShare: Math.max(1, Math.floor(scaling.vuShare / 2)) };
+  const executor = (rate: number, startSeconds: number, seconds: number): K6Executor => ({
+    executor: 'constant-arrival-rate',
+    exec,
+    rate: perUnit(rate),
+    timeUnit,
+    duration: formatDuration(seconds),
+    startTime: formatDuration(startSeconds),
+    gracefulStop: formatDuration(warmup),
+    ...arrivalVUs(rate, load.maxVUs, halfShare),
+  });
+  return rates.flatMap((rate, step) => {
+    const start = step * (warmup + hold);
+    const measured = { name: stepScenarioName(journey, step, false), journey, step, warmup: false, executor: executor(rate, start + warmup, hold) };
+    if (warmup === 0) return [measured];
+    return [{ name: stepScenarioName(journey, step, true), journey, step, warmup: true, executor: executor(rate, start, warmup) }, measured];
+  });
+}
+
+export function planExecutor(load: Exclude<LoadShape, { kind: 'stepped' }>, exec: string, scaling: Scaling): K6Executor {
   switch (load.kind) {
     case 'spike': {
       const [from, peak] = [scaledRate(load.from, scaling), scaledRate(load.peak, scaling)];
@@ -208,8 +264,14 @@ function budgetThresholds(budget: Budget, filter: string, abort: boolean): [stri
   return entries;
 }
 
-/** Budgets become k6 thresholds on the page tags; a breakpoint run aborts at the first broken one. */
+/**
+ * Budgets become k6 thresholds on the page tags; a breakpoint run aborts at
+ * the first broken one. A stepped load gets none: it is meant to go past its
+ * budgets, which are judged per plateau afterwards (capacity), not over the
+ * whole run.
+ */
 export function planThresholds(scenario: Scenario): Record<string, Threshold[]> {
+  if (Object.values(scenario.journeys).some((journey) => journey.load.kind === 'stepped')) return {};
   const abort = Object.values(scenario.journeys).some((journey) => journey.load.kind === 'breakpoint');
   const entries = [
     ...budgetThresholds(scenario.budgets?.overall ?? {}, '', abort),
@@ -246,8 +308,8 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
     rate: options.rateScale ?? 1,
     vuShare: Math.max(1, Math.floor(ceiling.vus / journeys.length)),
   };
-  const scenarios = Object.fromEntries(journeys.map(([name, journey]) => [name, planExecutor(journey.load, journeyFunction(name), { ...scaling, journeySeconds: expectedJourneySeconds(journey) })]));
-  assertLoadFits(scenarios, ceiling, sourceFile);
+  const planned = journeys.flatMap(([name, journey]) => planJourneyScenarios(name, journey, scaling));
+  assertLoadFits(planned, ceiling, sourceFile);
   const usedDatasets = [...new Set(journeys.map(([, journey]) => journey.data))];
   return {
     scenarioName: scenario.name,
@@ -261,9 +323,10 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
       columns: scenario.data[name]!.columns,
     })),
     options: {
-      scenarios,
+      scenarios: Object.fromEntries(planned.map((entry) => [entry.name, entry.executor])),
       thresholds: planThresholds(scenario),
     },
+    plateaus: Object.fromEntries(planned.flatMap(({ name, step, warmup }) => (step === null ? [] : [[name, { step, warmup }]]))),
     journeys: journeys.map(([name, journey]) => ({
       name,
       functionName: journeyFunction(name),
@@ -275,7 +338,7 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
 }
 
 /** The VUs a planned executor allocates up front and may use at most. */
-function plannedVus(journey: string, executor: K6Executor): PlannedVus {
+function executorVus(journey: string, executor: K6Executor): PlannedVus {
   const number = (value: unknown) => (typeof value === 'number' ? value : 0);
   const stages = Array.isArray(executor.stages) ? (executor.stages as { target: unknown }[]) : [];
   if (executor.executor.endsWith('arrival-rate')) return { journey, initial: number(executor.preAllocatedVUs), most: number(executor.maxVUs) };
@@ -284,13 +347,28 @@ function plannedVus(journey: string, executor: K6Executor): PlannedVus {
 }
 
 /**
+ * The VUs of each journey. A stepped journey's scenarios run one after the
+ * other, but k6 lets a plateau's last iterations finish (its gracefulStop)
+ * while the next warm-up starts: at most two of them hold VUs at once.
+ */
+function journeyVus(planned: readonly PlannedK6Scenario[]): PlannedVus[] {
+  const journeys = [...new Set(planned.map((entry) => entry.journey))];
+  return journeys.map((journey) => {
+    const own = planned.filter((entry) => entry.journey === journey).map((entry) => executorVus(journey, entry.executor));
+    if (own.length === 1) return own[0]!;
+    const overlapping = (pick: (vus: PlannedVus) => number) => Math.max(...own.slice(1).map((vus, index) => pick(vus) + pick(own[index]!)));
+    return { journey, initial: overlapping((vus) => vus.initial), most: overlapping((vus) => vus.most) };
+  });
+}
+
+/**
  * A plan k6 could not run safely is refused with the scenario file (exit 2)
  * before anything starts: more VUs than the machine holds, a number that is
  * not one (a zero-length shape stretched by --duration), a constant load
  * shorter than k6 accepts.
  */
-function assertLoadFits(scenarios: Record<string, K6Executor>, ceiling: VuCeiling, sourceFile: string): void {
-  const journeys = Object.entries(scenarios);
+function assertLoadFits(planned: readonly PlannedK6Scenario[], ceiling: VuCeiling, sourceFile: string): void {
+  const journeys = planned.map((entry): [string, K6Executor] => [entry.journey, entry.executor]);
   const problems = [
     ...journeys.flatMap(([journey, executor]) =>
       JSON.stringify(executor, (_, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? 'NaN' : value)).includes('NaN')
@@ -302,7 +380,7 @@ function assertLoadFits(scenarios: Record<string, K6Executor>, ceiling: VuCeilin
         ? [{ path: `journeys.${journey}.load`, message: `lasts ${executor.duration} once stretched by --duration; k6 runs a constant load for at least ${K6_MIN_CONSTANT_SECONDS}s: give a longer --duration` }]
         : [],
     ),
-    ...vuProblems(journeys.map(([journey, executor]) => plannedVus(journey, executor)), ceiling, (journey) => `journeys.${journey}.load`),
+    ...vuProblems(journeyVus(planned), ceiling, (journey) => `journeys.${journey}.load`),
   ];
   if (problems.length > 0) throw new ScenarioError(sourceFile, problems.map((problem) => `${sourceFile}: ${problem.path}: ${problem.message}`).join('\n'));
 }

@@ -10,6 +10,15 @@ const loadShape = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('spike'), from: rate, peak: z.number().positive(), rampUp: duration, hold: duration, rampDown: duration, maxVUs }),
   z.strictObject({ kind: z.enum(['steady', 'soak']), rate: z.number().positive(), duration, maxVUs }),
   z.strictObject({ kind: z.literal('breakpoint'), from: rate, to: z.number().positive(), duration, maxVUs }),
+  z.strictObject({
+    kind: z.literal('stepped'),
+    from: z.number().positive(),
+    to: z.number().positive(),
+    steps: z.number().int().min(2).max(50),
+    hold: duration,
+    warmup: duration.optional(),
+    maxVUs,
+  }),
   z.strictObject({ kind: z.literal('vus'), vus: z.number().int().positive(), duration }),
   z.strictObject({
     kind: z.literal('ramping-vus'),

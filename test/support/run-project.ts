@@ -39,7 +39,8 @@ export const SCHOOL_PORTAL: RunFixture = {
 };
 export const CONDUIT: RunFixture = { appCommand: 'node --import tsx fixtures/conduit/app/server.ts', model: 'fixtures/conduit/model.ts' };
 
-export async function createRunProject(scale = 0.002, fixture: RunFixture = SCHOOL_PORTAL): Promise<RunProject> {
+/** `extra`: more of the config (e.g. `capacity`), merged over the rest. */
+export async function createRunProject(scale = 0.002, fixture: RunFixture = SCHOOL_PORTAL, extra: Partial<UserConfig> = {}): Promise<RunProject> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-run-'));
   // As root the embedded server runs as "postgres", which must reach .rehearse/pg inside.
   await chmod(dir, 0o755);
@@ -54,6 +55,7 @@ export async function createRunProject(scale = 0.002, fixture: RunFixture = SCHO
     healthPath: '/healthz',${fixture.metricsPath ? `\n    metricsPath: '${fixture.metricsPath}',` : ''}
   },
   data: { model: ${JSON.stringify(path.join(REPO_ROOT, fixture.model))}, scale: ${scale}, seed: 7 },${fixture.releases ? `\n  releases: ${JSON.stringify(fixture.releases)},` : ''}
+  ...${JSON.stringify(extra)},
 };
 `,
   );

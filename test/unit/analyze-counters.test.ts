@@ -132,6 +132,24 @@ describe('deterministic counters', () => {
     expect(unmeasured.pages[0]!.baselineCounters!.responseBytesPerRequest).toBeNull();
   });
 
+  it("fails a page whose app CPU per request grew ≥ 1.5× and by ≥ 2 ms, not the run-to-run wobble of a small or a large page", () => {
+    const cpu = (release: string, ms: Record<string, number | null>) =>
+      runRecord({
+        release,
+        pages: Object.keys(ms).map((name) => page(name)),
+        profiles: Object.entries(ms).map(([name, appCpuMsPerRequest]) => ({ ...profile(name, [{ name: 'a1', query: SESSION, callsPerRequest: 1, rowsPerCall: 1 }]), appCpuMsPerRequest })),
+      });
+    // Two baseline runs measured Video call at 1.2 and 2.4 ms, Login at 38 and 40 ms; bookings-costly-render took My Bookings to 4.8 ms.
+    const analysis = analyzeRuns({ baselines: [cpu('baseline', { 'My Bookings': 1.2, 'Video call': 1.2, Login: 38, Posts: null })], candidates: [cpu('next', { 'My Bookings': 4.8, 'Video call': 2.4, Login: 40, Posts: 3 })] });
+    const checks = analysis.checks.filter((entry) => entry.kind === 'app-cpu-per-request');
+    expect(checks.map((entry) => [entry.page, entry.status])).toEqual([
+      ['My Bookings', 'fail'],
+      ['Video call', 'pass'],
+      ['Login', 'pass'],
+    ]);
+    expect(checks[0]!.sentence).toBe('My Bookings: 4.80 ms of app CPU per request, baseline 1.20 ms');
+  });
+
   it('lists new and vanished queries separately', () => {
     const candidate = runRecord({ release: 'next', statements: [statement('a1', SESSION), statement('z9', 'select 1 from audit_log where id = $1')] });
     const analysis = analyzeRuns({ baselines: [runRecord({ statements: [statement('a1', SESSION), statement('y8', 'insert into tracking values ($1)')] })], candidates: [candidate] });

@@ -63,6 +63,9 @@ describe('config validation', () => {
     ['a release name with a space', { releases: { 'my release': {} } }, 'rehearse.config.ts: releases["my release"]: invalid key, expected a release name of letters, digits'],
     ['a release env name that is not a variable name', { releases: { candidate: { env: { 'FEATURE-X': 'on' } } } }, 'rehearse.config.ts: releases.candidate.env["FEATURE-X"]: invalid key, expected an environment variable name'],
     ['releases that are not an object', { releases: ['baseline'] }, 'rehearse.config.ts: releases: expected record, got an array'],
+    ['an expected peak of zero', { capacity: { peak: { parents: 0 } } }, 'rehearse.config.ts: capacity.peak.parents: expected > 0, got 0'],
+    ['an expected peak as text', { capacity: { peak: { parents: '16/s' } } }, 'rehearse.config.ts: capacity.peak.parents: expected number, got "16/s"'],
+    ['an expected peak for a name that is no journey name', { capacity: { peak: { 'My Bookings': 3 } } }, 'rehearse.config.ts: capacity.peak["My Bookings"]: invalid key, expected a journey name made of letters, digits and _'],
     ['a config that is not an object', 'embedded', 'rehearse.config.ts: (top level): expected object, got "embedded"'],
   ];
 
