@@ -5,6 +5,7 @@ import { dataset, defineScenario, page, type Scenario } from '../../src/scenario
 import { machineVuCeiling, rampingVus, spike, steady, type LoadShape } from '../../src/scenario/load-shapes.ts';
 import { validateScenario } from '../../src/scenario/load-scenario.ts';
 import { planScript } from '../../src/scenario/plan-script.ts';
+import { rejection } from '../support/rejection.ts';
 
 const FILE = 'scenarios/x.ts';
 const CEILING = { vus: 2_000, source: 'the test ceiling' };
@@ -16,15 +17,6 @@ function scenarioWith(load: LoadShape): Scenario {
     data: { users: dataset('select email from t', ['email']) },
     journeys: { users: { data: 'users', load, steps: [page('Home', { path: '/' })] } },
   });
-}
-
-function rejection(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('load validation, before anything starts', () => {

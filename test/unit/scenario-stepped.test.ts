@@ -5,6 +5,7 @@ import { stepped, stepRates, type LoadShape } from '../../src/scenario/load-shap
 import { validateScenario } from '../../src/scenario/load-scenario.ts';
 import { planScript } from '../../src/scenario/plan-script.ts';
 import { plannedScenarios } from '../../src/scenario/planned-scenarios.ts';
+import { rejection } from '../support/rejection.ts';
 
 const FILE = 'scenarios/x.ts';
 const CEILING = { vus: 2_000, source: 'the test ceiling' };
@@ -17,15 +18,6 @@ function scenarioWith(load: LoadShape): Scenario {
     journeys: { parents: { data: 'parents', load, steps: [page('Home', { path: '/' }), think(1)] } },
     budgets: { pages: { Home: { p95Ms: 300 } } },
   });
-}
-
-function rejection(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('a stepped load', () => {
