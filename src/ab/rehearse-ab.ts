@@ -7,7 +7,7 @@ import type { DbOptions } from '../db/create-provider.ts';
 import type { RehearseError } from '../errors.ts';
 import type { ReportFormat } from '../report/renderers.ts';
 import { analyzeRecords, reportRuns, type ReportOutcome } from '../report/report-runs.ts';
-import { loadDelivered } from '../run/run-exit-code.ts';
+import { loadDriven } from '../run/run-exit-code.ts';
 import { createRunDirectory } from '../run/run-id.ts';
 import type { RunRecord } from '../run/run-record-schema.ts';
 import { runRehearsal, type RehearsalOutcome } from '../run/run-rehearsal.ts';
@@ -159,7 +159,7 @@ function failedChecks(analysis: Analysis): string[] {
 function exitCodeOf(summary: AbSummary, runs: readonly FinishedRun[], badInput: RehearseError | undefined): AbOutcome['exitCode'] {
   if (badInput) return 2;
   if (summary.stop.reason === 'interrupted') return 130;
-  if (runs.some((run) => !loadDelivered(run.outcome.record))) return 3;
+  if (runs.some((run) => !loadDriven(run.outcome.record))) return 3;
   return summary.gate.status === 'pass' ? 0 : 1;
 }
 
@@ -238,7 +238,7 @@ function runEnd(outcome: RehearsalOutcome, signal: AbortSignal): PairsEnd | null
 
 /** A run the comparison can use: its load was delivered and it measured pages (an unfinished stage after the load fails the gate in the report). */
 function comparable(outcome: RehearsalOutcome): boolean {
-  return outcome.record.status !== 'interrupted' && loadDelivered(outcome.record) && outcome.record.pages.length > 0;
+  return outcome.record.status !== 'interrupted' && loadDriven(outcome.record) && outcome.record.pages.length > 0;
 }
 
 function records(runs: readonly FinishedRun[], side: AbSide): RunRecord[] {

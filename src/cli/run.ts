@@ -5,7 +5,7 @@ import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { UsageError } from '../errors.ts';
 import { renderRunSummary } from '../run/render-run-summary.ts';
 import { refuseEmptyBaselines } from '../analyze/check-comparable.ts';
-import { loadDelivered, runExitCode } from '../run/run-exit-code.ts';
+import { loadDriven, runExitCode } from '../run/run-exit-code.ts';
 import { readRunRecord } from '../run/run-record.ts';
 import { runRehearsal, type RehearsalOptions } from '../run/run-rehearsal.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
@@ -91,7 +91,7 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
   }
   const runCode = runExitCode(outcome.record);
   process.exitCode = runCode;
-  if (!loadDelivered(outcome.record)) return;
+  if (!loadDriven(outcome.record)) return;
   // The job ends in a report (against --baseline when given, else the budgets alone), also when a
   // stage after the load failed: the report keeps what was measured and fails, saying why.
   process.stdout.write('\n');

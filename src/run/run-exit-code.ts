@@ -4,7 +4,7 @@ import { DEFAULT_THRESHOLDS } from '../analyze/thresholds.ts';
 import type { RunRecord } from './run-record.ts';
 
 /** Whether the planned load was driven to its end: only then is there something to report on. */
-export function loadDelivered(record: RunRecord): boolean {
+export function loadDriven(record: RunRecord): boolean {
   return record.stages.some((stage) => stage.name === 'load' && stage.status === 'ok');
 }
 
@@ -16,7 +16,7 @@ export function loadDelivered(record: RunRecord): boolean {
  */
 export function runExitCode(record: RunRecord): number {
   if (record.status === 'interrupted') return 130;
-  if (!loadDelivered(record)) return 3;
+  if (!loadDriven(record)) return 3;
   if (record.status === 'incomplete') return 1;
   // A capacity run climbs until the load is not delivered: its plateaus are judged one by one in the report.
   if (!isStepped(record) && assessDelivery(record, 'candidate', DEFAULT_THRESHOLDS.loadDelivery)?.delivered === false) return 1;
