@@ -67,7 +67,7 @@ export interface AbOutcome {
   report: ReportOutcome | null;
   /** A user's mistake only a run could reveal (a dataset's SQL): exit 2. */
   badInput?: RehearseError;
-  /** 0 passed · 1 the gate failed · 2 bad input a run revealed · 3 a run's load was not delivered (a database, the app or k6 failed) · 130 interrupted. */
+  /** 0 passed · 1 the gate failed · 2 bad input a run revealed · 3 a run's load was not driven (a database, the app or k6 failed) · 130 interrupted. */
   exitCode: 0 | 1 | 2 | 3 | 130;
 }
 
