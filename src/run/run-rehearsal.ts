@@ -4,6 +4,7 @@ import { aggregateK6Csv } from '../collect/aggregate-k6-csv.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { resolveRelease } from '../config/resolve-release.ts';
 import type { DbOptions } from '../db/create-provider.ts';
+import type { Queryable } from '../db/queryable.ts';
 import { ensureStatementStatistics } from '../db/observability.ts';
 import { assertClusterFree } from '../db/cluster-lock.ts';
 import { createProjectProvider, projectClusterDir } from '../db/project-provider.ts';
@@ -11,7 +12,7 @@ import { InfrastructureError, RehearseError, UsageError } from '../errors.ts';
 import { k6Version, locateK6 } from '../k6/locate-k6.ts';
 import type { Scenario } from '../scenario/define-scenario.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
-import { planScript, type BuildOptions } from '../scenario/plan-script.ts';
+import { planScript, type BuildOptions, type K6ScriptPlan } from '../scenario/plan-script.ts';
 import { plannedScenarios } from '../scenario/planned-scenarios.ts';
 import { loadModel } from '../seed/load-model.ts';
 import type { SeedEvent } from '../seed/seed-events.ts';
@@ -24,7 +25,7 @@ import { probePages } from './page-probe.ts';
 import { waitForQuiet } from './wait-for-quiet.ts';
 import { createRunDirectory } from './run-id.ts';
 import { newRunRecord, RunRecordWriteError, writeRunRecord, type RunRecord } from './run-record.ts';
-import type { PlannedScenario, RunContext } from './run-record-schema.ts';
+import type { PlannedScenario, QueryProfile, RunContext } from './run-record-schema.ts';
 import {
   APP_LOG_FILE,
   K6_RAW_FILE,
@@ -37,6 +38,7 @@ import {
   serverVersion,
   startAppUnderTest,
   startDatabase,
+  type AppUnderTest,
   type Prepared,
   type RunInProgress,
 } from './setup-stages.ts';
@@ -238,21 +240,30 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     stages,
     onOutput: options.k6Output,
   });
-  Object.assign(measured, load.patch);
-  // Samples of a load that ended early are still worth reading: they say what happened until then.
-  const results = await stages.run('results', 'reading k6 samples', () => aggregateK6Csv(path.join(run.dir, K6_RAW_FILE)), { evenIfInterrupted: true });
-  if (results) {
-    const { delivered, ...measuredByK6 } = results;
-    Object.assign(measured, measuredByK6, { load: { plan: plannedScenarios(script.plan), ...delivered } });
-  }
+  Object.assign(measured, load.patch, await readSamples(run, script.plan));
   if (!load.completed) return measured;
-  // A capacity run ends overloaded: let the app finish what is queued before the probe counts statements.
-  if (Object.keys(script.plan.plateaus ?? {}).length > 0) await waitForQuiet({ admin: database.admin, database: runDatabase, signal: options.signal, log: options.log });
 
-  const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () =>
-    probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin: database.admin, database: runDatabase, requests: options.probeRequests, appPid: app.pid, signal: options.signal }),
-  );
+  const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () => probeAfterLoad(run, database.admin, runDatabase, app, script.plan));
   return queryProfiles ? { ...measured, queryProfiles } : measured;
+}
+
+/**
+ * The `results` stage: k6's samples read into the record, and the load as
+ * planned beside what k6 delivered. Samples of a load that ended early are
+ * still read: they say what happened until then.
+ */
+async function readSamples(run: RunInProgress, plan: K6ScriptPlan): Promise<Partial<RunRecord>> {
+  const results = await run.stages.run('results', 'reading k6 samples', () => aggregateK6Csv(path.join(run.dir, K6_RAW_FILE)), { evenIfInterrupted: true });
+  if (!results) return {};
+  const { delivered, ...measured } = results;
+  return { ...measured, load: { plan: plannedScenarios(plan), ...delivered } };
+}
+
+/** The per-page probe; after a capacity run, which ends overloaded, only once the app has finished what was queued. */
+async function probeAfterLoad(run: RunInProgress, admin: Queryable, database: string, app: AppUnderTest, plan: K6ScriptPlan): Promise<QueryProfile[]> {
+  const { options, prepared } = run;
+  if (Object.keys(plan.plateaus ?? {}).length > 0) await waitForQuiet({ admin, database, signal: options.signal, log: options.log });
+  return probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin, database, requests: options.probeRequests, appPid: app.pid, signal: options.signal });
 }
 
 /** Keeps a typed user error (exit 2) a stage throws, so the command can exit 2 once the run is recorded. */
