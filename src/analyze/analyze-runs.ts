@@ -133,7 +133,7 @@ function headline(checks: readonly Check[], candidate: readonly RunRecord[], bas
   const subject = `${candidate[0]?.context.scenario.name}: ${releaseOf(candidate)}${repeats(candidate)}${against}`;
   const warned = checks.filter((check) => check.status === 'warn').length;
   const warnings = warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
-  if (checks.length === 0) return `FAIL — ${subject}: nothing was checked (no baseline, no budgets in the scenario or the config), so nothing can pass`;
+  if (!somethingJudged(checks)) return `FAIL — ${subject}: nothing was checked (no baseline, no budgets in the scenario or the config), so nothing can pass`;
   // Why a run cannot pass comes first: the counts alone would hide it.
   const reasons = checks.filter((check) => check.status === 'fail' && LEADING_KINDS.has(check.kind));
   const reason = `${reasons.map((check) => ` ${check.sentence};`).join('')}${lead ? ` ${lead}` : ''}`;
@@ -142,7 +142,12 @@ function headline(checks: readonly Check[], candidate: readonly RunRecord[], bas
 
 /** Pass only when something was checked and nothing failed: a report with no check is not a pass. */
 function verdictOf(checks: readonly Check[]): Analysis['verdict'] {
-  return checks.length === 0 || checks.some((check) => check.status === 'fail') ? 'fail' : 'pass';
+  return !somethingJudged(checks) || checks.some((check) => check.status === 'fail') ? 'fail' : 'pass';
+}
+
+/** A load that was delivered is what makes the run worth judging, not a judgement of the release: alone it is nothing checked. */
+function somethingJudged(checks: readonly Check[]): boolean {
+  return checks.some((check) => !(check.kind === 'load-delivered' && check.status === 'pass'));
 }
 
 function hasScenarioBudgets(budgets: BudgetSets): boolean {

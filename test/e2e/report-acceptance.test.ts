@@ -7,9 +7,10 @@ import { readRunRecord, type RunRecord } from '../../src/run/run-record.ts';
 import { REPO_ROOT, runCli } from '../support/cli.ts';
 import { createRunProject, type RunProject } from '../support/run-project.ts';
 
-// Real runs of the school-portal fixture at a small scale: three baseline
-// runs per scenario (their six ordered pairs are the repeated no-false-alarm
-// comparisons) and one run of each release. About 18 runs of ~25 s on 2 cores.
+// Real runs of the school-portal fixture at a small scale: two baseline
+// runs per scenario (their two ordered pairs are the no-false-alarm
+// comparisons; the long A/A series is a benchmark's, not CI's) and one run of
+// each release. About 16 runs of ~25 s on 2 cores.
 const SPIKE = path.join(REPO_ROOT, 'scenarios/parents-evening-login-spike.ts');
 const POSTS = path.join(REPO_ROOT, 'scenarios/posts-feed-burst.ts');
 /** Every run is 10 s; contention (a lock or a connection held ~50 ms per sign-in) shows only when sign-ins overlap, at the spike's full rate. */
@@ -97,7 +98,7 @@ describe('rehearse compare on real runs of the fixture releases', () => {
     project = await createRunProject(0.005);
     out = await mkdtemp(path.join(os.tmpdir(), 'rehearse-reports-'));
     for (const scenario of [SPIKE, POSTS]) runs.set(key(scenario, 'baseline'), []);
-    for (let repeat = 0; repeat < 3; repeat += 1) {
+    for (let repeat = 0; repeat < 2; repeat += 1) {
       for (const scenario of [SPIKE, POSTS]) runs.get(key(scenario, 'baseline'))!.push(await rehearse(scenario, 'baseline'));
     }
     runs.set(key(SPIKE, 'baseline', 'busy'), [await rehearse(SPIKE, 'baseline', 'busy')]);
@@ -165,7 +166,7 @@ describe('rehearse compare on real runs of the fixture releases', () => {
     });
   }
 
-  it('never fails baseline against baseline (12 comparisons: every ordered pair of 3 baseline runs, per scenario)', async () => {
+  it('never fails baseline against baseline (4 comparisons: both ordered pairs of 2 baseline runs, per scenario)', async () => {
     const outcomes: string[] = [];
     for (const scenario of [SPIKE, POSTS]) {
       const baselines = runs.get(key(scenario, 'baseline'))!;
@@ -179,7 +180,7 @@ describe('rehearse compare on real runs of the fixture releases', () => {
       }
     }
     console.log(outcomes.join('\n'));
-    expect(outcomes).toHaveLength(12);
+    expect(outcomes).toHaveLength(4);
     expect(outcomes.filter((outcome) => !outcome.startsWith('0 ')), outcomes.join('\n')).toEqual([]);
   });
 
