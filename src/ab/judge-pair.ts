@@ -1,32 +1,7 @@
-import type { Analysis, Check, CheckKind } from '../analyze/analysis.ts';
+import { COUNTER_KINDS, type Analysis, type Check, type CheckKind } from '../analyze/analysis.ts';
 import { sideSamples } from '../analyze/timing-checks.ts';
 import { judgeTiming, needsAnotherPair, type PageVerdict } from '../analyze/timing-verdict.ts';
 import type { RunRecord } from '../run/run-record-schema.ts';
-
-/**
- * Checks on what is counted, not timed: queries, rows, buffers and bytes per
- * request (probe and pg_stat_statements), plans, errors, and the budgets on
- * them. Machine noise does not move them, so one pair is enough to fail on
- * one, and more pairs would not change it.
- */
-export const COUNTER_KINDS: ReadonlySet<CheckKind> = new Set<CheckKind>([
-  'queries-per-request',
-  'seq-scan',
-  'page-query-calls',
-  'blocks-per-request',
-  'rows-per-request',
-  'response-bytes',
-  'query-calls',
-  'query-blocks',
-  'query-rows',
-  'errors',
-  'budget-queries-per-request',
-  'budget-response-bytes',
-  'budget-query-calls',
-  'budget-query-rows',
-  'budget-query-blocks',
-  'budget-error-rate',
-]);
 
 /** Percentile budgets, judged on their interval: a warning (without --strict) is a budget inside it, NOT SURE. */
 const TIMING_BUDGET_KINDS: ReadonlySet<CheckKind> = new Set<CheckKind>(['budget-p95', 'budget-p99']);

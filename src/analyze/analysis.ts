@@ -47,6 +47,32 @@ export const CHECK_KINDS = [
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /**
+ * Checks on what is counted, not timed: queries, rows, buffers and bytes per
+ * request (probe and pg_stat_statements), plans, errors, and the budgets on
+ * them: the check kinds above that machine noise does not move, so one run
+ * per side is enough to fail on one (`rehearse ab` stops after the first
+ * pair), and more runs would not change it.
+ */
+export const COUNTER_KINDS: ReadonlySet<CheckKind> = new Set<CheckKind>([
+  'queries-per-request',
+  'seq-scan',
+  'page-query-calls',
+  'blocks-per-request',
+  'rows-per-request',
+  'response-bytes',
+  'query-calls',
+  'query-blocks',
+  'query-rows',
+  'errors',
+  'budget-queries-per-request',
+  'budget-response-bytes',
+  'budget-query-calls',
+  'budget-query-rows',
+  'budget-query-blocks',
+  'budget-error-rate',
+]);
+
+/**
  * `warn`: a timing verdict of NOT SURE (the runs can neither confirm nor rule
  * out a difference over the tolerance), a timing budget inside its interval,
  * or a timing of a run whose load was not delivered; it does not fail the

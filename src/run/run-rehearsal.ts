@@ -228,7 +228,8 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   if (!app) return measured;
   measured.files = { k6Raw: K6_RAW_FILE, appLog: app.logged ? APP_LOG_FILE : null };
 
-  options.onLoadStart?.(plannedScenarios(script.plan));
+  const plan = plannedScenarios(script.plan);
+  options.onLoadStart?.(plan);
   const load = await driveLoad({
     line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script.script)})`,
     driver: createLoadDriver('local-k6', prepared.k6),
@@ -240,7 +241,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     stages,
     onOutput: options.k6Output,
   });
-  Object.assign(measured, load.patch, await readSamples(run, script.plan));
+  Object.assign(measured, load.patch, await readSamples(run, plan));
   if (!load.completed) return measured;
 
   const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () => probeAfterLoad(run, database.admin, runDatabase, app, script.plan));
@@ -252,11 +253,11 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
  * planned beside what k6 delivered. Samples of a load that ended early are
  * still read: they say what happened until then.
  */
-async function readSamples(run: RunInProgress, plan: K6ScriptPlan): Promise<Partial<RunRecord>> {
+async function readSamples(run: RunInProgress, plan: PlannedScenario[]): Promise<Partial<RunRecord>> {
   const results = await run.stages.run('results', 'reading k6 samples', () => aggregateK6Csv(path.join(run.dir, K6_RAW_FILE)), { evenIfInterrupted: true });
   if (!results) return {};
   const { delivered, ...measured } = results;
-  return { ...measured, load: { plan: plannedScenarios(plan), ...delivered } };
+  return { ...measured, load: { plan, ...delivered } };
 }
 
 /** The per-page probe; after a capacity run, which ends overloaded, only once the app has finished what was queued. */
