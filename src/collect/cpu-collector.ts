@@ -1,5 +1,5 @@
-import type { CpuSample, RunRecord } from '../run/run-record-schema.ts';
-import { readProcessTable, treeCpuMs, type ProcessTable } from '../system/process-cpu.ts';
+import { OTHERS_PART, type CpuSample, type RunRecord } from '../run/run-record-schema.ts';
+import { clockTicksPerSecond, processTree, readMachineBusyMs, readProcessTable, treeCpuMs, type ProcessTable } from '../system/process-cpu.ts';
 import type { Collector } from './collector.ts';
 import { startIntervalSampler, type IntervalSampler } from './interval-sampler.ts';
 
@@ -20,8 +20,13 @@ export interface UnmeasuredPart {
  * with its backends, the load generator — as cores busy in each interval of
  * the load, into `cpu`. It is what says whether the app, the database or the
  * load generator itself ran out.
+ *
+ * With `others`, also the cores the rest of the machine kept busy: every
+ * core's busy time (/proc/stat) less rehearse's own process tree and the
+ * targets'. Only meaningful when every part of the rehearsal is measured
+ * here (a Postgres in a container would count as someone else's work).
  */
-export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly UnmeasuredPart[] = []): Collector<Pick<RunRecord, 'cpu'>> {
+export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly UnmeasuredPart[] = [], options: { others?: boolean } = {}): Collector<Pick<RunRecord, 'cpu'>> {
   let sampler: IntervalSampler<CpuSample | undefined> | undefined;
   let intervalMs = 0;
   return {
@@ -30,8 +35,9 @@ export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly
       intervalMs = context.intervalMs;
       let previous: { time: number; cpuMs: Map<string, number> } | undefined;
       sampler = startIntervalSampler(async () => {
-        const table = await readProcessTable();
+        const [table, machineMs] = await Promise.all([readProcessTable(), options.others ? readMachineBusyMs() : Promise.resolve(0)]);
         const now = { time: Date.now(), cpuMs: new Map(targets.map((target) => [target.name, treeCpuMs(table, target.roots(table))])) };
+        if (options.others) now.cpuMs.set(OTHERS_PART, machineMs - rehearsalCpuMs(table, targets));
         const sample = previous && coresBetween(previous, now);
         previous = now;
         return sample;
@@ -42,7 +48,7 @@ export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly
       return {
         cpu: {
           intervalMs,
-          measured: targets.map((target) => target.name),
+          measured: [...targets.map((target) => target.name), ...(options.others ? [OTHERS_PART] : [])],
           notMeasured: Object.fromEntries(unmeasured.map((part) => [part.name, part.reason])),
           samples,
           failures: sampler?.failures ?? { count: 0, last: null },
@@ -50,6 +56,13 @@ export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly
       };
     },
   };
+}
+
+/** CPU milliseconds of rehearse's own process tree and every target's, each process counted once. */
+function rehearsalCpuMs(table: ProcessTable, targets: readonly CpuTarget[]): number {
+  const pids = new Set(processTree(table, [process.pid, ...targets.flatMap((target) => target.roots(table))]));
+  const ticks = [...pids].reduce((sum, pid) => sum + table.get(pid)!.cpuTicks, 0);
+  return (ticks * 1000) / clockTicksPerSecond();
 }
 
 /** Cores busy per part between two readings; a tree that shrank (a process exited) counts as idle, not negative. */

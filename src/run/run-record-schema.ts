@@ -206,7 +206,10 @@ export type PoolMetricNames = z.infer<typeof poolMetricNamesSchema>;
 export const samplerFailuresSchema = z.object({ count, last: z.string().nullable() });
 export type SamplerFailures = z.infer<typeof samplerFailuresSchema>;
 
-/** CPU used in one interval: part (`app`, `postgres`, `k6`) → cores busy (CPU seconds per second). */
+/** The CPU part for everything on the machine that is not the rehearsal's: other jobs, other users' work. */
+export const OTHERS_PART = 'others';
+
+/** CPU used in one interval: part (`app`, `postgres`, `k6`, `others`) → cores busy (CPU seconds per second). */
 export const cpuSampleSchema = z.object({ time: epochMs, cores: z.record(z.string(), nonNegative) });
 export type CpuSample = z.infer<typeof cpuSampleSchema>;
 

@@ -135,6 +135,36 @@ describe('load delivered: the load generator’s CPU', () => {
   });
 });
 
+describe('load delivered on a machine busy with other work', () => {
+  /** k6's minute, plus other work at `others` cores for 10 s in the middle. */
+  const withOthers = (others: number) => {
+    const cpu = k6Cpu(0.4, 10);
+    return { ...cpu, measured: [...cpu.measured, 'others'], samples: cpu.samples.map((sample, second) => ({ ...sample, cores: { ...sample.cores, others: second >= 30 && second < 40 ? others : 0.02 } })) };
+  };
+  const busy = (others: number) => recordWith(load([{ journey: 'parents', planned: 300, dropped: 0 }]), withOthers(others));
+
+  it('trusts a run whose other work stayed at or under half a core over 5 s', () => {
+    const delivery = assessDelivery(busy(0.5), 'candidate', LIMITS)!;
+    expect(delivery).toMatchObject({ delivered: true, trusted: true, contention: [] });
+    expect(delivery.otherCpu!.busiestCores).toBeCloseTo(0.5);
+  });
+
+  it('keeps the load delivered but its timings untrusted above it, and says what to do', () => {
+    const delivery = assessDelivery(busy(1.2), 'candidate', LIMITS)!;
+    expect(delivery).toMatchObject({ delivered: true, trusted: false });
+    expect(delivery.contention).toEqual(['the machine was busy with other work: processes rehearse did not start used 1.20 cores over their busiest 5 s (mean 0.22), so the app, Postgres and k6 waited for CPU — rehearse on a quiet machine']);
+    const analysis = analyzeRuns({ candidates: [busy(1.2)], budgets: BUDGETS });
+    const check = (kind: string) => analysis.checks.find((entry) => entry.kind === kind)!;
+    expect(check('load-delivered')).toMatchObject({ status: 'warn' });
+    expect(check('load-delivered').sentence).toMatch(/delivered its load: 300 of 300 planned arrivals started, .*, but the machine was busy with other work/);
+    expect(check('budget-p95')).toMatchObject({ status: 'warn', sentence: 'My Bookings: p95 420 ms is over its 300 ms budget (scenario) — not trusted: the machine was busy with other work' });
+    expect(check('budget-queries-per-request').status).toBe('fail');
+    const stages = [{ name: 'load', status: 'ok' as const, startedAt: START, finishedAt: START + 60_000, message: null }];
+    expect(runExitCode({ ...busy(1.2), stages })).toBe(0);
+    expect(renderMarkdownText(analysis)).toContain('| parents | 300 | 300 | 0 (0.0 %) | 40 / 56 | 0.23 / 0.40 (5 s) | 0.22 / 1.20 (5 s) |');
+  });
+});
+
 describe('a report whose load was not delivered', () => {
   const starved = () => recordWith(load([{ journey: 'parents', planned: 301, dropped: 32 }]), k6Cpu(0.4, 10));
 
@@ -191,10 +221,10 @@ describe('a report whose load was not delivered', () => {
     const analysis = analyzeRuns({ candidates: [record], budgets: BUDGETS });
     const markdown = renderMarkdownText(analysis);
     expect(markdown).toContain('### Load delivered');
-    expect(markdown).toContain('| parents | 301 | 269 | 32 (10.6 %) | 40 / 56 | 0.23 / 0.40 (5 s) |');
+    expect(markdown).toContain('| parents | 301 | 269 | 32 (10.6 %) | 40 / 56 | 0.23 / 0.40 (5 s) | not measured |');
     expect(renderHtmlText(analysis)).toContain('<h2>Load delivered</h2>');
     const csv = renderCsv(analysis).find((file) => file.name === 'load.csv')!.text;
-    expect(csv.split('\n')[1]).toBe(`${record.id},candidate,parents,301,269,32,0.10631,269,10,56,40,40,56,0.233,0.4,false`);
+    expect(csv.split('\n')[1]).toBe(`${record.id},candidate,parents,301,269,32,0.10631,269,10,56,40,40,56,0.233,0.4,,,false,false`);
     const summary = renderRunSummary(record, 'run.json');
     expect(summary).toContain("load NOT delivered — parents: 32 of 301 planned arrivals dropped (10.6 %)");
     expect(summary).toMatch(/load delivered: journey +planned arrivals +started +dropped/);
