@@ -7,6 +7,8 @@ import type { DbOptions } from '../db/create-provider.ts';
 import type { RehearseError } from '../errors.ts';
 import type { ReportFormat } from '../report/renderers.ts';
 import { analyzeRecords, reportRuns, type ReportOutcome } from '../report/report-runs.ts';
+import { assessDelivery } from '../analyze/load-delivery.ts';
+import { DEFAULT_THRESHOLDS } from '../analyze/thresholds.ts';
 import { loadDriven } from '../run/run-exit-code.ts';
 import { createRunDirectory } from '../run/run-id.ts';
 import type { RunRecord } from '../run/run-record-schema.ts';
@@ -176,18 +178,27 @@ interface PairsEnd {
   badInput?: RehearseError;
 }
 
+/** How many times one run is run again because the machine was busy with other work: enough for a passing job, bounded. */
+export const BUSY_RETRIES = 2;
+
 /** Pairs of runs until a stop: every page decided, the bound, a counter regression, a failed run or the user. */
 async function runPairs(options: AbOptions, data: AbData, dir: string, runs: FinishedRun[]): Promise<PairsEnd> {
   for (let pair = 1; pair <= options.maxRepeats; pair += 1) {
     for (const side of pairOrder(pair)) {
-      options.progress(`run ${runs.length + 1} (pair ${pair} of at most ${options.maxRepeats}): ${side}${releaseOf(options[side])}`);
-      const outcome = await rehearseSide(options, data, dir, side);
-      if (!outcome) return { reason: 'interrupted' };
-      runs.push({ side, pair, outcome });
-      const end = runEnd(outcome, options.signal);
-      if (end) return end;
+      for (let attempt = 0; attempt <= BUSY_RETRIES; attempt += 1) {
+        options.progress(`run ${runs.length + 1} (pair ${pair} of at most ${options.maxRepeats}): ${side}${releaseOf(options[side])}${attempt > 0 ? `, again (${attempt} of ${BUSY_RETRIES})` : ''}`);
+        const outcome = await rehearseSide(options, data, dir, side);
+        if (!outcome) return { reason: 'interrupted' };
+        runs.push({ side, pair, outcome });
+        const end = runEnd(outcome, options.signal);
+        if (end) return end;
+        const busy = busyMachine(outcome.record);
+        if (!busy) break;
+        options.progress(`run ${runs.length} measured on a busy machine, not compared: ${busy}`);
+      }
     }
-    const sides = { baseline: records(runs, 'baseline'), candidate: records(runs, 'candidate') };
+    const compared = runs.filter((run) => comparable(run.outcome));
+    const sides = { baseline: records(compared, 'baseline'), candidate: records(compared, 'candidate') };
     const judgement = judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options);
     options.progress(describePair(pair, options.maxRepeats, judgement));
     const reason = stopAfterPair(judgement, pair, options.maxRepeats);
@@ -236,9 +247,20 @@ function runEnd(outcome: RehearsalOutcome, signal: AbortSignal): PairsEnd | null
   return null;
 }
 
-/** A run the comparison can use: its load was delivered and it measured pages (an unfinished stage after the load fails the gate in the report). */
+/**
+ * A run the comparison can use: its load was driven, it measured pages (an
+ * unfinished stage after the load fails the gate in the report), and the
+ * machine was not busy with other work while it ran: interleaving evens out
+ * noise that comes and goes, not a job that took half the machine for one run.
+ */
 function comparable(outcome: RehearsalOutcome): boolean {
-  return outcome.record.status !== 'interrupted' && loadDriven(outcome.record) && outcome.record.pages.length > 0;
+  return outcome.record.status !== 'interrupted' && loadDriven(outcome.record) && outcome.record.pages.length > 0 && busyMachine(outcome.record) === null;
+}
+
+/** Why the run's timings are not trusted although its load was delivered (other work on the machine), or null. */
+function busyMachine(record: RunRecord): string | null {
+  const delivery = assessDelivery(record, 'candidate', DEFAULT_THRESHOLDS.loadDelivery);
+  return delivery && delivery.delivered && delivery.contention.length > 0 ? delivery.contention.join('; ') : null;
 }
 
 function records(runs: readonly FinishedRun[], side: AbSide): RunRecord[] {
@@ -280,7 +302,7 @@ function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: str
     ...verdicts,
     `A/B rehearsal stopped: ${stopped}.`,
     ...(data.model === 'shared' ? [] : ["The two configs describe different data models: each side was seeded from its own, so rows and buffers per request may differ for that reason alone."]),
-    ...(leftOut > 0 ? [`${leftOut} run${leftOut === 1 ? '' : 's'} that measured nothing (interrupted, or its load not delivered) ${leftOut === 1 ? 'is' : 'are'} listed in ab.json but not compared.`] : []),
+    ...(leftOut > 0 ? [`${leftOut} run${leftOut === 1 ? '' : 's'} that measured nothing (interrupted, its load not delivered, or on a machine busy with other work) ${leftOut === 1 ? 'is' : 'are'} listed in ab.json but not compared.`] : []),
   ];
 }
 
