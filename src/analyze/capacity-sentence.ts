@@ -84,5 +84,5 @@ function busyText(steps: CapacitySummary['busySteps']): string {
   const most = Math.max(...steps.map((step) => step.otherCores));
   const rates = steps.map((step) => formatCount(Number(step.offered.toFixed(1))));
   const which = rates.length === 1 ? `the ${rates[0]} arrivals/s step` : `the ${rates.slice(0, -1).join(', ')} and ${rates.at(-1)} arrivals/s steps`;
-  return ` Not trusted: processes rehearse did not start used up to ${cores(most)} cores during ${which}, so the app and Postgres waited for CPU the release did not use — measure again on a quiet machine.`;
+  return ` Not trusted: processes rehearse did not start took up to ${cores(most)} cores the app, Postgres and k6 were waiting for during ${which} — measure again on a quiet machine.`;
 }

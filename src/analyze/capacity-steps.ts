@@ -1,6 +1,6 @@
-import { OTHERS_PART, type ActivitySample, type CpuSample, type PageResult, type PlannedScenario, type RunRecord, type ScenarioResult } from '../run/run-record-schema.ts';
+import type { ActivitySample, CpuSample, PageResult, PlannedScenario, RunRecord, ScenarioResult } from '../run/run-record-schema.ts';
 import type { StepMeasure, StepSecond } from './capacity-rule.ts';
-import { loadGeneratorCpu } from './load-delivery.ts';
+import { cpuTakenByOthers } from './load-delivery.ts';
 import { DEFAULT_THRESHOLDS } from './thresholds.ts';
 
 /** What a plateau did besides its pages' latency: its window, database sessions and CPU, over its measured seconds. */
@@ -16,7 +16,7 @@ export interface StepLoad {
   db: { samples: number; active: number | null; waiting: number | null; peakWaiting: number | null; topWaits: Array<{ event: string; sessions: number }> };
   /** Mean cores busy per part (`app`, `postgres`, `k6`, `others`) over the plateau's CPU samples. */
   cpu: Record<string, number>;
-  /** Cores of other work on the machine (processes rehearse did not start) over the plateau's busiest stretch; null when not measured. */
+  /** Cores other work on the machine took while the rehearsal waited for a CPU, over the plateau's busiest stretch; null when not measured. */
   othersBusiest: number | null;
 }
 
@@ -92,7 +92,7 @@ function measureStep(record: RunRecord, index: number, entries: readonly Planned
       meanLatencyMs: requests > 0 ? sum(pages.map((page) => page.latencyMs.mean * page.requests)) / requests : null,
       db: databaseLoad(within(record.activity.samples)),
       cpu: meanCores(within(record.cpu?.samples ?? [])),
-      othersBusiest: record.cpu ? (loadGeneratorCpu({ ...record.cpu, samples: within(record.cpu.samples) }, DEFAULT_THRESHOLDS.loadDelivery.k6WindowSeconds, OTHERS_PART)?.busiestCores ?? null) : null,
+      othersBusiest: record.cpu ? (cpuTakenByOthers({ ...record.cpu, samples: within(record.cpu.samples) }, DEFAULT_THRESHOLDS.loadDelivery.k6WindowSeconds)?.busiestCores ?? null) : null,
     },
   };
 }

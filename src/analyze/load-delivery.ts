@@ -44,7 +44,7 @@ export interface RunDelivery {
   k6Cpu: LoadGeneratorCpu | null;
   /** Why not delivered: how much, which journey, and what to change; empty when delivered. */
   problems: string[];
-  /** CPU of processes that are not the rehearsal's (other jobs on the machine); null when not measured. */
+  /** CPU other work on the machine took while the rehearsal's processes waited for one (see `cpuTakenByOthers`); null when not measured. */
   otherCpu: LoadGeneratorCpu | null;
   /** Why the run's timings are not trusted although its load was delivered (the machine was busy with other work); empty when quiet. */
   contention: string[];
@@ -89,9 +89,27 @@ function journeyFigures(load: NonNullable<RunRecord['load']>): JourneyDelivery[]
  * `windowSeconds` of consecutive samples: one busy sample is a garbage
  * collection, a busy stretch is a generator that could not keep up.
  */
-export function loadGeneratorCpu(cpu: CpuSection | undefined, windowSeconds: number, part = K6_PART): LoadGeneratorCpu | null {
-  if (!cpu || !cpu.measured.includes(part) || cpu.samples.length === 0) return null;
-  const cores = cpu.samples.map((sample) => sample.cores[part] ?? 0);
+export function loadGeneratorCpu(cpu: CpuSection | undefined, windowSeconds: number): LoadGeneratorCpu | null {
+  if (!cpu || !cpu.measured.includes(K6_PART)) return null;
+  return busiestStretch(cpu, windowSeconds, (sample) => sample.cores[K6_PART] ?? 0);
+}
+
+/**
+ * The CPU other work on the machine took from the rehearsal, per sample:
+ * the cores processes rehearse did not start used, as far as the
+ * rehearsal's own threads were waiting for a CPU meanwhile (other work on
+ * idle cores takes nothing; the app queueing behind its own threads at its
+ * limit is not other work). null when the machine's other work was not measured.
+ */
+export function cpuTakenByOthers(cpu: CpuSection | undefined, windowSeconds: number): LoadGeneratorCpu | null {
+  if (!cpu || !cpu.measured.includes(OTHERS_PART)) return null;
+  return busiestStretch(cpu, windowSeconds, (sample) => Math.min(sample.cores[OTHERS_PART] ?? 0, sample.waiting ?? Number.POSITIVE_INFINITY));
+}
+
+/** One figure per sample, its mean and its busiest mean over `windowSeconds` of consecutive samples; null without samples. */
+function busiestStretch(cpu: CpuSection, windowSeconds: number, pick: (sample: CpuSection['samples'][number]) => number): LoadGeneratorCpu | null {
+  if (cpu.samples.length === 0) return null;
+  const cores = cpu.samples.map(pick);
   const width = Math.min(cores.length, Math.max(1, Math.round((windowSeconds * 1000) / Math.max(1, cpu.intervalMs))));
   let window = sum(cores.slice(0, width));
   let busiest = window;
@@ -116,7 +134,7 @@ function cpuProblem(cpu: LoadGeneratorCpu): string {
 }
 
 function contentionProblem(cpu: LoadGeneratorCpu): string {
-  return `the machine was busy with other work: processes rehearse did not start used ${cores(cpu.busiestCores)} cores over their busiest ${cpu.windowSeconds} s (mean ${cores(cpu.meanCores)}), so the app, Postgres and k6 waited for CPU — rehearse on a quiet machine`;
+  return `the machine was busy with other work: processes rehearse did not start took ${cores(cpu.busiestCores)} cores the app, Postgres and k6 were waiting for over the busiest ${cpu.windowSeconds} s (mean ${cores(cpu.meanCores)}) — rehearse on a quiet machine`;
 }
 
 /**
@@ -130,7 +148,7 @@ export function assessDelivery(record: RunRecord, role: RunDelivery['role'], lim
   if (!record.load) return null;
   const journeys = journeyFigures(record.load);
   const k6Cpu = loadGeneratorCpu(record.cpu, limits.k6WindowSeconds);
-  const otherCpu = loadGeneratorCpu(record.cpu, limits.k6WindowSeconds, OTHERS_PART);
+  const otherCpu = cpuTakenByOthers(record.cpu, limits.k6WindowSeconds);
   const base = { vusAllocated: record.load.vusAllocated, journeys };
   const problems = [
     ...journeys.filter((journey) => journey.droppedShare !== null && journey.droppedShare > limits.maxDroppedShare).map((journey) => droppedProblem(journey, base)),

@@ -1,5 +1,5 @@
 import { OTHERS_PART, type CpuSample, type RunRecord } from '../run/run-record-schema.ts';
-import { clockTicksPerSecond, processTree, readMachineBusyMs, readProcessTable, treeCpuMs, type ProcessTable } from '../system/process-cpu.ts';
+import { clockTicksPerSecond, processTree, readMachineBusyMs, readProcessTable, treeCpuMs, treeRunQueueWaitMs, type ProcessTable } from '../system/process-cpu.ts';
 import type { Collector } from './collector.ts';
 import { startIntervalSampler, type IntervalSampler } from './interval-sampler.ts';
 
@@ -23,8 +23,10 @@ export interface UnmeasuredPart {
  *
  * With `others`, also the cores the rest of the machine kept busy: every
  * core's busy time (/proc/stat) less rehearse's own process tree and the
- * targets'. Only meaningful when every part of the rehearsal is measured
- * here (a Postgres in a container would count as someone else's work).
+ * targets'; and how long the targets' threads waited on a run queue for a
+ * CPU (`waiting`), which says whether that other work took CPU the
+ * rehearsal wanted. Only meaningful when every part of the rehearsal is
+ * measured here (a Postgres in a container would count as someone else's work).
  */
 export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly UnmeasuredPart[] = [], options: { others?: boolean } = {}): Collector<Pick<RunRecord, 'cpu'>> {
   let sampler: IntervalSampler<CpuSample | undefined> | undefined;
@@ -33,11 +35,14 @@ export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly
     name: 'cpu',
     async start(context) {
       intervalMs = context.intervalMs;
-      let previous: { time: number; cpuMs: Map<string, number> } | undefined;
+      let previous: Reading | undefined;
       sampler = startIntervalSampler(async () => {
         const [table, machineMs] = await Promise.all([readProcessTable(), options.others ? readMachineBusyMs() : Promise.resolve(0)]);
-        const now = { time: Date.now(), cpuMs: new Map(targets.map((target) => [target.name, treeCpuMs(table, target.roots(table))])) };
-        if (options.others) now.cpuMs.set(OTHERS_PART, machineMs - rehearsalCpuMs(table, targets));
+        const now: Reading = { time: Date.now(), cpuMs: new Map(targets.map((target) => [target.name, treeCpuMs(table, target.roots(table))])) };
+        if (options.others) {
+          now.cpuMs.set(OTHERS_PART, machineMs - rehearsalCpuMs(table, targets));
+          now.waitMs = await treeRunQueueWaitMs(table, targets.flatMap((target) => target.roots(table)));
+        }
         const sample = previous && coresBetween(previous, now);
         previous = now;
         return sample;
@@ -65,13 +70,21 @@ function rehearsalCpuMs(table: ProcessTable, targets: readonly CpuTarget[]): num
   return (ticks * 1000) / clockTicksPerSecond();
 }
 
+interface Reading {
+  time: number;
+  cpuMs: Map<string, number>;
+  /** The targets' threads' run-queue wait so far, ms (with `others`). */
+  waitMs?: number;
+}
+
 /** Cores busy per part between two readings; a tree that shrank (a process exited) counts as idle, not negative. */
-function coresBetween(before: { time: number; cpuMs: Map<string, number> }, after: { time: number; cpuMs: Map<string, number> }): CpuSample | undefined {
+function coresBetween(before: Reading, after: Reading): CpuSample | undefined {
   const wallMs = after.time - before.time;
   if (wallMs <= 0) return undefined;
   const cores: Record<string, number> = {};
   for (const [name, cpuMs] of after.cpuMs) cores[name] = Math.max(0, cpuMs - (before.cpuMs.get(name) ?? cpuMs)) / wallMs;
-  return { time: after.time, cores };
+  const waiting = after.waitMs !== undefined && before.waitMs !== undefined ? { waiting: Math.max(0, after.waitMs - before.waitMs) / wallMs } : {};
+  return { time: after.time, cores, ...waiting };
 }
 
 /** The k6 processes this process started (the load generator of a local driver). */

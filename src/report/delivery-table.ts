@@ -2,7 +2,7 @@ import { formatCount, formatPercent } from '../analyze/format-number.ts';
 import type { JourneyDelivery, RunDelivery } from '../analyze/load-delivery.ts';
 
 /** The "Load delivered" table's columns, shared by the report formats and the terminal summary. */
-export const DELIVERY_HEADER = ['journey', 'planned arrivals', 'started', 'dropped', 'VUs allocated / max', 'k6 CPU mean / busiest', 'other work CPU mean / busiest'] as const;
+export const DELIVERY_HEADER = ['journey', 'planned arrivals', 'started', 'dropped', 'VUs allocated / max', 'k6 CPU mean / busiest', 'CPU taken by other work mean / busiest'] as const;
 
 const orDash = (value: number | null) => (value === null ? '—' : formatCount(value));
 

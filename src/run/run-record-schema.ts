@@ -210,7 +210,12 @@ export type SamplerFailures = z.infer<typeof samplerFailuresSchema>;
 export const OTHERS_PART = 'others';
 
 /** CPU used in one interval: part (`app`, `postgres`, `k6`, `others`) → cores busy (CPU seconds per second). */
-export const cpuSampleSchema = z.object({ time: epochMs, cores: z.record(z.string(), nonNegative) });
+export const cpuSampleSchema = z.object({
+  time: epochMs,
+  cores: z.record(z.string(), nonNegative),
+  /** With `others` measured: the rehearsal's threads' time waiting on a run queue for a CPU, in cores (seconds per second). */
+  waiting: nonNegative.optional(),
+});
 export type CpuSample = z.infer<typeof cpuSampleSchema>;
 
 /** CPU of the processes rehearse started, from /proc, every interval of the load. */

@@ -139,7 +139,7 @@ describe('capacity analysis', () => {
     const capacity = analyzeCapacity({ ...record, cpu: { ...record.cpu!, measured: [...record.cpu!.measured, 'others'], samples } })!;
     expect(capacity.busySteps).toEqual([{ index: 1, offered: RATES[1], otherCores: expect.closeTo(0.8, 5) }]);
     expect(capacity.verdict).toBe('unknown');
-    expect(capacity.sentence).toMatch(/\. Not trusted: processes rehearse did not start used up to 0\.8 cores during the 2\d arrivals\/s step, .*measure again on a quiet machine\.$/);
+    expect(capacity.sentence).toMatch(/\. Not trusted: processes rehearse did not start took up to 0\.8 cores the app, Postgres and k6 were waiting for during the 2\d arrivals\/s step — measure again on a quiet machine\.$/);
     // The same other work after the first failing step changes nothing: those steps did not decide.
     const late = samples.map((sample) => ({ ...sample, cores: { ...sample.cores, others: 0.05 } }));
     expect(analyzeCapacity({ ...record, cpu: { ...record.cpu!, measured: [...record.cpu!.measured, 'others'], samples: late } })!).toMatchObject({ busySteps: [], verdict: 'pass' });

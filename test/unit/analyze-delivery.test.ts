@@ -136,23 +136,30 @@ describe('load delivered: the load generator’s CPU', () => {
 });
 
 describe('load delivered on a machine busy with other work', () => {
-  /** k6's minute, plus other work at `others` cores for 10 s in the middle. */
-  const withOthers = (others: number) => {
+  /** k6's minute, plus other work at `others` cores for 10 s in the middle, while the rehearsal's threads waited `waiting` cores for a CPU. */
+  const withOthers = (others: number, waiting: number) => {
     const cpu = k6Cpu(0.4, 10);
-    return { ...cpu, measured: [...cpu.measured, 'others'], samples: cpu.samples.map((sample, second) => ({ ...sample, cores: { ...sample.cores, others: second >= 30 && second < 40 ? others : 0.02 } })) };
+    const busy = (second: number) => second >= 30 && second < 40;
+    return { ...cpu, measured: [...cpu.measured, 'others'], samples: cpu.samples.map((sample, second) => ({ ...sample, cores: { ...sample.cores, others: busy(second) ? others : 0.02 }, waiting: busy(second) ? waiting : 0.01 })) };
   };
-  const busy = (others: number) => recordWith(load([{ journey: 'parents', planned: 300, dropped: 0 }]), withOthers(others));
+  const busy = (others: number, waiting = others) => recordWith(load([{ journey: 'parents', planned: 300, dropped: 0 }]), withOthers(others, waiting));
 
-  it('trusts a run whose other work stayed at or under half a core over 5 s', () => {
-    const delivery = assessDelivery(busy(0.5), 'candidate', LIMITS)!;
+  it('trusts a run whose other work took at most a quarter of a core it waited for, over 5 s', () => {
+    const delivery = assessDelivery(busy(0.25), 'candidate', LIMITS)!;
     expect(delivery).toMatchObject({ delivered: true, trusted: true, contention: [] });
-    expect(delivery.otherCpu!.busiestCores).toBeCloseTo(0.5);
+    expect(delivery.otherCpu!.busiestCores).toBeCloseTo(0.25);
+  });
+
+  it('counts only the CPU the rehearsal was waiting for: other work on idle cores, or the app queueing on its own threads, takes nothing', () => {
+    expect(assessDelivery(busy(1.5, 0.05), 'candidate', LIMITS)!).toMatchObject({ trusted: true });
+    expect(assessDelivery(busy(0.02, 1.5), 'candidate', LIMITS)!).toMatchObject({ trusted: true });
+    expect(assessDelivery(busy(1.5, 0.6), 'candidate', LIMITS)!.otherCpu!.busiestCores).toBeCloseTo(0.6);
   });
 
   it('keeps the load delivered but its timings untrusted above it, and says what to do', () => {
     const delivery = assessDelivery(busy(1.2), 'candidate', LIMITS)!;
     expect(delivery).toMatchObject({ delivered: true, trusted: false });
-    expect(delivery.contention).toEqual(['the machine was busy with other work: processes rehearse did not start used 1.20 cores over their busiest 5 s (mean 0.22), so the app, Postgres and k6 waited for CPU — rehearse on a quiet machine']);
+    expect(delivery.contention).toEqual(['the machine was busy with other work: processes rehearse did not start took 1.20 cores the app, Postgres and k6 were waiting for over the busiest 5 s (mean 0.21) — rehearse on a quiet machine']);
     const analysis = analyzeRuns({ candidates: [busy(1.2)], budgets: BUDGETS });
     const check = (kind: string) => analysis.checks.find((entry) => entry.kind === kind)!;
     expect(check('load-delivered')).toMatchObject({ status: 'warn' });
@@ -161,7 +168,7 @@ describe('load delivered on a machine busy with other work', () => {
     expect(check('budget-queries-per-request').status).toBe('fail');
     const stages = [{ name: 'load', status: 'ok' as const, startedAt: START, finishedAt: START + 60_000, message: null }];
     expect(runExitCode({ ...busy(1.2), stages })).toBe(0);
-    expect(renderMarkdownText(analysis)).toContain('| parents | 300 | 300 | 0 (0.0 %) | 40 / 56 | 0.23 / 0.40 (5 s) | 0.22 / 1.20 (5 s) |');
+    expect(renderMarkdownText(analysis)).toContain('| parents | 300 | 300 | 0 (0.0 %) | 40 / 56 | 0.23 / 0.40 (5 s) | 0.21 / 1.20 (5 s) |');
   });
 });
 
