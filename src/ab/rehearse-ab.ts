@@ -124,12 +124,13 @@ interface Rehearsed {
 async function conclude(options: AbOptions, { id, dir, scenario, data, runs, end }: Rehearsed): Promise<{ summary: AbSummary; report: ReportOutcome | null }> {
   const compared = runs.filter((run) => comparable(run.outcome));
   const sides = { baseline: records(compared, 'baseline'), candidate: records(compared, 'candidate') };
-  const judgement = sides.baseline.length > 0 && sides.candidate.length > 0 ? judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options) : null;
+  const judgement = sides.baseline.length > 0 && sides.candidate.length > 0 ? judgePair(await analyze(options, sides), timed(sides.baseline), timed(sides.candidate), options) : null;
   const pairs = Math.min(sides.baseline.length, sides.candidate.length);
   const { reason, cause } = end;
   const stop = { reason, sentence: describeStop({ reason, pairs, maxRepeats: options.maxRepeats, undecided: judgement ? undecided(judgement) : [], ...(cause ? { cause } : {}) }) };
   const complete = reason !== 'interrupted' && reason !== 'run-failed';
-  const notes = reportNotes(judgement, data, stop.sentence, complete, runs.length - compared.length);
+  const busy = compared.filter((run) => busyMachine(run.outcome.record) !== null).length;
+  const notes = reportNotes(judgement, data, stop.sentence, complete, runs.length - compared.length, busy);
   const report = judgement ? await writeReport(options, dir, compared, notes) : null;
   const failures = [...(report ? failedChecks(report.analysis) : ['no run of one of the sides finished: nothing was compared']), ...(complete ? [] : ['the rehearsal did not finish: an incomplete comparison cannot pass'])];
   const summary: AbSummary = {
@@ -178,28 +179,21 @@ interface PairsEnd {
   badInput?: RehearseError;
 }
 
-/** How many times one run is run again because the machine was busy with other work: enough for a passing job, bounded. */
-export const BUSY_RETRIES = 2;
-
 /** Pairs of runs until a stop: every page decided, the bound, a counter regression, a failed run or the user. */
 async function runPairs(options: AbOptions, data: AbData, dir: string, runs: FinishedRun[]): Promise<PairsEnd> {
   for (let pair = 1; pair <= options.maxRepeats; pair += 1) {
     for (const side of pairOrder(pair)) {
-      for (let attempt = 0; attempt <= BUSY_RETRIES; attempt += 1) {
-        options.progress(`run ${runs.length + 1} (pair ${pair} of at most ${options.maxRepeats}): ${side}${releaseOf(options[side])}${attempt > 0 ? `, again (${attempt} of ${BUSY_RETRIES})` : ''}`);
-        const outcome = await rehearseSide(options, data, dir, side);
-        if (!outcome) return { reason: 'interrupted' };
-        runs.push({ side, pair, outcome });
-        const end = runEnd(outcome, options.signal);
-        if (end) return end;
-        const busy = busyMachine(outcome.record);
-        if (!busy) break;
-        options.progress(`run ${runs.length} measured on a busy machine, not compared: ${busy}`);
-      }
+      options.progress(`run ${runs.length + 1} (pair ${pair} of at most ${options.maxRepeats}): ${side}${releaseOf(options[side])}`);
+      const outcome = await rehearseSide(options, data, dir, side);
+      if (!outcome) return { reason: 'interrupted' };
+      runs.push({ side, pair, outcome });
+      const end = runEnd(outcome, options.signal);
+      if (end) return end;
+      const busy = busyMachine(outcome.record);
+      if (busy) options.progress(`run ${runs.length} measured on a busy machine: its counters are compared, its timings are not — ${busy}`);
     }
-    const compared = runs.filter((run) => comparable(run.outcome));
-    const sides = { baseline: records(compared, 'baseline'), candidate: records(compared, 'candidate') };
-    const judgement = judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options);
+    const sides = { baseline: records(runs, 'baseline'), candidate: records(runs, 'candidate') };
+    const judgement = judgePair(await analyze(options, sides), timed(sides.baseline), timed(sides.candidate), options);
     options.progress(describePair(pair, options.maxRepeats, judgement));
     const reason = stopAfterPair(judgement, pair, options.maxRepeats);
     if (reason) return { reason, ...causeOf(reason, judgement) };
@@ -247,14 +241,18 @@ function runEnd(outcome: RehearsalOutcome, signal: AbortSignal): PairsEnd | null
   return null;
 }
 
-/**
- * A run the comparison can use: its load was driven, it measured pages (an
- * unfinished stage after the load fails the gate in the report), and the
- * machine was not busy with other work while it ran: interleaving evens out
- * noise that comes and goes, not a job that took half the machine for one run.
- */
+/** A run the comparison can use: its load was driven and it measured pages (an unfinished stage after the load fails the gate in the report). */
 function comparable(outcome: RehearsalOutcome): boolean {
-  return outcome.record.status !== 'interrupted' && loadDriven(outcome.record) && outcome.record.pages.length > 0 && busyMachine(outcome.record) === null;
+  return outcome.record.status !== 'interrupted' && loadDriven(outcome.record) && outcome.record.pages.length > 0;
+}
+
+/**
+ * The runs whose timings the verdicts use: those the machine was quiet
+ * through. Interleaving evens out noise that comes and goes, not a job that
+ * held the CPUs for one run; such a run's counters still count.
+ */
+function timed(runs: readonly RunRecord[]): RunRecord[] {
+  return runs.filter((run) => busyMachine(run) === null);
 }
 
 /** Why the run's timings are not trusted although its load was delivered (other work on the machine), or null. */
@@ -293,7 +291,7 @@ function writeReport(options: AbOptions, dir: string, compared: readonly Finishe
 }
 
 /** The A/B verdicts at the top of the report, in every format: per page the verdict, ratio, runs per side and why; why it stopped. */
-function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: string, complete: boolean, leftOut: number): string[] {
+function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: string, complete: boolean, leftOut: number, busy: number): string[] {
   const verdicts = (judgement?.verdicts ?? []).map(
     (verdict) => `A/B timing verdict — ${verdict.page}: ${verdictText(verdict)}, p95 ratio ${describeRatio(verdict)}, ${runsPerSideText(verdict.runs)}: ${verdict.reason}`,
   );
@@ -302,7 +300,8 @@ function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: str
     ...verdicts,
     `A/B rehearsal stopped: ${stopped}.`,
     ...(data.model === 'shared' ? [] : ["The two configs describe different data models: each side was seeded from its own, so rows and buffers per request may differ for that reason alone."]),
-    ...(leftOut > 0 ? [`${leftOut} run${leftOut === 1 ? '' : 's'} that measured nothing (interrupted, its load not delivered, or on a machine busy with other work) ${leftOut === 1 ? 'is' : 'are'} listed in ab.json but not compared.`] : []),
+    ...(leftOut > 0 ? [`${leftOut} run${leftOut === 1 ? '' : 's'} that measured nothing (interrupted, or its load not delivered) ${leftOut === 1 ? 'is' : 'are'} listed in ab.json but not compared.`] : []),
+    ...(busy > 0 ? [`${busy} run${busy === 1 ? ' was' : 's were'} measured while other work on the machine took CPU the rehearsal waited for: ${busy === 1 ? 'its' : 'their'} counters are compared, ${busy === 1 ? 'its' : 'their'} timings are left out of the verdicts.`] : []),
   ];
 }
 
@@ -315,5 +314,6 @@ function describeSide(side: AbSideInput): AbSummary['baseline'] {
 }
 
 function abRun(run: FinishedRun, dir: string, compared: boolean): AbRun {
-  return { side: run.side, pair: run.pair, id: run.outcome.record.id, dir: path.relative(dir, run.outcome.dir), status: run.outcome.record.status, compared };
+  const record = run.outcome.record;
+  return { side: run.side, pair: run.pair, id: record.id, dir: path.relative(dir, run.outcome.dir), status: record.status, compared, timed: compared && busyMachine(record) === null };
 }
