@@ -13,6 +13,7 @@ import { cleanTemplates } from '../seed/clean-templates.ts';
 import { resetDatabase } from '../seed/reset-database.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { withInterrupts } from './interrupts.ts';
+import { DB_VERSION_HELP } from './flag-values.ts';
 
 interface ManageFlags extends DbFlags {
   database?: string;
@@ -41,6 +42,7 @@ export function registerDbManage(program: Command): void {
 function withDbFlags(command: Command): Command {
   return command
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config, else embedded)')
+    .option('--db-version <major>', DB_VERSION_HELP)
     .option('--url <url>', 'the server or database (implies --db url)');
 }
 
@@ -64,7 +66,7 @@ async function dbClean(flags: ManageFlags, globals: GlobalFlags): Promise<void> 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   if (flags.all) {
     if (options.provider !== 'embedded') throw new UsageError('--all deletes the embedded cluster; it only applies to --db embedded');
-    await deleteCluster(projectClusterDir(root), log);
+    await deleteCluster(projectClusterDir(root, options.version), log);
     return;
   }
   await withInterrupts(async (signal) => {
