@@ -122,8 +122,8 @@ async function installBinaries(major: PostgresMajor, env: NodeJS.ProcessEnv, opt
       throw new InfrastructureError(`npm could not install ${spec} (needed for --db-version ${major}). Check npm's registry access, or use the bundled major ${DEFAULT_POSTGRES_MAJOR}.`, tailOf(result));
     }
     await restoreSymlinks(path.join(staging, 'node_modules', ...PLATFORM_PACKAGE.split('/')));
-    await rm(target, { recursive: true, force: true });
-    await rename(staging, target);
+    // Another rehearse may have installed it meanwhile: keep theirs, which may be in use.
+    if (!existsSync(target)) await rename(staging, target);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
