@@ -41,20 +41,23 @@ function major(flag: string, value: string): PostgresMajor {
 }
 
 async function upgradeCommand(flags: UpgradeFlags, globals: GlobalFlags): Promise<void> {
+  const [from, to] = [major('--from', flags.from), major('--to', flags.to)];
+  const productionRows = positiveNumber('--production-rows', flags.productionRows);
   const { config, root } = await loadCommandConfig(globals);
+  const scale = positiveNumber('--scale', flags.scale) ?? config.data.scale;
+  const seed = wholeNumber('--seed', flags.seed) ?? config.data.seed;
   if (!config.data.model) throw new UsageError('rehearse upgrade needs a data model with migrations (data.model in rehearse.config.ts): it creates the schema on the new major from them.');
   const model = await loadModel(config.data.model, root);
-  const queries = flags.queriesFrom ? (await readRunRecord(flags.queriesFrom)).statements.map((statement) => statement.query) : [];
-  const productionRows = positiveNumber('--production-rows', flags.productionRows);
+  const queries = flags.queriesFrom ? (await readRunRecord(flags.queriesFrom)).statements.filter((statement) => statement.plan).map((statement) => statement.query) : [];
   await withInterrupts(async (signal) => {
     const result = await rehearseUpgrade({
-      from: major('--from', flags.from),
-      to: major('--to', flags.to),
+      from,
+      to,
       db: resolveDbOptions(config.db, process.env, {}),
       root,
       model,
-      scale: positiveNumber('--scale', flags.scale) ?? config.data.scale,
-      seed: wholeNumber('--seed', flags.seed) ?? config.data.seed,
+      scale,
+      seed,
       queries,
       signal,
       onProgress: (line) => process.stderr.write(`${line}\n`),
