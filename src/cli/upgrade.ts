@@ -4,7 +4,7 @@ import { isPostgresMajor, POSTGRES_MAJORS, type PostgresMajor } from '../db/post
 import { UsageError } from '../errors.ts';
 import { readRunRecord } from '../run/run-record.ts';
 import { loadModel } from '../seed/load-model.ts';
-import { rehearseUpgrade } from '../upgrade/rehearse-upgrade.ts';
+import { assertUpgradeMajors, rehearseUpgrade } from '../upgrade/rehearse-upgrade.ts';
 import { renderUpgrade } from '../upgrade/render-upgrade.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { positiveNumber, wholeNumber } from './flag-values.ts';
@@ -42,6 +42,7 @@ function major(flag: string, value: string): PostgresMajor {
 
 async function upgradeCommand(flags: UpgradeFlags, globals: GlobalFlags): Promise<void> {
   const [from, to] = [major('--from', flags.from), major('--to', flags.to)];
+  assertUpgradeMajors(from, to);
   const productionRows = positiveNumber('--production-rows', flags.productionRows);
   const { config, root } = await loadCommandConfig(globals);
   const scale = positiveNumber('--scale', flags.scale) ?? config.data.scale;

@@ -87,7 +87,7 @@ const TARGET_DATABASE = 'rehearse_upgrade_target';
  */
 export async function rehearseUpgrade(options: UpgradeOptions): Promise<UpgradeResult> {
   if (options.db.provider !== 'embedded') throw new UsageError(`rehearse upgrade runs both majors itself, on the embedded provider; the provider chosen is ${options.db.provider}. Drop --db / REHEARSE_DB, or set db.provider to "embedded".`);
-  if (options.from >= options.to) throw new UsageError(`--from ${options.from} --to ${options.to}: an upgrade goes from an older major to a newer one.`);
+  assertUpgradeMajors(options.from, options.to);
   const source = await resolveSchemaSource(undefined, options.model);
   if (source.kind !== 'migrations') throw new UsageError(`model "${options.model.name}" has no migrations: rehearse upgrade creates the schema on the new major from the model's migrations (data.model → migrations).`);
   const progress = options.onProgress;
@@ -106,6 +106,11 @@ export async function rehearseUpgrade(options: UpgradeOptions): Promise<UpgradeR
     await dropDatabase(old.admin, SOURCE_DATABASE).catch(() => undefined);
     await old.stop();
   }
+}
+
+/** An upgrade goes from an older major to a newer one (exit 2 otherwise). */
+export function assertUpgradeMajors(from: PostgresMajor, to: PostgresMajor): void {
+  if (from >= to) throw new UsageError(`--from ${from} --to ${to}: an upgrade goes from an older major to a newer one.`);
 }
 
 async function upgradeInto(old: RunningDatabase, fresh: RunningDatabase, migrations: readonly string[], options: UpgradeOptions): Promise<UpgradeResult> {
