@@ -30,7 +30,7 @@ export function registerDbManage(program: Command): void {
     .action((flags: ManageFlags, command: Command) => dbReset(flags, command.optsWithGlobals<GlobalFlags>()));
   withDbFlags(db.command('clean'))
     .description("drop every seeded template, half-built database and leftover run copy; --all deletes the project's whole embedded cluster")
-    .option('--all', 'embedded: delete the whole cluster in .rehearse/pg (refused while another command uses it)')
+    .option('--all', 'embedded: delete the whole cluster of the chosen major, .rehearse/pg (18) or .rehearse/pg-<major> (refused while another command uses it)')
     .action((flags: ManageFlags, command: Command) => dbClean(flags, command.optsWithGlobals<GlobalFlags>()));
   db.command('mark-disposable')
     .description('let rehearse truncate and rewrite the database at --url (records a marker in it)')
