@@ -103,6 +103,8 @@ export const planSummarySchema = z.object({
   indexes: z.array(z.string()),
   totalCost: nonNegative,
   estimatedRows: nonNegative,
+  /** How each relation is read (`appointments` → `Index Scan`), sorted; absent in records written before it was kept. */
+  access: z.array(z.object({ relation: z.string(), scan: z.string() })).optional(),
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
 
