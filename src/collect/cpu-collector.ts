@@ -40,7 +40,8 @@ export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly
         const [table, machineMs] = await Promise.all([readProcessTable(), options.others ? readMachineBusyMs() : Promise.resolve(0)]);
         const now: Reading = { time: Date.now(), cpuMs: new Map(targets.map((target) => [target.name, treeCpuMs(table, target.roots(table))])) };
         if (options.others) {
-          now.cpuMs.set(OTHERS_PART, machineMs - rehearsalCpuMs(table, targets));
+          now.rehearsalTicks = rehearsalTicks(table, targets);
+          now.machineMs = machineMs;
           now.waitMs = await treeRunQueueWaitMs(table, targets.flatMap((target) => target.roots(table)));
         }
         const sample = previous && coresBetween(previous, now);
@@ -63,17 +64,30 @@ export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly
   };
 }
 
-/** CPU milliseconds of rehearse's own process tree and every target's, each process counted once. */
-function rehearsalCpuMs(table: ProcessTable, targets: readonly CpuTarget[]): number {
+/** CPU ticks so far of each process of rehearse's own tree and every target's. */
+function rehearsalTicks(table: ProcessTable, targets: readonly CpuTarget[]): Map<number, number> {
   const pids = new Set(processTree(table, [process.pid, ...targets.flatMap((target) => target.roots(table))]));
-  const ticks = [...pids].reduce((sum, pid) => sum + table.get(pid)!.cpuTicks, 0);
+  return new Map([...pids].map((pid) => [pid, table.get(pid)!.cpuTicks]));
+}
+
+/**
+ * The rehearsal's CPU between two readings, process by process: a process
+ * born since counts whole, one that exited takes only its last interval with
+ * it (a Postgres backend or autovacuum worker that ends must not make its
+ * whole life look like someone else's work).
+ */
+function rehearsalMsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let ticks = 0;
+  for (const [pid, now] of after) ticks += Math.max(0, now - (before.get(pid) ?? 0));
   return (ticks * 1000) / clockTicksPerSecond();
 }
 
 interface Reading {
   time: number;
   cpuMs: Map<string, number>;
-  /** The targets' threads' run-queue wait so far, ms (with `others`). */
+  /** With `others`: every core's busy time so far, ms; the rehearsal's processes' ticks; their threads' run-queue wait so far, ms. */
+  machineMs?: number;
+  rehearsalTicks?: Map<number, number>;
   waitMs?: number;
 }
 
@@ -83,8 +97,10 @@ function coresBetween(before: Reading, after: Reading): CpuSample | undefined {
   if (wallMs <= 0) return undefined;
   const cores: Record<string, number> = {};
   for (const [name, cpuMs] of after.cpuMs) cores[name] = Math.max(0, cpuMs - (before.cpuMs.get(name) ?? cpuMs)) / wallMs;
-  const waiting = after.waitMs !== undefined && before.waitMs !== undefined ? { waiting: Math.max(0, after.waitMs - before.waitMs) / wallMs } : {};
-  return { time: after.time, cores, ...waiting };
+  if (after.machineMs === undefined || before.machineMs === undefined || !after.rehearsalTicks || !before.rehearsalTicks) return { time: after.time, cores };
+  const others = after.machineMs - before.machineMs - rehearsalMsBetween(before.rehearsalTicks, after.rehearsalTicks);
+  cores[OTHERS_PART] = Math.max(0, others) / wallMs;
+  return { time: after.time, cores, waiting: Math.max(0, (after.waitMs ?? 0) - (before.waitMs ?? 0)) / wallMs };
 }
 
 /** The k6 processes this process started (the load generator of a local driver). */
