@@ -142,6 +142,7 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
       // The app's own work: no query to blame, the page is the culprit.
       checks.push(pageCheck('app-cpu-per-request', profile.page, profile.appCpuMsPerRequest, before.appCpuMsPerRequest, thresholds.appCpuMsPerRequest, 'of app CPU', undefined, () => '', formatMs));
     }
+    if (profile.cacheCommandsPerRequest !== null && before.cacheCommandsPerRequest !== null) checks.push(cacheCommandsCheck(profile, before, thresholds));
     const blocks = growthOnPage(profile, before, thresholds.changedQuerySimilarity, (statement) => statement.callsPerRequest * statement.blocksPerCall);
     checks.push(
       pageCheck('blocks-per-request', profile.page, profile.blocksPerRequest, before.blocksPerRequest, thresholds.blocksPerRequest, 'shared buffers', blocks[0], ({ statement, before: was }) =>
@@ -151,6 +152,42 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
     checks.push(...calls.map((growth) => pageQueryCallsCheck(profile.page, growth, thresholds, scanNote)));
   }
   return checks;
+}
+
+/**
+ * "Posts: 2 cache commands per request, baseline 1 (2.0×) — get 1, set 1 (baseline get 1); 1 lookup
+ * in 1 missed (baseline 0)": the cache server's work per request of a page, by command, and how
+ * many lookups missed, which is what a cache key that no longer matches looks like from the server.
+ */
+function cacheCommandsCheck(profile: PooledProfile, before: PooledProfile, thresholds: Thresholds): Check {
+  const value = profile.cacheCommandsPerRequest ?? 0;
+  const baseline = before.cacheCommandsPerRequest ?? 0;
+  const failed = exceeds(value, baseline, thresholds.cacheCommandsPerRequest);
+  const evidence = `${profile.page}: ${formatCount(value)} cache commands per request, baseline ${formatCount(baseline)}`;
+  const detail = `${commandMix(profile.cacheCommands)} (baseline ${commandMix(before.cacheCommands)}); misses per request ${formatCount(profile.cacheMissesPerRequest ?? 0)}, baseline ${formatCount(before.cacheMissesPerRequest ?? 0)}`;
+  return {
+    id: `cache-commands-per-request:${profile.page}`,
+    kind: 'cache-commands-per-request',
+    status: failed ? 'fail' : 'pass',
+    page: profile.page,
+    queryId: null,
+    fingerprint: null,
+    sentence: `${evidence} (${formatRatio(ratioOf(value, baseline))}) — ${detail}`,
+    measured: value,
+    baseline,
+    limit: baseline * thresholds.cacheCommandsPerRequest.ratio,
+    magnitude: ratioOf(value, baseline),
+  };
+}
+
+/** "GET 1, SET 1": commands per request, most first; "none" without any. */
+function commandMix(commands: Record<string, number>): string {
+  const entries = Object.entries(commands).filter(([, calls]) => calls > 0);
+  if (entries.length === 0) return 'none';
+  return entries
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([command, calls]) => `${command.toUpperCase()} ${formatCount(calls)}`)
+    .join(', ');
 }
 
 function pageQueryCallsCheck(page: string, growth: Growth, thresholds: Thresholds, scanNote: ScanNote): Check {
