@@ -12,10 +12,10 @@ import { ownedEnv } from '../system/process-identity.ts';
 
 export const REDIS_INSTALL_HINT = 'install Debian\'s redis-server package (`apt-get install redis-server`), or set services.redis.url to a Redis you run';
 
-/** Where a redis-server binary is, or undefined: REDIS_SERVER_BIN, then PATH, then Debian's /usr/bin. */
+/** Where a redis-server binary is, or undefined: REDIS_SERVER_BIN, then PATH. */
 export async function findRedisServer(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   if (env.REDIS_SERVER_BIN) return env.REDIS_SERVER_BIN;
-  return (await findOnPath('redis-server', env)) ?? (await findOnPath('redis-server', { PATH: '/usr/bin:/usr/sbin' }));
+  return findOnPath('redis-server', env);
 }
 
 /** A redis-server rehearse started; stop() ends it and removes its folder. */

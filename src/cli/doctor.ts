@@ -16,13 +16,13 @@ export function formatDoctorLine(line: DoctorLine): string {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check Node, k6, Go, Docker and each Postgres provider; exit 0 when the embedded default works')
+    .description('check Node, k6, Go, Docker, each Postgres provider and the cache server; exit 0 when the embedded default works')
     .option('--json', 'print the checks as JSON')
     .option('--fix', 'first build what rehearse can build itself (k6, with Go)')
     .action(async (flags: { json?: boolean; fix?: boolean }, command: Command) => {
       const { config } = await loadCommandConfig(command.optsWithGlobals<GlobalFlags>());
       if (flags.fix) await withInterrupts((signal) => locateK6({ signal, onProgress: (line) => process.stderr.write(`${line}\n`) }));
-      const report = await runDoctor({ env: process.env, db: resolveDbOptions(config.db, process.env, {}) });
+      const report = await runDoctor({ env: process.env, db: resolveDbOptions(config.db, process.env, {}), ...(config.services?.redis ? { redis: config.services.redis } : {}) });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
