@@ -1,5 +1,5 @@
-import { connectCacheServer, type CacheServerConnection } from '../cache-server/cache-server-connection.ts';
-import { cacheActivityBetween, type RedisInfo } from '../cache-server/redis-info.ts';
+import { connectCacheServer, INFO_REQUEST_BYTES, type CacheServerConnection, type InfoReading } from '../cache-server/cache-server-connection.ts';
+import { cacheActivityBetween } from '../cache-server/redis-info.ts';
 import type { CacheSample, RunRecord } from '../run/run-record-schema.ts';
 import type { Collector } from './collector.ts';
 import { startIntervalSampler, type IntervalSampler } from './interval-sampler.ts';
@@ -27,9 +27,9 @@ export function cacheServerCollector(target: CacheServerTarget): Collector<Pick<
       intervalMs = context.intervalMs;
       connection = await connectCacheServer(target.url);
       const connected = connection;
-      let previous: { time: number; info: RedisInfo } | undefined;
+      let previous: { time: number; reading: InfoReading } | undefined;
       sampler = startIntervalSampler(async () => {
-        const now = { time: Date.now(), info: await connected.readInfo() };
+        const now = { time: Date.now(), reading: await connected.readInfo() };
         const sample = previous && sampleBetween(previous, now);
         previous = now;
         return sample;
@@ -46,14 +46,19 @@ export function cacheServerCollector(target: CacheServerTarget): Collector<Pick<
   };
 }
 
-function sampleBetween(before: { time: number; info: RedisInfo }, after: { time: number; info: RedisInfo }): CacheSample | undefined {
+/** The interval between two readings; the bytes of rehearse's own INFO (this reading's request, the previous one's reply) left out. */
+function sampleBetween(before: { time: number; reading: InfoReading }, after: { time: number; reading: InfoReading }): CacheSample | undefined {
   const wallMs = after.time - before.time;
   if (wallMs <= 0) return undefined;
+  const { info } = after.reading;
+  const activity = cacheActivityBetween(before.reading.info, info);
   return {
     time: after.time,
-    ...cacheActivityBetween(before.info, after.info),
-    usedMemoryBytes: after.info.usedMemoryBytes,
-    connectedClients: Math.max(0, after.info.connectedClients - 1),
-    cpuCores: Math.max(0, after.info.cpuSeconds - before.info.cpuSeconds) / (wallMs / 1000),
+    ...activity,
+    inputBytes: Math.max(0, activity.inputBytes - INFO_REQUEST_BYTES),
+    outputBytes: Math.max(0, activity.outputBytes - before.reading.replyBytes),
+    usedMemoryBytes: info.usedMemoryBytes,
+    connectedClients: Math.max(0, info.connectedClients - 1),
+    cpuCores: Math.max(0, info.cpuSeconds - before.reading.info.cpuSeconds) / (wallMs / 1000),
   };
 }

@@ -95,7 +95,7 @@ async function probePage(options: ProbeOptions, page: string, cache: CacheServer
   const first = await requestRound(options, sessions);
   const cacheAfter = await cache?.readInfo();
   const delta = diffStatementSnapshots(before, await snapshotStatementStats(options.admin, options.database));
-  const profile = { ...profileQueries(page, first.answered, await mergeByFingerprint(delta.entries), first.bytes), ...(cacheBefore && cacheAfter ? cacheProfile(cacheActivityBetween(cacheBefore, cacheAfter), first.answered) : {}) };
+  const profile = { ...profileQueries(page, first.answered, await mergeByFingerprint(delta.entries), first.bytes), ...(cacheBefore && cacheAfter ? cacheProfile(cacheActivityBetween(cacheBefore.info, cacheAfter.info), first.answered) : {}) };
   if (appPid === undefined) return { ...profile, appCpuMsPerRequest: null };
   const answered = first.answered + (await repeatRounds(options, sessions, started));
   const cpuMs = (await readTreeRunTimeMs([appPid])) - cpuBefore;
