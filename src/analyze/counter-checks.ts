@@ -155,16 +155,17 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
 }
 
 /**
- * "Posts: 2 cache commands per request, baseline 1 (2.0×) — get 1, set 1 (baseline get 1); 1 lookup
- * in 1 missed (baseline 0)": the cache server's work per request of a page, by command, and how
- * many lookups missed, which is what a cache key that no longer matches looks like from the server.
+ * "Posts: 2 cache commands per request, baseline 1 (2×) — GET 1, SET 1 per request (baseline GET 1);
+ * 1 missed lookups per request, baseline 0": the cache server's work per request of a page, by
+ * command, and the lookups that missed, which is how a cache key that no longer matches looks from
+ * the server.
  */
 function cacheCommandsCheck(profile: PooledProfile, before: PooledProfile, thresholds: Thresholds): Check {
   const value = profile.cacheCommandsPerRequest ?? 0;
   const baseline = before.cacheCommandsPerRequest ?? 0;
   const failed = exceeds(value, baseline, thresholds.cacheCommandsPerRequest);
   const evidence = `${profile.page}: ${formatCount(value)} cache commands per request, baseline ${formatCount(baseline)}`;
-  const detail = `${commandMix(profile.cacheCommands)} (baseline ${commandMix(before.cacheCommands)}); misses per request ${formatCount(profile.cacheMissesPerRequest ?? 0)}, baseline ${formatCount(before.cacheMissesPerRequest ?? 0)}`;
+  const detail = `${commandMix(profile.cacheCommands)} per request (baseline ${commandMix(before.cacheCommands)}); ${formatCount(profile.cacheMissesPerRequest ?? 0)} missed lookups per request, baseline ${formatCount(before.cacheMissesPerRequest ?? 0)}`;
   return {
     id: `cache-commands-per-request:${profile.page}`,
     kind: 'cache-commands-per-request',

@@ -73,7 +73,7 @@ describe.skipIf(!redisServer)('rehearse run with a cache server (services.redis:
     expect(check, JSON.stringify(analysis.checks.map((entry) => entry.sentence))).toBeDefined();
     expect(check.status, check.sentence).toBe('fail');
     expect(check.sentence).toMatch(/^Posts: [\d.]+ cache commands per request, baseline [\d.]+/);
-    expect(check.sentence).toMatch(/GET 1, SET 1/);
+    expect(check.sentence).toMatch(/GET 1, SET 1 per request \(baseline GET 1[^)]*\); 1 missed lookups per request, baseline /);
     expect(await readFile(path.join(dir, 'report.md'), 'utf8')).toContain('cache commands per request');
   });
 });
