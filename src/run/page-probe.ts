@@ -69,7 +69,8 @@ function journeysFor(scenario: Scenario, page: string): { journey: Journey; inde
  * (CPU_MEASUREMENT). The database counters stay those of the first round: a
  * repeated request finds caches the first one filled (a posts cache keyed by
  * user misses once per user), so only each user's first request says what a
- * request costs the database.
+ * request costs the database. With a cache server, INFO before and after that
+ * first round gives the page's cache commands per request the same way.
  */
 export async function probePages(options: ProbeOptions): Promise<QueryProfile[]> {
   const cache = options.cacheServerUrl ? await connectCacheServer(options.cacheServerUrl) : undefined;
