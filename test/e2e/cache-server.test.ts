@@ -18,15 +18,17 @@ describe.skipIf(!redisServer)('rehearse run with a cache server (services.redis:
   let project: RunProject;
   let out: string;
   const runs = new Map<string, string>();
+  const summaries = new Map<string, string>();
   let redisBefore: number[] = [];
 
   async function rehearse(release: string): Promise<string> {
     const reports = path.join(project.dir, 'reports');
     const before = new Set(await readdir(reports).catch(() => []));
-    const { code, stderr } = await runCli(['run', POSTS, '--config', project.config, '--release', release, ...SHORT], { cwd: project.dir, timeoutMs: 180_000 });
+    const { code, stdout, stderr } = await runCli(['run', POSTS, '--config', project.config, '--release', release, ...SHORT], { cwd: project.dir, timeoutMs: 180_000 });
     expect([0, 1], stderr).toContain(code);
     const created = (await readdir(reports)).filter((entry) => !before.has(entry) && entry !== 'latest');
     expect(created).toHaveLength(1);
+    summaries.set(release, stdout);
     return path.join(reports, created[0]!);
   }
 
@@ -59,6 +61,8 @@ describe.skipIf(!redisServer)('rehearse run with a cache server (services.redis:
     const posts = record.queryProfiles.find((profile) => profile.page === 'Posts')!;
     expect(posts.cacheCommandsPerRequest).toBeGreaterThanOrEqual(1);
     expect(posts.cacheCommands?.get).toBeCloseTo(1);
+    expect(summaries.get('baseline')).toMatch(/cache server during the load: \d+ commands\/s \(busiest second \d+\), [\d.]+ % hits, CPU [\d.]+ cores at peak/);
+    expect(summaries.get('baseline')).toMatch(/cache cmds\/request/);
     expect(leftoverProcesses(project)).toEqual([]);
     // A system Redis may run beside it; every one the runs started is gone.
     expect(redisServers().filter((pid) => !redisBefore.includes(pid))).toEqual([]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { summarizeCacheServer } from '../../src/analyze/cache-server-summary.ts';
 import { cacheActivityBetween, parseRedisInfo, totalCommands } from '../../src/cache-server/redis-info.ts';
 import { validateConfig } from '../../src/config/load-config.ts';
 import { DOCTOR_CHECKS } from '../../src/doctor/checks.ts';
@@ -50,6 +51,22 @@ describe('reading INFO from a cache server', () => {
     const activity = cacheActivityBetween(parseRedisInfo(AFTER), parseRedisInfo(BEFORE));
     expect(activity.commands).toEqual({ get: 2 });
     expect(activity.hits).toBe(1);
+  });
+});
+
+describe('the cache server over a load', () => {
+  const sample = (time: number, get: number, set: number, hits: number, misses: number, cpuCores: number) => ({
+    time, commands: { get, set }, hits, misses, inputBytes: 0, outputBytes: 0, usedMemoryBytes: 1000 + time, connectedClients: 2, cpuCores,
+  });
+
+  it('gives commands per second, the hit ratio and the busiest second', () => {
+    const summary = summarizeCacheServer({ source: 'started', notMeasured: null, intervalMs: 1000, failures: { count: 0, last: null }, samples: [sample(1, 90, 10, 80, 10, 0.02), sample(2, 290, 10, 280, 10, 0.1)] });
+    expect(summary).toEqual({ meanCommandsPerSecond: 200, peakCommandsPerSecond: 300, hitRatio: 360 / 380, peakCpuCores: 0.1, peakMemoryBytes: 1002, peakClients: 2 });
+  });
+
+  it('gives nothing for a server that was not measured', () => {
+    expect(summarizeCacheServer({ source: null, notMeasured: 'cache server not measured: redis-server is not installed', intervalMs: 0, failures: { count: 0, last: null }, samples: [] })).toBeNull();
+    expect(summarizeCacheServer(undefined)).toBeNull();
   });
 });
 
