@@ -142,6 +142,8 @@ export interface PageCounters {
   transactionsPerRequest?: number;
   /** CPU milliseconds of the app per request (probe); null when not measured (an app rehearse did not start, older records). */
   appCpuMsPerRequest?: number | null;
+  /** Cache server commands per request (probe); null when not measured (no `services.redis`, older records). */
+  cacheCommandsPerRequest?: number | null;
 }
 
 export interface PageRow {
