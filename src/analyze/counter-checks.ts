@@ -142,7 +142,9 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
       // The app's own work: no query to blame, the page is the culprit.
       checks.push(pageCheck('app-cpu-per-request', profile.page, profile.appCpuMsPerRequest, before.appCpuMsPerRequest, thresholds.appCpuMsPerRequest, 'of app CPU', undefined, () => '', formatMs));
     }
-    if (profile.cacheCommandsPerRequest !== null && before.cacheCommandsPerRequest !== null) checks.push(cacheCommandsCheck(profile, before, thresholds));
+    // A page that never touches the cache on either side has nothing to say about it.
+    const cached = profile.cacheCommandsPerRequest !== null && before.cacheCommandsPerRequest !== null && (profile.cacheCommandsPerRequest > 0 || before.cacheCommandsPerRequest > 0);
+    if (cached) checks.push(cacheCommandsCheck(profile, before, thresholds));
     const blocks = growthOnPage(profile, before, thresholds.changedQuerySimilarity, (statement) => statement.callsPerRequest * statement.blocksPerCall);
     checks.push(
       pageCheck('blocks-per-request', profile.page, profile.blocksPerRequest, before.blocksPerRequest, thresholds.blocksPerRequest, 'shared buffers', blocks[0], ({ statement, before: was }) =>

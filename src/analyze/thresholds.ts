@@ -32,7 +32,8 @@ export interface Thresholds {
    * A page's cache server commands per request (probe, INFO commandstats over its first round).
    * A lookup that hits is one GET, one that misses a GET and a SET, so a page whose lookups all
    * start to miss doubles: fail at ≥ 1.5× and ≥ +0.5 commands, which a feed cached per user
-   * (1 → 2 on Posts) crosses and a few more cold keys in one run's probe users do not.
+   * (1 → 2 on Posts) crosses and a few more cold keys in one run's probe users do not. Two
+   * baseline runs of posts-feed-burst measured Posts at exactly 1 (GET 1, no miss) both times.
    */
   cacheCommandsPerRequest: { ratio: number; increase: number };
   /** A query's calls per request of one page (query profile). */
