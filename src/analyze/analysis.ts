@@ -218,6 +218,9 @@ export interface TimelinePoint {
   idleInTransaction?: number | null;
   /** Requests waiting for a connection of the app's pool (its gauge), most in the second; null where the app exposes none. */
   poolWaiting?: number | null;
+  /** Commands the cache server ran in this second, and its CPU (cores busy); null where it was not sampled or is not configured. */
+  cacheCommands?: number | null;
+  cacheCpuCores?: number | null;
 }
 
 /** A statement seen running long in pg_stat_activity. */

@@ -160,6 +160,9 @@ function timelineSection(analysis: Analysis): string {
     ...(points.some((point) => point.poolWaiting !== null && point.poolWaiting !== undefined)
       ? [{ name: 'pool waiting', color: '#31a354', kind: 'line' as const, axis: 'right' as const, values: points.map((point) => ({ x: point.second, y: point.poolWaiting ?? null })) }]
       : []),
+    ...(points.some((point) => typeof point.cacheCommands === 'number')
+      ? [{ name: 'cache commands/s', color: '#9467bd', kind: 'line' as const, axis: 'left' as const, values: points.map((point) => ({ x: point.second, y: point.cacheCommands ?? null })) }]
+      : []),
   ];
   const latency: ChartSeries[] = pages.map((page, index) => ({
     name: `p95 ${page}`,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeCacheServer } from '../../src/analyze/cache-server-summary.ts';
+import { buildTimeline } from '../../src/analyze/timeline-points.ts';
+import { runRecord } from '../support/run-record-builders.ts';
 import { cacheActivityBetween, parseRedisInfo, totalCommands } from '../../src/cache-server/redis-info.ts';
 import { validateConfig } from '../../src/config/load-config.ts';
 import { DOCTOR_CHECKS } from '../../src/doctor/checks.ts';
@@ -62,6 +64,16 @@ describe('the cache server over a load', () => {
   it('gives commands per second, the hit ratio and the busiest second', () => {
     const summary = summarizeCacheServer({ source: 'started', notMeasured: null, intervalMs: 1000, failures: { count: 0, last: null }, samples: [sample(1, 90, 10, 80, 10, 0.02), sample(2, 290, 10, 280, 10, 0.1)] });
     expect(summary).toEqual({ meanCommandsPerSecond: 200, peakCommandsPerSecond: 300, hitRatio: 360 / 380, peakCpuCores: 0.1, peakMemoryBytes: 1002, peakClients: 2 });
+  });
+
+  it('puts its commands and CPU on the timeline, second by second, only when it was watched', () => {
+    const record = runRecord();
+    const start = record.timeline.all[0]!.time;
+    const watched = { ...record, cacheServer: { source: 'started' as const, notMeasured: null, intervalMs: 1000, failures: { count: 0, last: null }, samples: [sample(start + 1000, 40, 2, 38, 2, 0.05)] } };
+    const points = buildTimeline(watched).points;
+    expect(points[1]).toMatchObject({ second: 1, cacheCommands: 42, cacheCpuCores: 0.05 });
+    expect(points[2]).toMatchObject({ cacheCommands: null, cacheCpuCores: null });
+    expect(buildTimeline(record).points[1]).not.toHaveProperty('cacheCommands');
   });
 
   it('gives nothing for a server that was not measured', () => {
