@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { summarizeCacheServer } from '../../src/analyze/cache-server-summary.ts';
 import { buildTimeline } from '../../src/analyze/timeline-points.ts';
 import { runRecord } from '../support/run-record-builders.ts';
+import { useCacheServer } from '../../src/run/cache-server-stage.ts';
+import type { RunInProgress } from '../../src/run/setup-stages.ts';
 import { cacheActivityBetween, parseRedisInfo, totalCommands } from '../../src/cache-server/redis-info.ts';
 import { validateConfig } from '../../src/config/load-config.ts';
 import { DOCTOR_CHECKS } from '../../src/doctor/checks.ts';
@@ -120,5 +122,30 @@ describe('doctor on the cache server', () => {
     const result = await check.run({ env: {}, db, redis: { url: 'redis://:hunter2@127.0.0.1:1' } });
     expect(result.status).toBe('missing');
     expect(result.detail).not.toContain('hunter2');
+  });
+});
+
+describe('the cache server stage of a run', () => {
+  /** The slice of a run in progress the stage reads: the config's services, the log, cleanups and secrets. */
+  const runWith = (redis: unknown) =>
+    ({ options: { loaded: { config: { services: { redis } } }, signal: new AbortController().signal, log: () => undefined }, cleanups: [], secrets: [] }) as unknown as RunInProgress;
+
+  it('goes on without a cache server when redis-server is not installed, saying it was not measured', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const run = runWith({ start: true });
+      expect(await useCacheServer(run)).toEqual({ notMeasured: expect.stringMatching(/^cache server not measured: redis-server is not installed \(.*apt-get install redis-server/) });
+      expect(run.cleanups).toEqual([]);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it("uses the user's Redis as it is, keeping its password out of every file", async () => {
+    const run = runWith({ url: 'redis://:hunter2@127.0.0.1:6380' });
+    expect(await useCacheServer(run)).toEqual({ target: { url: 'redis://:hunter2@127.0.0.1:6380', source: 'url' } });
+    expect(run.secrets).toEqual(['hunter2']);
+    expect(run.cleanups).toEqual([]);
   });
 });
