@@ -20,6 +20,7 @@ export const CHECK_KINDS = [
   'rows-per-request',
   'response-bytes',
   'app-cpu-per-request',
+  'cache-commands-per-request',
   'query-calls',
   'query-blocks',
   'query-rows',
@@ -60,6 +61,7 @@ export const COUNTER_KINDS: ReadonlySet<CheckKind> = new Set<CheckKind>([
   'blocks-per-request',
   'rows-per-request',
   'response-bytes',
+  'cache-commands-per-request',
   'query-calls',
   'query-blocks',
   'query-rows',
@@ -140,6 +142,8 @@ export interface PageCounters {
   transactionsPerRequest?: number;
   /** CPU milliseconds of the app per request (probe); null when not measured (an app rehearse did not start, older records). */
   appCpuMsPerRequest?: number | null;
+  /** Cache server commands per request (probe); null when not measured (no `services.redis`, older records). */
+  cacheCommandsPerRequest?: number | null;
 }
 
 export interface PageRow {
@@ -214,6 +218,9 @@ export interface TimelinePoint {
   idleInTransaction?: number | null;
   /** Requests waiting for a connection of the app's pool (its gauge), most in the second; null where the app exposes none. */
   poolWaiting?: number | null;
+  /** Commands the cache server ran in this second, and its CPU (cores busy); null where it was not sampled or is not configured. */
+  cacheCommands?: number | null;
+  cacheCpuCores?: number | null;
 }
 
 /** A statement seen running long in pg_stat_activity. */

@@ -239,7 +239,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     const baseProfile = baseline?.profiles.find((entry) => entry.page === page.page);
     const counters = (entry: typeof profile) =>
       entry
-        ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest, transactionsPerRequest: entry.transactionsPerRequest, appCpuMsPerRequest: entry.appCpuMsPerRequest }
+        ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest, transactionsPerRequest: entry.transactionsPerRequest, appCpuMsPerRequest: entry.appCpuMsPerRequest, cacheCommandsPerRequest: entry.cacheCommandsPerRequest }
         : null;
     return {
       page: page.page,

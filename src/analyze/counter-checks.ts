@@ -142,6 +142,9 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
       // The app's own work: no query to blame, the page is the culprit.
       checks.push(pageCheck('app-cpu-per-request', profile.page, profile.appCpuMsPerRequest, before.appCpuMsPerRequest, thresholds.appCpuMsPerRequest, 'of app CPU', undefined, () => '', formatMs));
     }
+    // A page that never touches the cache on either side has nothing to say about it.
+    const cached = profile.cacheCommandsPerRequest !== null && before.cacheCommandsPerRequest !== null && (profile.cacheCommandsPerRequest > 0 || before.cacheCommandsPerRequest > 0);
+    if (cached) checks.push(cacheCommandsCheck(profile, before, thresholds));
     const blocks = growthOnPage(profile, before, thresholds.changedQuerySimilarity, (statement) => statement.callsPerRequest * statement.blocksPerCall);
     checks.push(
       pageCheck('blocks-per-request', profile.page, profile.blocksPerRequest, before.blocksPerRequest, thresholds.blocksPerRequest, 'shared buffers', blocks[0], ({ statement, before: was }) =>
@@ -151,6 +154,43 @@ function pageCounterChecks(inputs: CounterInputs): Check[] {
     checks.push(...calls.map((growth) => pageQueryCallsCheck(profile.page, growth, thresholds, scanNote)));
   }
   return checks;
+}
+
+/**
+ * "Posts: 2 cache commands per request, baseline 1 (2×) — GET 1, SET 1 per request (baseline GET 1);
+ * 1 missed lookups per request, baseline 0": the cache server's work per request of a page, by
+ * command, and the lookups that missed, which is how a cache key that no longer matches looks from
+ * the server.
+ */
+function cacheCommandsCheck(profile: PooledProfile, before: PooledProfile, thresholds: Thresholds): Check {
+  const value = profile.cacheCommandsPerRequest ?? 0;
+  const baseline = before.cacheCommandsPerRequest ?? 0;
+  const failed = exceeds(value, baseline, thresholds.cacheCommandsPerRequest);
+  const evidence = `${profile.page}: ${formatCount(value)} cache commands per request, baseline ${formatCount(baseline)}`;
+  const detail = `${commandMix(profile.cacheCommands)} per request (baseline ${commandMix(before.cacheCommands)}); ${formatCount(profile.cacheMissesPerRequest ?? 0)} missed lookups per request, baseline ${formatCount(before.cacheMissesPerRequest ?? 0)}`;
+  return {
+    id: `cache-commands-per-request:${profile.page}`,
+    kind: 'cache-commands-per-request',
+    status: failed ? 'fail' : 'pass',
+    page: profile.page,
+    queryId: null,
+    fingerprint: null,
+    sentence: `${evidence} (${formatRatio(ratioOf(value, baseline))}) — ${detail}`,
+    measured: value,
+    baseline,
+    limit: baseline * thresholds.cacheCommandsPerRequest.ratio,
+    magnitude: ratioOf(value, baseline),
+  };
+}
+
+/** "GET 1, SET 1": commands per request, most first; "none" without any. */
+function commandMix(commands: Record<string, number>): string {
+  const entries = Object.entries(commands).filter(([, calls]) => calls > 0);
+  if (entries.length === 0) return 'none';
+  return entries
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([command, calls]) => `${command.toUpperCase()} ${formatCount(calls)}`)
+    .join(', ');
 }
 
 function pageQueryCallsCheck(page: string, growth: Growth, thresholds: Thresholds, scanNote: ScanNote): Check {

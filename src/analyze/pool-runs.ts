@@ -1,4 +1,4 @@
-import type { Latency, PlanSummary, RunRecord, Statement } from '../run/run-record-schema.ts';
+import type { Latency, PlanSummary, QueryProfile, RunRecord, Statement } from '../run/run-record-schema.ts';
 import { isTransactionControl, opensTransaction } from '../collect/transaction-control.ts';
 import { median } from './statistics.ts';
 
@@ -42,6 +42,10 @@ export interface PooledProfile {
   transactionsPerRequest: number;
   /** The app's CPU per request (probe); null when a run's profile did not measure it. */
   appCpuMsPerRequest: number | null;
+  /** Cache server commands per request (probe), in all and by command, and lookups that missed; null when a run's profile did not measure them. */
+  cacheCommandsPerRequest: number | null;
+  cacheCommands: Record<string, number>;
+  cacheMissesPerRequest: number | null;
   /** The page's queries, transaction control left out. */
   statements: PooledProfileStatement[];
   /** BEGIN, COMMIT, SET, … of the page: counted apart, never a culprit. */
@@ -156,8 +160,23 @@ function poolProfile(runs: readonly RunRecord[], page: string): PooledProfile | 
     responseBytesPerRequest: profiles.every((profile) => profile.responseBytesPerRequest !== undefined) ? weighted((profile) => profile.responseBytesPerRequest!) : null,
     transactionsPerRequest: pooled.filter((statement) => opensTransaction(statement.query)).reduce((total, statement) => total + statement.callsPerRequest, 0),
     appCpuMsPerRequest: profiles.every((profile) => typeof profile.appCpuMsPerRequest === 'number') ? weighted((profile) => profile.appCpuMsPerRequest!) : null,
+    ...poolCacheCounters(profiles, weighted),
     statements: queries,
     transactionControl: pooled.filter((statement) => isTransactionControl(statement.query)),
+  };
+}
+
+/** The probe's cache server counters of a page over every run that measured them all; null when one did not. */
+function poolCacheCounters(
+  profiles: readonly QueryProfile[],
+  weighted: (value: (profile: QueryProfile) => number) => number,
+): Pick<PooledProfile, 'cacheCommandsPerRequest' | 'cacheCommands' | 'cacheMissesPerRequest'> {
+  if (!profiles.every((profile) => profile.cacheCommandsPerRequest !== undefined)) return { cacheCommandsPerRequest: null, cacheCommands: {}, cacheMissesPerRequest: null };
+  const names = new Set(profiles.flatMap((profile) => Object.keys(profile.cacheCommands ?? {})));
+  return {
+    cacheCommandsPerRequest: weighted((profile) => profile.cacheCommandsPerRequest!),
+    cacheCommands: Object.fromEntries([...names].sort().map((name) => [name, weighted((profile) => profile.cacheCommands?.[name] ?? 0)])),
+    cacheMissesPerRequest: weighted((profile) => profile.cacheMissesPerRequest ?? 0),
   };
 }
 

@@ -28,6 +28,14 @@ export interface Thresholds {
    * (1.2 → 4.8 ms) crosses and those do not.
    */
   appCpuMsPerRequest: { ratio: number; increase: number };
+  /**
+   * A page's cache server commands per request (probe, INFO commandstats over its first round).
+   * A lookup that hits is one GET, one that misses a GET and a SET, so a page whose lookups all
+   * start to miss doubles: fail at ≥ 1.5× and ≥ +0.5 commands, which a feed cached per user
+   * (1 → 2 on Posts) crosses and a few more cold keys in one run's probe users do not. Two
+   * baseline runs of posts-feed-burst measured Posts at exactly 1 (GET 1, no miss) both times.
+   */
+  cacheCommandsPerRequest: { ratio: number; increase: number };
   /** A query's calls per request of one page (query profile). */
   pageQueryCalls: { ratio: number; increase: number };
   /** A query's calls per request over the whole load (calls / all requests). */
@@ -124,6 +132,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   blocksPerRequest: { ratio: 2, increase: 50 },
   responseBytesPerRequest: { ratio: 1.5, increase: 8192 },
   appCpuMsPerRequest: { ratio: 1.5, increase: 2 },
+  cacheCommandsPerRequest: { ratio: 1.5, increase: 0.5 },
   pageQueryCalls: { ratio: 2, increase: 0.5 },
   statementCallsPerRequest: { ratio: 2.5, increase: 0.1 },
   statementRowsPerCall: { ratio: 5, increase: 10 },

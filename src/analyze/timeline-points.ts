@@ -44,12 +44,25 @@ function poolWaitingBySecond(run: RunRecord, start: number): Map<number, number>
   return seconds;
 }
 
+/** The cache server's commands and CPU per second of the load (the sample that closes each second). */
+function cacheBySecond(run: RunRecord, start: number): Map<number, { commands: number; cpuCores: number }> {
+  const seconds = new Map<number, { commands: number; cpuCores: number }>();
+  for (const sample of run.cacheServer?.samples ?? []) {
+    const second = Math.floor((sample.time - start) / 1000);
+    const commands = Object.values(sample.commands).reduce((sum, calls) => sum + calls, 0);
+    const seen = seconds.get(second);
+    seconds.set(second, { commands: (seen?.commands ?? 0) + commands, cpuCores: Math.max(seen?.cpuCores ?? 0, sample.cpuCores) });
+  }
+  return seconds;
+}
+
 /**
  * One run's timeline, second by second: requests, errors and each page's p95
  * from k6; the database's active and waiting connections from the first
  * pg_stat_activity sample in the second; sessions waiting by wait type, on
  * locks, and idle in transaction, and requests waiting for the app's pool,
- * each the most at once in the second (null where nothing was sampled).
+ * each the most at once in the second (null where nothing was sampled); and
+ * the cache server's commands and CPU, when one was watched.
  */
 export function buildTimeline(run: RunRecord): { run: string; pages: string[]; points: TimelinePoint[] } {
   const pages = run.timeline.pages.map((entry) => entry.page);
@@ -58,6 +71,8 @@ export function buildTimeline(run: RunRecord): { run: string; pages: string[]; p
   const activity = activityBySecond(run, start);
   const pool = poolWaitingBySecond(run, start);
   const exposesPool = pool.size > 0;
+  const cache = cacheBySecond(run, start);
+  const watchesCache = cache.size > 0;
   const p95s = new Map(run.timeline.pages.map((entry) => [entry.page, new Map(entry.points.map((point) => [point.time, point]))]));
   const points = run.timeline.all.map((point): TimelinePoint => {
     const second = Math.round((point.time - start) / 1000);
@@ -78,6 +93,7 @@ export function buildTimeline(run: RunRecord): { run: string; pages: string[]; p
       lockWaiting: sampled ? (sampled.waitsByType.Lock ?? 0) : null,
       idleInTransaction: sampled?.idleInTransaction ?? null,
       poolWaiting: exposesPool ? (pool.get(second) ?? null) : null,
+      ...(watchesCache ? { cacheCommands: cache.get(second)?.commands ?? null, cacheCpuCores: cache.get(second)?.cpuCores ?? null } : {}),
     };
   });
   return { run: run.id, pages, points };

@@ -19,7 +19,7 @@ export function formatDoctorLine(line: DoctorLine): string {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check Node, k6, Go, Docker and each Postgres provider; exit 0 when the embedded default works')
+    .description('check Node, k6, Go, Docker, each Postgres provider and the cache server; exit 0 when the embedded default works')
     .option('--json', 'print the checks as JSON')
     .option('--fix', 'first build or install what rehearse can itself: k6 (with Go), the chosen Postgres major (with npm)')
     .option('--db-version <major>', DB_VERSION_HELP)
@@ -33,7 +33,7 @@ export function registerDoctor(program: Command): void {
           await locatePostgresBinaries(db.version ?? DEFAULT_POSTGRES_MAJOR, { signal, onProgress });
         });
       }
-      const report = await runDoctor({ env: process.env, db });
+      const report = await runDoctor({ env: process.env, db, ...(config.services?.redis ? { redis: config.services.redis } : {}) });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {

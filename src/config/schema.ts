@@ -134,6 +134,20 @@ const capacitySchema = z.strictObject({
   peak: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a journey name made of letters, digits and _'), z.number().positive()).optional(),
 });
 
+/**
+ * The cache server the app uses: a Redis the user runs (`url`), or one rehearse starts for the run
+ * from the machine's redis-server (`start: true`: a free loopback port, no persistence, stopped at
+ * the end). Either way the app gets REDIS_URL and rehearse watches the server during the load.
+ */
+const redisServiceSchema = z.union([
+  z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL') }),
+  z.strictObject({ start: z.literal(true) }),
+]);
+
+const servicesSchema = z.strictObject({
+  redis: redisServiceSchema.optional(),
+});
+
 /** A release name as it appears in run ids and on the command line. */
 export const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -146,6 +160,8 @@ export const configSchema = z.strictObject({
   scenarios: scenariosSchema.default({ dir: 'scenarios' }),
   budgets: budgetsSchema.default({ pages: {}, queries: {}, tolerance: 0.1 }),
   capacity: capacitySchema.optional(),
+  /** Servers beside the database that the app uses and rehearse watches. */
+  services: servicesSchema.optional(),
 });
 
 /** What a user writes in rehearse.config.ts. */
@@ -156,3 +172,4 @@ export type PageBudget = z.output<typeof pageBudgetSchema>;
 export type QueryBudget = z.output<typeof queryBudgetSchema>;
 export type ReleaseConfig = z.output<typeof releaseSchema>;
 export type AppConfig = NonNullable<Config['app']>;
+export type RedisServiceConfig = NonNullable<NonNullable<Config['services']>['redis']>;

@@ -10,6 +10,9 @@ import { runCommand } from '../system/child-process.ts';
 import { dockerImageExists, probeDocker } from '../system/docker-engine.ts';
 import { describeServer } from '../db/describe-server.ts';
 import { readMarker } from '../db/disposable-marker.ts';
+import { maskUrl } from '../db/connection-url.ts';
+import { answersPing, findRedisServer, REDIS_INSTALL_HINT } from '../cache-server/start-redis.ts';
+import type { RedisServiceConfig } from '../config/schema.ts';
 
 /** ok: works · warn: works with a caveat · missing: does not work · skipped: not configured. */
 export type CheckStatus = 'ok' | 'warn' | 'missing' | 'skipped';
@@ -24,6 +27,8 @@ export interface CheckResult {
 export interface DoctorContext {
   env: NodeJS.ProcessEnv;
   db: DbOptions;
+  /** The config's `services.redis`, when it has one. */
+  redis?: RedisServiceConfig;
 }
 
 export interface Check {
@@ -166,5 +171,29 @@ const chosenDatabaseCheck: Check = {
   },
 };
 
+/**
+ * The cache server: whether redis-server is there for `services.redis: { start: true }` (a warning
+ * when the config asks for it: the run goes on without it and says the cache was not measured),
+ * and whether a configured `services.redis.url` answers.
+ */
+const redisCheck: Check = {
+  label: 'cache server',
+  required: false,
+  async run({ env, redis }) {
+    if (redis && 'url' in redis) {
+      if (await answersPing(redis.url)) return { status: 'ok', detail: `services.redis.url answers PING (${maskUrl(redis.url)})` };
+      return { status: 'missing', detail: `services.redis.url does not answer PING (${maskUrl(redis.url)})`, fix: 'start that Redis, or set services.redis to { start: true } so rehearse starts its own' };
+    }
+    const binary = await findRedisServer(env);
+    if (!binary) {
+      const detail = redis ? 'redis-server is not installed: runs will not measure the cache server (services.redis.start)' : 'redis-server is not installed';
+      return { status: 'warn', detail, fix: `only needed for services.redis: ${REDIS_INSTALL_HINT}` };
+    }
+    const version = await runCommand(binary, ['--version'], { env }).catch(() => undefined);
+    const number = /v=(\S+)/.exec(version?.stdout ?? '')?.[1];
+    return { status: 'ok', detail: `${binary}${number ? ` (${number})` : ''}${redis ? ', started for each run (services.redis.start)' : ''}` };
+  },
+};
+
 /** Doctor's checks, in the order they are printed. */
-export const DOCTOR_CHECKS: readonly Check[] = [nodeCheck, k6Check, goCheck, dockerCheck, chosenDatabaseCheck, postgresMajorsCheck, embeddedCheck, testcontainersCheck, urlCheck];
+export const DOCTOR_CHECKS: readonly Check[] = [nodeCheck, k6Check, goCheck, dockerCheck, chosenDatabaseCheck, postgresMajorsCheck, embeddedCheck, testcontainersCheck, urlCheck, redisCheck];

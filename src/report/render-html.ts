@@ -1,6 +1,6 @@
 import type { Analysis, QueryRow } from '../analyze/analysis.ts';
 import { formatCount, formatMs, formatPercent, shortQuery } from '../analyze/format-number.ts';
-import { appCpuText, budgetText, changeText, countersText, hasAppCpu, hasBaseline, hasQueryBudgets, hasTransactions, p95ChangeText, pagesText, queryBudgetText, responseBytesText, transactionsText } from './render-markdown.ts';
+import { appCpuText, budgetText, cacheCommandsText, hasCacheCommands, changeText, countersText, hasAppCpu, hasBaseline, hasQueryBudgets, hasTransactions, p95ChangeText, pagesText, queryBudgetText, responseBytesText, transactionsText } from './render-markdown.ts';
 import { DELIVERY_HEADER, deliveryCaption, deliveryRows } from './delivery-table.ts';
 import { capacityHtml } from './capacity-html.ts';
 import type { ReportFile } from './report-file.ts';
@@ -53,6 +53,7 @@ function pagesSection(analysis: Analysis): string {
   const compared = hasBaseline(analysis);
   const transactions = hasTransactions(analysis);
   const appCpu = hasAppCpu(analysis);
+  const cache = hasCacheCommands(analysis);
   const rows = analysis.pages.map((page) => [
     td(escapeHtml(page.page)),
     td(formatCount(page.requests), page.requests),
@@ -66,10 +67,11 @@ function pagesSection(analysis: Analysis): string {
     td(page.counters ? formatCount(page.counters.blocksPerRequest) : '—', page.counters?.blocksPerRequest),
     td(escapeHtml(responseBytesText(page)), page.counters?.responseBytesPerRequest),
     ...(appCpu ? [td(escapeHtml(appCpuText(page)), page.counters?.appCpuMsPerRequest)] : []),
+    ...(cache ? [td(escapeHtml(cacheCommandsText(page)), page.counters?.cacheCommandsPerRequest ?? undefined)] : []),
     td(escapeHtml(budgetText(page))),
     td(`<span class="${page.verdict}">${page.verdict}</span>`),
   ]);
-  const header = ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'buffers/request', 'body/request', ...(appCpu ? ['app CPU/request'] : []), 'budget', 'verdict'];
+  const header = ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'buffers/request', 'body/request', ...(appCpu ? ['app CPU/request'] : []), ...(cache ? ['cache commands/request'] : []), 'budget', 'verdict'];
   return `<h2>Pages</h2>${sortableTable(header, rows)}`;
 }
 
@@ -157,6 +159,9 @@ function timelineSection(analysis: Analysis): string {
     { name: 'idle in transaction', color: '#636363', kind: 'line', axis: 'right', values: points.map((point) => ({ x: point.second, y: point.idleInTransaction ?? null })) },
     ...(points.some((point) => point.poolWaiting !== null && point.poolWaiting !== undefined)
       ? [{ name: 'pool waiting', color: '#31a354', kind: 'line' as const, axis: 'right' as const, values: points.map((point) => ({ x: point.second, y: point.poolWaiting ?? null })) }]
+      : []),
+    ...(points.some((point) => typeof point.cacheCommands === 'number')
+      ? [{ name: 'cache commands/s', color: '#9467bd', kind: 'line' as const, axis: 'left' as const, values: points.map((point) => ({ x: point.second, y: point.cacheCommands ?? null })) }]
       : []),
   ];
   const latency: ChartSeries[] = pages.map((page, index) => ({

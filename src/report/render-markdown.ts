@@ -105,6 +105,18 @@ export function appCpuText(page: PageRow): string {
   return typeof was === 'number' ? `${formatMs(now)} (was ${formatMs(was)})` : formatMs(now);
 }
 
+/** Whether any page's cache commands per request were measured on either side; only then is the column shown. */
+export function hasCacheCommands(analysis: Analysis): boolean {
+  return analysis.pages.some((page) => typeof page.counters?.cacheCommandsPerRequest === 'number' || typeof page.baselineCounters?.cacheCommandsPerRequest === 'number');
+}
+
+export function cacheCommandsText(page: PageRow): string {
+  const now = page.counters?.cacheCommandsPerRequest;
+  if (typeof now !== 'number') return '—';
+  const was = page.baselineCounters?.cacheCommandsPerRequest;
+  return typeof was === 'number' ? `${formatCount(now)} (was ${formatCount(was)})` : formatCount(now);
+}
+
 /** Whether the report compares with a baseline; without one its "vs baseline" columns are left out. */
 export function hasBaseline(analysis: Analysis): boolean {
   return analysis.baseline.length > 0;
@@ -114,8 +126,9 @@ function pagesTable(analysis: Analysis): string {
   const compared = hasBaseline(analysis);
   const transactions = hasTransactions(analysis);
   const appCpu = hasAppCpu(analysis);
+  const cache = hasCacheCommands(analysis);
   return table(
-    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'body/request', ...(appCpu ? ['app CPU/request'] : []), 'budget', 'verdict'],
+    ['page', 'requests', 'errors', 'p50', 'p95', 'p99', ...(compared ? ['p95 vs baseline'] : []), 'queries/request', ...(transactions ? ['transactions/request'] : []), 'body/request', ...(appCpu ? ['app CPU/request'] : []), ...(cache ? ['cache commands/request'] : []), 'budget', 'verdict'],
     analysis.pages.map((page) => [
       page.page,
       formatCount(page.requests),
@@ -128,6 +141,7 @@ function pagesTable(analysis: Analysis): string {
       ...(transactions ? [transactionsText(page)] : []),
       responseBytesText(page),
       ...(appCpu ? [appCpuText(page)] : []),
+      ...(cache ? [cacheCommandsText(page)] : []),
       budgetText(page),
       page.verdict === 'fail' ? '❌ fail' : '✅ pass',
     ]),

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { connectCacheServer, type CacheServerConnection } from '../cache-server/cache-server-connection.ts';
+import { cacheActivityBetween, totalCommands, type CacheActivity } from '../cache-server/redis-info.ts';
 import { mergeByFingerprint } from '../collect/collect-statements.ts';
 import { profileQueries } from '../collect/query-profile.ts';
 import { diffStatementSnapshots, resetStatementStats, snapshotStatementStats } from '../collect/statement-snapshot.ts';
@@ -25,6 +27,8 @@ export interface ProbeOptions {
   requests?: number;
   /** The app's process when rehearse started it: its whole tree's CPU is measured per page. */
   appPid?: number;
+  /** The cache server the app uses: its commands per request are counted per page too. */
+  cacheServerUrl?: string;
   signal?: AbortSignal;
 }
 
@@ -65,30 +69,48 @@ function journeysFor(scenario: Scenario, page: string): { journey: Journey; inde
  * (CPU_MEASUREMENT). The database counters stay those of the first round: a
  * repeated request finds caches the first one filled (a posts cache keyed by
  * user misses once per user), so only each user's first request says what a
- * request costs the database.
+ * request costs the database. With a cache server, INFO before and after that
+ * first round gives the page's cache commands per request the same way.
  */
 export async function probePages(options: ProbeOptions): Promise<QueryProfile[]> {
-  const profiles: QueryProfile[] = [];
-  for (const page of pageNames(options.scenario)) {
-    throwIfAborted(options.signal);
-    profiles.push(await probePage(options, page));
+  const cache = options.cacheServerUrl ? await connectCacheServer(options.cacheServerUrl) : undefined;
+  try {
+    const profiles: QueryProfile[] = [];
+    for (const page of pageNames(options.scenario)) {
+      throwIfAborted(options.signal);
+      profiles.push(await probePage(options, page, cache));
+    }
+    return profiles;
+  } finally {
+    cache?.close();
   }
-  return profiles;
 }
 
-async function probePage(options: ProbeOptions, page: string): Promise<QueryProfile> {
+async function probePage(options: ProbeOptions, page: string, cache: CacheServerConnection | undefined): Promise<QueryProfile> {
   const sessions = await probeSessions(options, page);
   const appPid = canReadProcessCpu() ? options.appPid : undefined;
   const cpuBefore = appPid === undefined ? 0 : await readTreeRunTimeMs([appPid]);
   const started = performance.now();
   const before = await resetStatementStats(options.admin, options.database);
+  const cacheBefore = await cache?.readInfo();
   const first = await requestRound(options, sessions);
+  const cacheAfter = await cache?.readInfo();
   const delta = diffStatementSnapshots(before, await snapshotStatementStats(options.admin, options.database));
-  const profile = profileQueries(page, first.answered, await mergeByFingerprint(delta.entries), first.bytes);
+  const profile = { ...profileQueries(page, first.answered, await mergeByFingerprint(delta.entries), first.bytes), ...(cacheBefore && cacheAfter ? cacheProfile(cacheActivityBetween(cacheBefore.info, cacheAfter.info), first.answered) : {}) };
   if (appPid === undefined) return { ...profile, appCpuMsPerRequest: null };
   const answered = first.answered + (await repeatRounds(options, sessions, started));
   const cpuMs = (await readTreeRunTimeMs([appPid])) - cpuBefore;
   return { ...profile, appCpuMsPerRequest: answered === 0 ? null : cpuMs / answered };
+}
+
+/** A page's cache server commands per request, by command and together, and the lookups that missed. */
+function cacheProfile(activity: CacheActivity, requests: number): Pick<QueryProfile, 'cacheCommands' | 'cacheCommandsPerRequest' | 'cacheMissesPerRequest'> {
+  const per = (count: number) => (requests === 0 ? 0 : count / requests);
+  return {
+    cacheCommands: Object.fromEntries(Object.entries(activity.commands).map(([command, calls]) => [command, per(calls)])),
+    cacheCommandsPerRequest: per(totalCommands(activity)),
+    cacheMissesPerRequest: per(activity.misses),
+  };
 }
 
 /** The probe's users of the page, each signed in and brought to it by replaying the steps before it. */

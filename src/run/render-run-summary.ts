@@ -2,6 +2,7 @@ import { formatBytes } from '../analyze/format-number.ts';
 import { isStepped } from '../analyze/capacity-steps.ts';
 import { assessDelivery } from '../analyze/load-delivery.ts';
 import { DEFAULT_THRESHOLDS } from '../analyze/thresholds.ts';
+import { summarizeCacheServer } from '../analyze/cache-server-summary.ts';
 import { DELIVERY_HEADER, deliveryRows } from '../report/delivery-table.ts';
 import { describeAppliedRelease } from './describe-applied-release.ts';
 import type { RunRecord } from './run-record.ts';
@@ -29,6 +30,7 @@ export function renderRunSummary(record: RunRecord, recordFile: string): string 
     lines.push('', ...table(['page', 'requests', 'errors', 'p50', 'p95', 'p99'], record.pages.map((page) => [page.page, String(page.requests), percent(page.errorRate), ms(page.latencyMs.p50), ms(page.latencyMs.p95), ms(page.latencyMs.p99)])));
   }
   if (record.queryProfiles.length > 0) {
+    const cacheProbed = record.queryProfiles.some((profile) => profile.cacheCommandsPerRequest !== undefined);
     const rows = record.queryProfiles.map((profile) => [
       profile.page,
       profile.queriesPerRequest.toFixed(1),
@@ -36,11 +38,15 @@ export function renderRunSummary(record: RunRecord, recordFile: string): string 
       profile.sharedBlocksPerRequest.toFixed(1),
       profile.responseBytesPerRequest === undefined ? '—' : formatBytes(profile.responseBytesPerRequest),
       typeof profile.appCpuMsPerRequest === 'number' ? ms(profile.appCpuMsPerRequest) : '—',
+      ...(cacheProbed ? [profile.cacheCommandsPerRequest === undefined ? '—' : profile.cacheCommandsPerRequest.toFixed(1)] : []),
     ]);
-    lines.push('', ...table(['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request', 'body/request', 'app CPU/request'], rows));
+    const header = ['page (probed alone)', 'queries/request', 'rows/request', 'blocks/request', 'body/request', 'app CPU/request', ...(cacheProbed ? ['cache cmds/request'] : [])];
+    lines.push('', ...table(header, rows));
   }
   const cpu = cpuLine(record.cpu);
   if (cpu) lines.push('', cpu);
+  const cache = cacheServerLine(record.cacheServer);
+  if (cache) lines.push(cache);
   lines.push('', `run record: ${recordFile}`);
   return `${lines.join('\n')}\n`;
 }
@@ -52,6 +58,16 @@ function deliveryLines(record: RunRecord): string[] {
   // A capacity run climbs past what is delivered on purpose: the report judges it plateau by plateau.
   const verdict = delivery.delivered || isStepped(record) ? [] : delivery.problems.map((problem) => `  load NOT delivered — ${problem}`);
   return ['', ...verdict, ...(verdict.length > 0 ? [''] : []), ...table(['load delivered: journey', ...DELIVERY_HEADER.slice(1)], deliveryRows(delivery))];
+}
+
+/** `cache server during the load: 412 commands/s (busiest second 630), 97.1 % hits, CPU 0.04 cores at peak, 1.2 MB, 10 clients`, or why it was not measured. */
+function cacheServerLine(section: RunRecord['cacheServer']): string | undefined {
+  if (!section) return undefined;
+  if (section.notMeasured) return section.notMeasured;
+  const summary = summarizeCacheServer(section);
+  if (!summary) return 'cache server: no sample taken';
+  const hits = summary.hitRatio === null ? 'no lookups' : `${percent(summary.hitRatio)} hits`;
+  return `cache server during the load: ${Math.round(summary.meanCommandsPerSecond)} commands/s (busiest second ${Math.round(summary.peakCommandsPerSecond)}), ${hits}, CPU ${summary.peakCpuCores.toFixed(2)} cores at peak, ${formatBytes(summary.peakMemoryBytes)}, ${summary.peakClients} clients`;
 }
 
 /** `CPU during the load (cores, mean / busiest second): app 0.42 / 0.91 · postgres …`, or nothing when unmeasured. */

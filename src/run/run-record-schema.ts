@@ -231,6 +231,42 @@ export const cpuSectionSchema = z.object({
 });
 export type CpuSection = z.infer<typeof cpuSectionSchema>;
 
+/**
+ * What the cache server did in one interval of the load (INFO deltas), and its gauges at the end
+ * of it. `commands`: command name → calls (rehearse's own INFO and connection handshakes left out).
+ */
+export const cacheSampleSchema = z.object({
+  time: epochMs,
+  commands: z.record(z.string(), count),
+  /** Lookups of a key that was there (keyspace_hits) and that was not (keyspace_misses). */
+  hits: count,
+  misses: count,
+  /** Bytes the server read from and wrote to its clients. */
+  inputBytes: count,
+  outputBytes: count,
+  usedMemoryBytes: count,
+  /** Clients connected, rehearse's own sampler left out. */
+  connectedClients: count,
+  /** Cores busy: the server's CPU seconds (INFO cpu, user + sys) per second of the interval. */
+  cpuCores: nonNegative,
+});
+export type CacheSample = z.infer<typeof cacheSampleSchema>;
+
+/**
+ * The cache server (`services.redis`) during the load; absent when none is configured (and in
+ * records written before rehearse watched one).
+ */
+export const cacheServerSectionSchema = z.object({
+  /** `started`: rehearse ran redis-server for the run; `url`: a Redis the user runs; null when not measured. */
+  source: z.enum(['started', 'url']).nullable(),
+  /** Why it was not measured ("redis-server is not installed …"); null when it was. */
+  notMeasured: z.string().nullable(),
+  intervalMs: count,
+  samples: z.array(cacheSampleSchema),
+  failures: samplerFailuresSchema,
+});
+export type CacheServerSection = z.infer<typeof cacheServerSectionSchema>;
+
 export const profileStatementSchema = z.object({
   fingerprint: z.string(),
   id: z.string(),
@@ -261,6 +297,14 @@ export const queryProfileSchema = z.object({
    * records written before rehearse measured it.
    */
   appCpuMsPerRequest: nonNegative.nullable().optional(),
+  /**
+   * Cache server commands per answered request of the first round, by command (`get` → 1), from
+   * INFO commandstats before and after it; absent when no cache server was measured.
+   */
+  cacheCommands: z.record(z.string(), nonNegative).optional(),
+  /** Their sum, and the lookups of that round that missed, per request; absent as above. */
+  cacheCommandsPerRequest: nonNegative.optional(),
+  cacheMissesPerRequest: nonNegative.optional(),
   statements: z.array(profileStatementSchema),
 });
 export type QueryProfile = z.infer<typeof queryProfileSchema>;
@@ -458,6 +502,7 @@ export const runRecordSchema = z
       .nullable(),
     /** Absent in records written before CPU was measured. */
     cpu: cpuSectionSchema.optional(),
+    cacheServer: cacheServerSectionSchema.optional(),
     /** The load as planned per k6 scenario and as delivered; absent in records written before it was kept. */
     load: loadSectionSchema.optional(),
     queryProfiles: z.array(queryProfileSchema),

@@ -23,6 +23,7 @@ import { createLoadDriver } from './load-driver.ts';
 import { driveLoad } from './load-stage.ts';
 import { probePages } from './page-probe.ts';
 import { waitForQuiet } from './wait-for-quiet.ts';
+import { CACHE_SERVER_STAGE, unmeasuredCacheServer, useCacheServer } from './cache-server-stage.ts';
 import { createRunDirectory } from './run-id.ts';
 import { newRunRecord, RunRecordWriteError, writeRunRecord, type RunRecord } from './run-record.ts';
 import type { PlannedScenario, QueryProfile, RunContext } from './run-record-schema.ts';
@@ -150,7 +151,7 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
   const { dir, record } = await openRunFolder(options, prepared);
   const data = await privateDataDir(options.log);
   try {
-    const run: RunInProgress = { options, prepared, dir, stages: new StageLog(PLANNED_STAGES, options.signal, options.log), cleanups: [], secrets: [], dataDir: data.dir };
+    const run: RunInProgress = { options, prepared, dir, stages: new StageLog(plannedStages(options), options.signal, options.log), cleanups: [], secrets: [], dataDir: data.dir };
     const finished = await runStages(run, record);
     const recordFile = await writeRunRecord(dir, finished, { secrets: run.secrets, onMasked: (findings) => options.log(`masked ${findings.length} credential-like value(s) in the record: ${findings.map((finding) => finding.path).join(', ')}`) });
     await pointLatestAt(dir);
@@ -211,7 +212,11 @@ async function privateDataDir(log: (line: string) => void): Promise<PrivateTempD
   return createPrivateTempDir(TEST_DATA_DIR_PREFIX);
 }
 
-const PLANNED_STAGES = ['database', 'seed', 'test data', 'app', 'load', 'results', 'probe'];
+/** The stages a run goes through; `cache server` only when the config has one. */
+function plannedStages(options: RehearsalOptions): string[] {
+  const cache = options.loaded.config.services?.redis ? [CACHE_SERVER_STAGE] : [];
+  return ['database', 'seed', 'test data', ...cache, 'app', 'load', 'results', 'probe'];
+}
 
 /** The stages in order; returns what they measured. A stage that fails ends the run where later stages need it. */
 async function rehearse(run: RunInProgress, context: RunRecord['context']): Promise<Partial<RunRecord>> {
@@ -224,7 +229,14 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   if (!runDatabase) return measured;
   const script = await stages.run('test data', 'exporting the scenario test data', () => catchBadInput(run, () => exportData(run, runDatabaseUrl(database, runDatabase))));
   if (!script) return measured;
-  const app = await stages.run('app', `starting the app: ${prepared.appCommand.command ?? prepared.appCommand.baseUrl}`, () => startAppUnderTest(run, runDatabaseUrl(database, runDatabase)));
+  const cache = options.loaded.config.services?.redis ? await stages.run(CACHE_SERVER_STAGE, 'starting the cache server', () => useCacheServer(run)) : null;
+  if (cache === undefined) return measured;
+  if (cache && 'notMeasured' in cache) {
+    options.log(`  ${cache.notMeasured}`);
+    measured.cacheServer = unmeasuredCacheServer(cache.notMeasured);
+  }
+  const cacheTarget = cache && 'target' in cache ? cache.target : undefined;
+  const app = await stages.run('app', `starting the app: ${prepared.appCommand.command ?? prepared.appCommand.baseUrl}`, () => startAppUnderTest(run, runDatabaseUrl(database, runDatabase), cacheTarget?.url));
   if (!app) return measured;
   measured.files = { k6Raw: K6_RAW_FILE, appLog: app.logged ? APP_LOG_FILE : null };
 
@@ -234,7 +246,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script.script)})`,
     driver: createLoadDriver('local-k6', prepared.k6),
     phases: [{ name: 'load', script: script.script, rawFile: path.join(run.dir, K6_RAW_FILE), env: { BASE_URL: app.baseUrl, REHEARSE_DATA_DIR: dataDirOf(run) } }],
-    collectors: createCollectors(run, database, app),
+    collectors: createCollectors(run, database, app, cacheTarget),
     context: { admin: database.admin, database: runDatabase, connection: { ...database.connection, database: runDatabase }, baseUrl: app.baseUrl, intervalMs: SAMPLE_INTERVAL_MS },
     appExited: app.exited,
     signal: options.signal,
@@ -244,7 +256,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   Object.assign(measured, load.patch, await readSamples(run, plan));
   if (!load.completed) return measured;
 
-  const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () => probeAfterLoad(run, database.admin, runDatabase, app, script.plan));
+  const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () => probeAfterLoad(run, database.admin, runDatabase, app, script.plan, cacheTarget?.url));
   return queryProfiles ? { ...measured, queryProfiles } : measured;
 }
 
@@ -261,10 +273,10 @@ async function readSamples(run: RunInProgress, plan: PlannedScenario[]): Promise
 }
 
 /** The per-page probe; after a capacity run, which ends overloaded, only once the app has finished what was queued. */
-async function probeAfterLoad(run: RunInProgress, admin: Queryable, database: string, app: AppUnderTest, plan: K6ScriptPlan): Promise<QueryProfile[]> {
+async function probeAfterLoad(run: RunInProgress, admin: Queryable, database: string, app: AppUnderTest, plan: K6ScriptPlan, cacheServerUrl: string | undefined): Promise<QueryProfile[]> {
   const { options, prepared } = run;
   if (Object.keys(plan.plateaus ?? {}).length > 0) await waitForQuiet({ admin, database, signal: options.signal, log: options.log });
-  return probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin, database, requests: options.probeRequests, appPid: app.pid, signal: options.signal });
+  return probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin, database, requests: options.probeRequests, appPid: app.pid, cacheServerUrl, signal: options.signal });
 }
 
 /** Keeps a typed user error (exit 2) a stage throws, so the command can exit 2 once the run is recorded. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { activityCollector } from '../collect/activity-collector.ts';
+import { cacheServerCollector, type CacheServerTarget } from '../collect/cache-server-collector.ts';
 import type { Collector } from '../collect/collector.ts';
 import { childrenNamed, cpuCollector, type CpuTarget, type UnmeasuredPart } from '../collect/cpu-collector.ts';
 import { canReadProcessCpu } from '../system/process-cpu.ts';
@@ -126,15 +127,18 @@ export interface AppUnderTest {
   pid?: number;
 }
 
-/** Starts `app.command` on the run's database and waits until it is healthy, or takes `app.baseUrl` as it is. */
-export async function startAppUnderTest(run: RunInProgress, runUrl: string): Promise<AppUnderTest> {
+/**
+ * Starts `app.command` on the run's database (and the cache server as REDIS_URL, when there is one)
+ * and waits until it is healthy, or takes `app.baseUrl` as it is.
+ */
+export async function startAppUnderTest(run: RunInProgress, runUrl: string, cacheServerUrl?: string): Promise<AppUnderTest> {
   const { options } = run;
   const app = run.prepared.appCommand;
   if (app.baseUrl) return { baseUrl: app.baseUrl.replace(/\/$/, ''), logged: false };
   const running = await startApp({
     command: app.command!,
     cwd: path.resolve(options.loaded.root, app.cwd ?? '.'),
-    env: { ...app.env, ...options.appEnv },
+    env: { ...app.env, ...options.appEnv, ...(cacheServerUrl ? { REDIS_URL: cacheServerUrl } : {}) },
     databaseUrl: runUrl,
     healthPath: app.healthPath,
     readyTimeoutSeconds: app.readyTimeoutSeconds,
@@ -148,11 +152,18 @@ export async function startAppUnderTest(run: RunInProgress, runUrl: string): Pro
 
 /**
  * The collectors of a run: Postgres activity and statements, CPU of what
- * rehearse started, and the app's metrics when the config names their path.
+ * rehearse started, the app's metrics when the config names their path, and
+ * the cache server when there is one to watch.
  */
-export function createCollectors(run: RunInProgress, database: RunningDatabase, app: AppUnderTest): Collector[] {
+export function createCollectors(run: RunInProgress, database: RunningDatabase, app: AppUnderTest, cacheServer?: CacheServerTarget): Collector[] {
   const metricsPath = run.prepared.appCommand.metricsPath;
-  return [activityCollector(), statementsCollector(), cpuOf(database, app), ...(metricsPath ? [metricsCollector(metricsPath, run.prepared.appCommand.poolMetrics)] : [])];
+  return [
+    activityCollector(),
+    statementsCollector(),
+    cpuOf(database, app),
+    ...(metricsPath ? [metricsCollector(metricsPath, run.prepared.appCommand.poolMetrics)] : []),
+    ...(cacheServer ? [cacheServerCollector(cacheServer)] : []),
+  ];
 }
 
 /** CPU of the app and Postgres where rehearse started them (a URL or a container is not ours to read), and of k6. */

@@ -150,6 +150,30 @@ describe('deterministic counters', () => {
     expect(checks[0]!.sentence).toBe('My Bookings: 4.80 ms of app CPU per request, baseline 1.20 ms');
   });
 
+  it('fails a page whose cache commands per request grew ≥ 1.5× and by ≥ 0.5, saying which commands and how many lookups missed', () => {
+    const cache = (release: string, counters: Record<string, { commands: Record<string, number>; misses: number } | null>) =>
+      runRecord({
+        release,
+        pages: Object.keys(counters).map((name) => page(name)),
+        profiles: Object.entries(counters).map(([name, measured]) => ({
+          ...profile(name, [{ name: 'a1', query: SESSION, callsPerRequest: 1, rowsPerCall: 1 }]),
+          ...(measured ? { cacheCommands: measured.commands, cacheCommandsPerRequest: Object.values(measured.commands).reduce((sum, calls) => sum + calls, 0), cacheMissesPerRequest: measured.misses } : {}),
+        })),
+      });
+    // The probe measured Posts at 1 GET per request (every lookup a hit) with the feed keyed by school set, a GET and a SET with it keyed by user.
+    const analysis = analyzeRuns({
+      baselines: [cache('baseline', { Posts: { commands: { get: 1 }, misses: 0 }, 'My Bookings': { commands: { get: 1 }, misses: 0 }, Login: null })],
+      candidates: [cache('posts-cache-per-user', { Posts: { commands: { get: 1, set: 1 }, misses: 1 }, 'My Bookings': { commands: { get: 1, set: 0.2 }, misses: 0.2 }, Login: { commands: { get: 5 }, misses: 0 } })],
+    });
+    const checks = analysis.checks.filter((entry) => entry.kind === 'cache-commands-per-request');
+    expect(checks.map((entry) => [entry.page, entry.status])).toEqual([
+      ['Posts', 'fail'],
+      ['My Bookings', 'pass'],
+    ]);
+    expect(checks[0]!.sentence).toBe('Posts: 2 cache commands per request, baseline 1 (2×) — GET 1, SET 1 per request (baseline GET 1); 1 missed lookups per request, baseline 0');
+    expect(analysis.verdict).toBe('fail');
+  });
+
   it('lists new and vanished queries separately', () => {
     const candidate = runRecord({ release: 'next', statements: [statement('a1', SESSION), statement('z9', 'select 1 from audit_log where id = $1')] });
     const analysis = analyzeRuns({ baselines: [runRecord({ statements: [statement('a1', SESSION), statement('y8', 'insert into tracking values ($1)')] })], candidates: [candidate] });
