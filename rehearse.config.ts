@@ -35,6 +35,9 @@ export default defineConfig({
     'bookings-read-transaction': portal('bookings-read-transaction', "My Bookings' reads in one read-only transaction (harmless)"),
     'bookings-query-rewritten': portal('bookings-query-rewritten', 'the My Bookings query rewritten with a CTE, same plan and rows (harmless)'),
     'posts-summary-column': migrating('posts-summary-column', 'a migration adds a nullable posts.summary column, catalog only (harmless)'),
+    'appointments-token-rewrite': migrating('appointments-token-rewrite', 'a migration adds appointments.token with a volatile default: the table is rewritten under ACCESS EXCLUSIVE'),
+    'appointments-token-batched': migrating('appointments-token-batched', 'the same token column added without the long lock: catalog-only column, batched backfill, NOT VALID check validated'),
+    'posts-body-renamed': migrating('posts-body-renamed', 'a migration renames posts.body to content and the code reads content: the baseline cannot read Posts once migrated'),
   },
   data: { model: './fixtures/school-portal/model.ts', scale: 0.02, seed: 42 },
   // Arrivals/s at 4pm on a parents' evening: what `rehearse capacity` reports headroom over.

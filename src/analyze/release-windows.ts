@@ -40,7 +40,7 @@ export interface ActionWindows {
 
 /** How long each side of an action looks: before it, and after it when no later action comes first. */
 export const WINDOW_SECONDS = 10;
-/** Seconds in a row (each with requests) a page must stay in band to count as recovered. */
+/** Seconds (each with requests) a page must be seen in band after its last second out of it to count as recovered. */
 export const RECOVERY_RUN = 3;
 /** A second is in band when its p95 is within this factor of the band, plus a floor for pages of a few milliseconds. */
 const P95_BAND_FACTOR = 1.25;
@@ -61,6 +61,7 @@ export function releaseWindows(event: ReleaseEvent, timeline: Timeline): ActionW
   const last = timeline.all.at(-1)!.time;
   const bounds = actionBounds(event.actions, last);
   const deploy = bounds.find((bound) => bound.action.kind === 'deploy');
+  const origin = event.loadStartedAt ?? first;
   return bounds.map((bound, position) => {
     const next = bounds[position + 1]?.start ?? last + 1000;
     const previousEnd = position > 0 ? bounds[position - 1]!.switched + 1000 : first;
@@ -81,8 +82,8 @@ export function releaseWindows(event: ReleaseEvent, timeline: Timeline): ActionW
     });
     return {
       kind: bound.action.kind,
-      startedSecond: bound.action.startedAt === null ? null : (bound.start - first) / 1000,
-      switchedSecond: bound.action.switchedAt === null ? null : (bound.switched - first) / 1000,
+      startedSecond: bound.action.startedAt === null ? null : secondsAfter(bound.action.startedAt, origin),
+      switchedSecond: bound.action.switchedAt === null ? null : secondsAfter(bound.action.switchedAt, origin),
       pages,
       failedDuringSwitch: pages.reduce((sum, page) => sum + page.failedDuringSwitch, 0),
       restoredService: bound.action.kind === 'rollback' ? restored(timeline, pages, deploy, first) : null,
@@ -103,6 +104,11 @@ function actionBounds(actions: readonly ReleaseAction[], last: number): ActionBo
   return actions
     .filter((action) => action.startedAt !== null)
     .map((action) => ({ action, start: wholeSecond(action.startedAt!), switched: action.switchedAt === null ? last : wholeSecond(action.switchedAt) }));
+}
+
+/** Seconds after the load started, to a tenth. */
+function secondsAfter(epochMs: number, origin: number): number {
+  return Math.round((epochMs - origin) / 100) / 10;
 }
 
 function wholeSecond(epochMs: number): number {
@@ -145,27 +151,19 @@ function inBand(point: TimelinePoint, band: PreEventBand): boolean {
 }
 
 /**
- * Seconds from the switch until the page's seconds (those with requests)
- * were in band for RECOVERY_RUN in a row, counted from the first of them;
- * 0 when the page never left the band; null when that did not happen
- * before `until`.
+ * Seconds from the switch until the page was back in band for good: after
+ * its last second out of band (among seconds with requests, from the
+ * action's start to `until`), with at least RECOVERY_RUN seconds in band
+ * after it to show it; 0 when it never left the band; null when it did not
+ * settle before `until` (the next action or the load's end).
  */
 export function recoverySeconds(points: readonly TimelinePoint[], band: PreEventBand | null, start: number, switched: number, until: number): number | null {
   if (!band) return null;
   const seconds = points.filter((point) => point.time >= start && point.time < until && point.requests > 0);
-  let runStart: number | null = null;
-  let run = 0;
-  for (const point of seconds) {
-    if (!inBand(point, band)) {
-      run = 0;
-      runStart = null;
-      continue;
-    }
-    runStart ??= point.time;
-    run += 1;
-    if (run >= RECOVERY_RUN) return Math.max(0, runStart - switched) / 1000;
-  }
-  return null;
+  const lastOut = seconds.findLastIndex((point) => !inBand(point, band));
+  if (lastOut === -1) return 0;
+  if (seconds.length - 1 - lastOut < RECOVERY_RUN) return null;
+  return Math.max(0, seconds[lastOut]!.time + 1000 - switched) / 1000;
 }
 
 /** A rollback restored service when every page's errors after it are back within the band it had before the deploy. */
