@@ -1,10 +1,27 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import repositoryConfig from '../../rehearse.config.ts';
 import { REPO_ROOT, runCli } from '../support/cli.ts';
 import { createRunProject, leftoverProcesses, SCHOOL_PORTAL, type RunProject } from '../support/run-project.ts';
 
-const STEADY = `${REPO_ROOT}/scenarios/steady-browse.ts`;
+/**
+ * Parents reading Posts and My Bookings steadily for 24 s, without page budgets: what is judged is
+ * the release event (the rollback check and budgets.release), not this machine's speed.
+ */
+const SCENARIO = `import { defineScenario, steady, think } from '${REPO_ROOT}/src/index.ts';
+import { parentsWithBookings } from '${REPO_ROOT}/scenarios/school-portal-data.ts';
+import { login, myBookings, posts } from '${REPO_ROOT}/scenarios/school-portal-pages.ts';
+
+export default defineScenario({
+  name: 'release-load',
+  description: 'Parents reading posts and bookings while a release is deployed and rolled back.',
+  data: { parents: parentsWithBookings },
+  journeys: {
+    parents: { data: 'parents', load: steady({ rate: 2, duration: '24s' }), steps: [login, posts, think([0.5, 1]), myBookings, think([0.5, 1]), posts, think([0.5, 1]), myBookings] },
+  },
+});
+`;
 
 /** The repository's releases, with their migration folders made absolute for a project in a temporary folder. */
 function releasesFromRepository() {
@@ -16,14 +33,15 @@ function releasesFromRepository() {
 describe('rehearse run --deploy-at --rollback-at, end to end on the school-portal fixture', () => {
   let project: RunProject;
   beforeAll(async () => {
-    project = await createRunProject(0.002, SCHOOL_PORTAL, { releases: releasesFromRepository() });
+    project = await createRunProject(0.002, SCHOOL_PORTAL, { releases: releasesFromRepository(), budgets: { release: { maxLockWaitMs: 2_000, maxErrorRateDuringSwitch: 0.05 } } } as never);
+    await writeFile(path.join(project.dir, 'release-load.ts'), SCENARIO);
   });
   afterAll(async () => {
     await project?.remove();
   });
 
   it('deploys a harmless release under load, rolls it back, and reports both as recovered', async () => {
-    const args = ['run', STEADY, '--config', project.config, '--release', 'posts-summary-column', '--duration', '24s', '--rate-scale', '0.5', '--probe-requests', '2', '--deploy-at', '8s', '--rollback-at', '16s'];
+    const args = ['run', 'release-load.ts', '--config', project.config, '--release', 'posts-summary-column', '--probe-requests', '2', '--deploy-at', '5s', '--rollback-at', '17s'];
     const { code, stdout, stderr } = await runCli(args, { cwd: project.dir, timeoutMs: 240_000 });
     expect(stderr, stderr).toMatch(/release event: traffic moved to posts-summary-column/);
     expect(stderr, stderr).toMatch(/release event: traffic moved back to baseline/);
@@ -42,8 +60,13 @@ describe('rehearse run --deploy-at --rollback-at, end to end on the school-porta
     expect(event.proxyErrors).toBe(0);
     expect(record.totals!.errors).toBeLessThanOrEqual(2);
 
-    expect(stdout).toMatch(/Release event/);
-    expect(stdout).toMatch(/rollback.*restored service/);
+    expect(stdout).toMatch(/Release event: baseline → posts-summary-column/);
+    expect(stdout).toMatch(/Rollback to baseline at 17s: traffic moved at 1\d(\.\d)?s, 0 request\(s\) failed during the switch; the rollback restored service/);
+    // Recovery is reported per page and action: seconds, or that it did not recover.
+    expect(stdout).toMatch(/rollback Posts: before .* · recovery (stayed in band|\d+ s|did not recover before the load ended)/);
+    const report = await readFile(path.join(project.dir, 'reports', record.id, 'report.md'), 'utf8');
+    expect(report).toMatch(/### Release event/);
+    expect(report).toMatch(/alter table posts add column summary text/);
     expect(code, stdout).toBe(0);
     expect(leftoverProcesses(project)).toEqual([]);
   });
