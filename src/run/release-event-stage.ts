@@ -102,3 +102,19 @@ export async function startReleaseEvent(run: RunInProgress, event: PreparedRelea
   });
   return { baseUrl: proxy.baseUrl, collector };
 }
+
+/** The app k6 loads: the one started, or the release event's proxy in front of it with the event taking part in the load. */
+export interface ServingApp extends AppUnderTest {
+  /** k6's BASE_URL. */
+  loadUrl: string;
+  /** Scheduled actions that take part in the load beside the collectors (the deploy and rollback). */
+  participants: Collector[];
+}
+
+export async function startServing(run: RunInProgress, runUrl: string): Promise<ServingApp> {
+  const app = await startAppUnderTest(run, runUrl);
+  const event = run.prepared.releaseEvent;
+  if (!event) return { ...app, loadUrl: app.baseUrl, participants: [] };
+  const started = await startReleaseEvent(run, event, app, runUrl);
+  return { ...app, loadUrl: started.baseUrl, participants: [started.collector] };
+}

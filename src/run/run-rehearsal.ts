@@ -37,13 +37,11 @@ import {
   seedRunDatabase,
   serverVersion,
   startDatabase,
-  startServing,
-  type ServingApp,
   type Prepared,
   type RunInProgress,
 } from './setup-stages.ts';
 import { StageLog } from './stages.ts';
-import { prepareReleaseEvent, type ReleaseEventOptions } from './release-event-stage.ts';
+import { prepareReleaseEvent, startServing, type ReleaseEventOptions, type ServingApp } from './release-event-stage.ts';
 
 export { APP_LOG_FILE, K6_RAW_FILE } from './setup-stages.ts';
 const SAMPLE_INTERVAL_MS = 1_000;

@@ -24,7 +24,7 @@ import type { RehearsalOptions } from './run-rehearsal.ts';
 import { runDatabaseName } from './run-id.ts';
 import type { StageLog } from './stages.ts';
 import type { RunContext } from './run-record-schema.ts';
-import { startReleaseEvent, type PreparedReleaseEvent } from './release-event-stage.ts';
+import type { PreparedReleaseEvent } from './release-event-stage.ts';
 
 export const K6_RAW_FILE = 'k6-samples.csv.gz';
 export const APP_LOG_FILE = 'app.log';
@@ -154,22 +154,6 @@ export async function startAppUnderTest(run: RunInProgress, runUrl: string, star
   run.cleanups.push(() => running.stop());
   options.log(`  healthy at ${running.baseUrl}`);
   return { baseUrl: running.baseUrl, logged: true, exited: running.exited, ...(running.pid ? { pid: running.pid } : {}) };
-}
-
-/** The app k6 loads: the one started, or the release event's proxy in front of it with the event taking part in the load. */
-export interface ServingApp extends AppUnderTest {
-  /** k6's BASE_URL. */
-  loadUrl: string;
-  /** Scheduled actions that take part in the load beside the collectors (the deploy and rollback). */
-  participants: Collector[];
-}
-
-export async function startServing(run: RunInProgress, runUrl: string): Promise<ServingApp> {
-  const app = await startAppUnderTest(run, runUrl);
-  const event = run.prepared.releaseEvent;
-  if (!event) return { ...app, loadUrl: app.baseUrl, participants: [] };
-  const started = await startReleaseEvent(run, event, app, runUrl);
-  return { ...app, loadUrl: started.baseUrl, participants: [started.collector] };
 }
 
 /**
