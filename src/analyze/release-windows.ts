@@ -25,6 +25,8 @@ export interface PageAroundAction {
   failedDuringSwitch: number;
   /** Seconds from the switch until p95 and error rate were back in the pre-event band; null: did not recover before the load ended (or the next action). */
   recoverySeconds: number | null;
+  /** Seconds (with requests) out of the pre-event band from the action's start until the next action or the load's end. */
+  secondsOutOfBand: number;
 }
 
 export interface ActionWindows {
@@ -78,6 +80,7 @@ export function releaseWindows(event: ReleaseEvent, timeline: Timeline): ActionW
         after: windowStats(points, afterRange),
         failedDuringSwitch: during.errors,
         recoverySeconds: band ? recoverySeconds(points, band, bound.start, bound.switched, next) : null,
+        secondsOutOfBand: band ? points.filter((point) => point.time >= bound.start && point.time < next && point.requests > 0 && !inBand(point, band)).length : 0,
       };
     });
     return {

@@ -13,8 +13,11 @@ function windowText(stats: WindowStats): string {
   return `${stats.p95Ms === null ? '—' : formatMs(stats.p95Ms)}, ${formatPercent(stats.errorRate)} (${formatCount(stats.requests)} req)`;
 }
 
-function recoveryText(seconds: number | null): string {
-  return seconds === null ? 'did not recover before the load ended' : seconds === 0 ? 'stayed in band' : `${seconds} s`;
+function recoveryText(page: { recoverySeconds: number | null; secondsOutOfBand: number }): string {
+  if (page.recoverySeconds === null) return 'did not recover before the load ended';
+  if (page.secondsOutOfBand === 0) return 'stayed in band';
+  const out = `${page.secondsOutOfBand} s out of band`;
+  return page.recoverySeconds === 0 ? `back in band before the switch (${out})` : `${page.recoverySeconds} s after the switch (${out})`;
 }
 
 /** One sentence per action: when it ran, when traffic moved, and (for a rollback) whether service came back. */
@@ -31,7 +34,7 @@ export function actionSentences(summary: ReleaseEventSummary): string[] {
 
 function actionRows(summary: ReleaseEventSummary): string[][] {
   return summary.actions.flatMap((action) =>
-    action.pages.map((page) => [action.kind, page.page, windowText(page.before), windowText(page.during), windowText(page.after), formatCount(page.failedDuringSwitch), recoveryText(page.recoverySeconds)]),
+    action.pages.map((page) => [action.kind, page.page, windowText(page.before), windowText(page.during), windowText(page.after), formatCount(page.failedDuringSwitch), recoveryText(page)]),
   );
 }
 
@@ -58,7 +61,7 @@ export function releaseEventLines(analysis: Analysis): string[] {
   const lines = [`Release event: ${summary.baseline} → ${summary.candidate}${summary.proxyErrors > 0 ? ` (${formatCount(summary.proxyErrors)} request(s) the proxy could not deliver)` : ''}`];
   lines.push(...actionSentences(summary).map((sentence) => `  ${sentence}`));
   for (const action of summary.actions) {
-    for (const page of action.pages) lines.push(`    ${action.kind} ${page.page}: before ${windowText(page.before)} · during ${windowText(page.during)} · after ${windowText(page.after)} · recovery ${recoveryText(page.recoverySeconds)}`);
+    for (const page of action.pages) lines.push(`    ${action.kind} ${page.page}: before ${windowText(page.before)} · during ${windowText(page.during)} · after ${windowText(page.after)} · recovery ${recoveryText(page)}`);
   }
   for (const row of statementRows(summary)) lines.push(`  migration ${row[0]}: ran ${row[1]}; locks ${row[2]}; waited ${row[3]}, longest ${row[4]}; slowed ${row[5]}`);
   lines.push(...findingLines(summary).map((line) => `  lint ${line}`));

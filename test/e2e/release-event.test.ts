@@ -63,7 +63,7 @@ describe('rehearse run --deploy-at --rollback-at, end to end on the school-porta
     expect(stdout).toMatch(/Release event: baseline → posts-summary-column/);
     expect(stdout).toMatch(/Rollback to baseline at 17s: traffic moved at 1\d(\.\d)?s, 0 request\(s\) failed during the switch; the rollback restored service/);
     // Recovery is reported per page and action: seconds, or that it did not recover.
-    expect(stdout).toMatch(/rollback Posts: before .* · recovery (stayed in band|\d+ s|did not recover before the load ended)/);
+    expect(stdout).toMatch(/rollback Posts: before .* · recovery (stayed in band|back in band before the switch|\d+ s after the switch|did not recover before the load ended)/);
     const report = await readFile(path.join(project.dir, 'reports', record.id, 'report.md'), 'utf8');
     expect(report).toMatch(/### Release event/);
     expect(report).toMatch(/alter table posts add column summary text/);

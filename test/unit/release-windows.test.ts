@@ -36,6 +36,7 @@ describe('the windows around a release action', () => {
       failedDuringSwitch: 3,
       // The last second out of band (11) ends one second after the switch second.
       recoverySeconds: 1,
+      secondsOutOfBand: 2,
     });
     expect(deploy!.failedDuringSwitch).toBe(3);
   });
