@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --only seed|k6|capacity] [options]`: the benchmarks, from
+// `npm run bench [-- --only seed|k6|capacity|ab-aa] [options]`: the benchmarks, from
 // their TypeScript sources through tsx. Each part prints its figures and its
 // ratio or target; the exit code is 1 when a part missed its target.
 import { register } from 'tsx/esm/api';
@@ -20,6 +20,10 @@ if (only === undefined || only === 'k6') {
 // Minutes per run: only when asked for by name.
 if (only === 'capacity') {
   const { main } = await import('../bench/capacity.ts');
+  exitCode ||= await main(args);
+}
+if (only === 'ab-aa') {
+  const { main } = await import('../bench/ab-aa.ts');
   exitCode ||= await main(args);
 }
 process.exitCode = exitCode;

@@ -20,6 +20,8 @@ export { resolveDbOptions, type DbFlags } from './config/resolve-options.ts';
 export { resolveRelease, applyRelease, type AppliedRelease, type ReleaseSelection } from './config/resolve-release.ts';
 export type { Config, UserConfig, DbProviderName, PageBudget, QueryBudget } from './config/schema.ts';
 export { createProvider, type DbOptions } from './db/create-provider.ts';
+export { findPostgresMajors, locatePostgresBinaries, type PostgresBinaries } from './db/embedded-binaries.ts';
+export { POSTGRES_MAJORS, type PostgresMajor } from './db/postgres-majors.ts';
 export type { ConnectionInfo, DbProvider, RunningDatabase, StartOptions } from './db/provider.ts';
 export { maskUrl, connectionUrl, parseConnectionUrl } from './db/connection-url.ts';
 export { REHEARSAL_SETTINGS } from './db/rehearsal-settings.ts';

@@ -16,6 +16,8 @@ export interface AbRun {
   status: RunStatus;
   /** Whether the comparison used it: a run that measured nothing (or was interrupted) is listed but not compared. */
   compared: boolean;
+  /** Whether the timing verdicts used it: not when other work on the machine took CPU the rehearsal waited for (its counters still count). */
+  timed: boolean;
 }
 
 export interface AbSideDescription {

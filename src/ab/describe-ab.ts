@@ -9,8 +9,9 @@ const twoDecimals = (value: number) => String(Number(value.toFixed(2)));
 
 /** "1.18× (0.97–1.41)"; "1.18× (no interval)" when too few seconds had requests for one. */
 export function describeRatio(verdict: PageVerdict): string {
+  if (!Number.isFinite(verdict.ratio)) return `unknown (${verdict.reason})`;
   const interval = Number.isFinite(verdict.high) ? `${twoDecimals(verdict.low)}–${twoDecimals(verdict.high)}` : 'no interval';
-  return `${Number.isFinite(verdict.ratio) ? `${twoDecimals(verdict.ratio)}×` : 'no ratio'} (${interval})`;
+  return `${twoDecimals(verdict.ratio)}× (${interval})`;
 }
 
 /** "Login p95 budget", "overall p99 budget". */

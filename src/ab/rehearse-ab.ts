@@ -7,6 +7,8 @@ import type { DbOptions } from '../db/create-provider.ts';
 import type { RehearseError } from '../errors.ts';
 import type { ReportFormat } from '../report/renderers.ts';
 import { analyzeRecords, reportRuns, type ReportOutcome } from '../report/report-runs.ts';
+import { assessDelivery } from '../analyze/load-delivery.ts';
+import { DEFAULT_THRESHOLDS } from '../analyze/thresholds.ts';
 import { loadDriven } from '../run/run-exit-code.ts';
 import { createRunDirectory } from '../run/run-id.ts';
 import type { RunRecord } from '../run/run-record-schema.ts';
@@ -122,12 +124,13 @@ interface Rehearsed {
 async function conclude(options: AbOptions, { id, dir, scenario, data, runs, end }: Rehearsed): Promise<{ summary: AbSummary; report: ReportOutcome | null }> {
   const compared = runs.filter((run) => comparable(run.outcome));
   const sides = { baseline: records(compared, 'baseline'), candidate: records(compared, 'candidate') };
-  const judgement = sides.baseline.length > 0 && sides.candidate.length > 0 ? judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options) : null;
+  const judgement = sides.baseline.length > 0 && sides.candidate.length > 0 ? judgePair(await analyze(options, sides), timed(sides.baseline), timed(sides.candidate), options) : null;
   const pairs = Math.min(sides.baseline.length, sides.candidate.length);
   const { reason, cause } = end;
   const stop = { reason, sentence: describeStop({ reason, pairs, maxRepeats: options.maxRepeats, undecided: judgement ? undecided(judgement) : [], ...(cause ? { cause } : {}) }) };
   const complete = reason !== 'interrupted' && reason !== 'run-failed';
-  const notes = reportNotes(judgement, data, stop.sentence, complete, runs.length - compared.length);
+  const busy = compared.filter((run) => busyMachine(run.outcome.record) !== null).length;
+  const notes = reportNotes(judgement, data, stop.sentence, complete, runs.length - compared.length, busy);
   const report = judgement ? await writeReport(options, dir, compared, notes) : null;
   const failures = [...(report ? failedChecks(report.analysis) : ['no run of one of the sides finished: nothing was compared']), ...(complete ? [] : ['the rehearsal did not finish: an incomplete comparison cannot pass'])];
   const summary: AbSummary = {
@@ -186,9 +189,11 @@ async function runPairs(options: AbOptions, data: AbData, dir: string, runs: Fin
       runs.push({ side, pair, outcome });
       const end = runEnd(outcome, options.signal);
       if (end) return end;
+      const busy = busyMachine(outcome.record);
+      if (busy) options.progress(`run ${runs.length} measured on a busy machine: its counters are compared, its timings are not — ${busy}`);
     }
     const sides = { baseline: records(runs, 'baseline'), candidate: records(runs, 'candidate') };
-    const judgement = judgePair(await analyze(options, sides), sides.baseline, sides.candidate, options);
+    const judgement = judgePair(await analyze(options, sides), timed(sides.baseline), timed(sides.candidate), options);
     options.progress(describePair(pair, options.maxRepeats, judgement));
     const reason = stopAfterPair(judgement, pair, options.maxRepeats);
     if (reason) return { reason, ...causeOf(reason, judgement) };
@@ -236,9 +241,24 @@ function runEnd(outcome: RehearsalOutcome, signal: AbortSignal): PairsEnd | null
   return null;
 }
 
-/** A run the comparison can use: its load was delivered and it measured pages (an unfinished stage after the load fails the gate in the report). */
+/** A run the comparison can use: its load was driven and it measured pages (an unfinished stage after the load fails the gate in the report). */
 function comparable(outcome: RehearsalOutcome): boolean {
   return outcome.record.status !== 'interrupted' && loadDriven(outcome.record) && outcome.record.pages.length > 0;
+}
+
+/**
+ * The runs whose timings the verdicts use: those the machine was quiet
+ * through. Interleaving evens out noise that comes and goes, not a job that
+ * held the CPUs for one run; such a run's counters still count.
+ */
+function timed(runs: readonly RunRecord[]): RunRecord[] {
+  return runs.filter((run) => busyMachine(run) === null);
+}
+
+/** Why the run's timings are not trusted although its load was delivered (other work on the machine), or null. */
+function busyMachine(record: RunRecord): string | null {
+  const delivery = assessDelivery(record, 'candidate', DEFAULT_THRESHOLDS.loadDelivery);
+  return delivery && delivery.delivered && delivery.contention.length > 0 ? delivery.contention.join('; ') : null;
 }
 
 function records(runs: readonly FinishedRun[], side: AbSide): RunRecord[] {
@@ -271,7 +291,7 @@ function writeReport(options: AbOptions, dir: string, compared: readonly Finishe
 }
 
 /** The A/B verdicts at the top of the report, in every format: per page the verdict, ratio, runs per side and why; why it stopped. */
-function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: string, complete: boolean, leftOut: number): string[] {
+function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: string, complete: boolean, leftOut: number, busy: number): string[] {
   const verdicts = (judgement?.verdicts ?? []).map(
     (verdict) => `A/B timing verdict — ${verdict.page}: ${verdictText(verdict)}, p95 ratio ${describeRatio(verdict)}, ${runsPerSideText(verdict.runs)}: ${verdict.reason}`,
   );
@@ -281,6 +301,7 @@ function reportNotes(judgement: PairJudgement | null, data: AbData, stopped: str
     `A/B rehearsal stopped: ${stopped}.`,
     ...(data.model === 'shared' ? [] : ["The two configs describe different data models: each side was seeded from its own, so rows and buffers per request may differ for that reason alone."]),
     ...(leftOut > 0 ? [`${leftOut} run${leftOut === 1 ? '' : 's'} that measured nothing (interrupted, or its load not delivered) ${leftOut === 1 ? 'is' : 'are'} listed in ab.json but not compared.`] : []),
+    ...(busy > 0 ? [`${busy} run${busy === 1 ? ' was' : 's were'} measured while other work on the machine took CPU the rehearsal waited for: ${busy === 1 ? 'its' : 'their'} counters are compared, ${busy === 1 ? 'its' : 'their'} timings are left out of the verdicts.`] : []),
   ];
 }
 
@@ -293,5 +314,6 @@ function describeSide(side: AbSideInput): AbSummary['baseline'] {
 }
 
 function abRun(run: FinishedRun, dir: string, compared: boolean): AbRun {
-  return { side: run.side, pair: run.pair, id: run.outcome.record.id, dir: path.relative(dir, run.outcome.dir), status: run.outcome.record.status, compared };
+  const record = run.outcome.record;
+  return { side: run.side, pair: run.pair, id: record.id, dir: path.relative(dir, run.outcome.dir), status: record.status, compared, timed: compared && busyMachine(record) === null };
 }

@@ -374,6 +374,12 @@ export interface CapacitySummary {
   cores: number;
   /** Parts whose CPU was not measured, and why. */
   cpuNotMeasured: Record<string, string>;
+  /**
+   * Steps that decided the capacity (up to the first that broke) during which other work on the
+   * machine used more than the threshold of cores over its busiest stretch: their timings include
+   * waiting for CPU, so the capacity is not trusted (verdict `unknown`).
+   */
+  busySteps: Array<{ index: number; offered: number; otherCores: number }>;
 }
 
 /** Two capacity runs: how the capacity moved, with the interval of the change. */

@@ -1,5 +1,6 @@
+import { majorOf } from '../db/postgres-majors.ts';
 import type { RunRecord } from '../run/run-record-schema.ts';
-import { ANALYSIS_SCHEMA_VERSION, CHECK_KINDS, type Analysis, type Check, type PageRow, type RatioInterval, type RunRef } from './analysis.ts';
+import { ANALYSIS_SCHEMA_VERSION, CHECK_KINDS, type Analysis, type Check, type PageRow, type QueryRow, type RatioInterval, type RunRef } from './analysis.ts';
 import { checkBudgets, resolvePageBudget, type BudgetSets } from './budget-checks.ts';
 import { analyzeCapacity } from './capacity.ts';
 import { capacityChange, checkCapacityChange, checkHeadroom } from './capacity-checks.ts';
@@ -125,6 +126,20 @@ function dataNotes(candidates: readonly RunRecord[], baselines: readonly RunReco
   return [`Baseline run ${differs.id} rehearsed other data (scale ${differs.context.scale}, seed ${differs.context.seed}) than the candidate (scale ${first.scale}, seed ${first.seed}): rows and buffers per request differ for that reason alone.`];
 }
 
+/**
+ * Two runs on different Postgres majors compare like two releases: the
+ * server is what changed, so its plan changes are listed query by query.
+ */
+function serverNotes(candidates: readonly RunRecord[], baselines: readonly RunRecord[], compared: readonly QueryRow[]): string[] {
+  const after = candidates[0]?.context.postgresVersion;
+  const before = baselines[0]?.context.postgresVersion;
+  if (!after || !before || majorOf(after) === majorOf(before)) return [];
+  const changed = compared.filter((row) => row.planChanges.length > 0);
+  const where = (row: QueryRow) => `${row.pages.map((page) => page.page).join(', ') || 'query'} ${row.id}`;
+  const plans = changed.length === 0 ? 'no query changed plan' : `${changed.length} quer${changed.length === 1 ? 'y' : 'ies'} changed plan: ${changed.map((row) => `${where(row)}: ${row.planChanges.join(', ')}`).join('; ')}`;
+  return [`The baseline ran on PostgreSQL ${before}, the candidate on ${after}: the server major differs, so ${plans}.`];
+}
+
 /** `lead`: a sentence said before the counts (a capacity run's headroom). */
 function headline(checks: readonly Check[], candidate: readonly RunRecord[], baseline: readonly RunRecord[], lead: string | null = null): string {
   const failed = checks.filter((check) => check.status === 'fail').length;
@@ -247,6 +262,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     };
   });
 
+  const queries = buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries, budgets: budgets.queries ?? [] });
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     verdict: verdictOf(checks),
@@ -258,7 +274,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     thresholds,
     checks,
     pages,
-    queries: buildQueryRows({ baseline, candidate, matching, thresholds, failing: failingQueries, budgets: budgets.queries ?? [] }),
+    queries,
     timeline: buildTimeline(options.candidates[0]!),
     waits: waits.summary,
     delivery,
@@ -266,6 +282,6 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     capacityChange: change,
     releaseEvent: releaseEvent?.summary ?? null,
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
-    notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
+    notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...serverNotes(options.candidates, baselines, queries.compared), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
   };
 }

@@ -75,5 +75,14 @@ function stepText(summary: Omit<CapacitySummary, 'sentence'>): string | null {
 export function capacitySentence(summary: Omit<CapacitySummary, 'sentence'>): string {
   const broken = brokenText(summary);
   const step = stepText(summary);
-  return `${headroomText(summary)}${broken ? `: ${broken}` : ''}${step ? `; ${step}` : ''}.`;
+  return `${headroomText(summary)}${broken ? `: ${broken}` : ''}${step ? `; ${step}` : ''}.${busyText(summary.busySteps)}`;
+}
+
+/** " Not trusted: other work on the machine used up to 0.9 cores during the 16.6 and 22.9 arrivals/s steps …", or nothing on a quiet machine. */
+function busyText(steps: CapacitySummary['busySteps']): string {
+  if (steps.length === 0) return '';
+  const most = Math.max(...steps.map((step) => step.otherCores));
+  const rates = steps.map((step) => formatCount(Number(step.offered.toFixed(1))));
+  const which = rates.length === 1 ? `the ${rates[0]} arrivals/s step` : `the ${rates.slice(0, -1).join(', ')} and ${rates.at(-1)} arrivals/s steps`;
+  return ` Not trusted: processes rehearse did not start took up to ${cores(most)} cores the app, Postgres and k6 were waiting for during ${which} — measure again on a quiet machine.`;
 }

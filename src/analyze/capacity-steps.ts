@@ -1,5 +1,7 @@
 import type { ActivitySample, CpuSample, PageResult, PlannedScenario, RunRecord, ScenarioResult } from '../run/run-record-schema.ts';
 import type { StepMeasure, StepSecond } from './capacity-rule.ts';
+import { cpuTakenByOthers } from './load-delivery.ts';
+import { DEFAULT_THRESHOLDS } from './thresholds.ts';
 
 /** What a plateau did besides its pages' latency: its window, database sessions and CPU, over its measured seconds. */
 export interface StepLoad {
@@ -12,8 +14,10 @@ export interface StepLoad {
   meanLatencyMs: number | null;
   /** Mean sessions of the run database active and waiting over the plateau's samples, the most waiting at once, and the wait events most sessions sat in (mean sessions). */
   db: { samples: number; active: number | null; waiting: number | null; peakWaiting: number | null; topWaits: Array<{ event: string; sessions: number }> };
-  /** Mean cores busy per part (`app`, `postgres`, `k6`) over the plateau's CPU samples. */
+  /** Mean cores busy per part (`app`, `postgres`, `k6`, `others`) over the plateau's CPU samples. */
   cpu: Record<string, number>;
+  /** Cores other work on the machine took while the rehearsal waited for a CPU, over the plateau's busiest stretch; null when not measured. */
+  othersBusiest: number | null;
 }
 
 export interface MeasuredStep {
@@ -88,6 +92,7 @@ function measureStep(record: RunRecord, index: number, entries: readonly Planned
       meanLatencyMs: requests > 0 ? sum(pages.map((page) => page.latencyMs.mean * page.requests)) / requests : null,
       db: databaseLoad(within(record.activity.samples)),
       cpu: meanCores(within(record.cpu?.samples ?? [])),
+      othersBusiest: record.cpu ? (cpuTakenByOthers({ ...record.cpu, samples: within(record.cpu.samples) }, DEFAULT_THRESHOLDS.loadDelivery.k6WindowSeconds)?.busiestCores ?? null) : null,
     },
   };
 }

@@ -4,6 +4,7 @@ import { pageCosts } from './capacity-page-costs.ts';
 import { headroom, measureCapacity, type CapacityBudget, type CapacityResult } from './capacity-rule.ts';
 import { capacitySentence } from './capacity-sentence.ts';
 import { isStepped, measureSteps, type MeasuredStep } from './capacity-steps.ts';
+import { DEFAULT_THRESHOLDS } from './thresholds.ts';
 import { fitUsl } from './usl.ts';
 
 /** The scenario's budgets as capacity judges them, from the record (k6 drove the run with them). */
@@ -37,8 +38,9 @@ export function analyzeCapacity(record: RunRecord): CapacitySummary | null {
   const expectedPeak = record.context.capacity?.expectedPeak ?? null;
   const ratio = expectedPeak === null ? null : headroom(result, expectedPeak);
   const steps = measured.map((step) => capacityStep(step, result));
+  const busy = busySteps(measured, result);
   const summary: Omit<CapacitySummary, 'sentence'> = {
-    verdict: headroomVerdict(result, measured, expectedPeak),
+    verdict: busy.length > 0 ? 'unknown' : headroomVerdict(result, measured, expectedPeak),
     capacity: result.capacity,
     interval: result.interval,
     bound: result.bound,
@@ -54,8 +56,21 @@ export function analyzeCapacity(record: RunRecord): CapacitySummary | null {
     usl: fitUsl(steps.flatMap((step) => (step.concurrency === null ? [] : [{ concurrency: step.concurrency, throughput: step.throughput }]))),
     cores: record.context.machine.cpus,
     cpuNotMeasured: record.cpu?.notMeasured ?? {},
+    busySteps: busy,
   };
   return { ...summary, sentence: capacitySentence(summary) };
+}
+
+/**
+ * The steps that decided the capacity (every one up to the first that broke)
+ * during which processes rehearse did not start kept more than
+ * `maxOtherCores` busy over their busiest stretch: what broke there may be
+ * the machine's other work, not the release.
+ */
+function busySteps(measured: readonly MeasuredStep[], result: CapacityResult): CapacitySummary['busySteps'] {
+  const limit = DEFAULT_THRESHOLDS.loadDelivery.maxOtherCores;
+  const deciding = measured.filter((step) => result.firstFailing === null || step.measure.index <= result.firstFailing);
+  return deciding.flatMap((step) => (step.load.othersBusiest !== null && step.load.othersBusiest > limit ? [{ index: step.measure.index, offered: step.measure.offered, otherCores: step.load.othersBusiest }] : []));
 }
 
 function capacityStep(step: MeasuredStep, result: CapacityResult): CapacityStep {

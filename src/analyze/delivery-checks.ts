@@ -2,8 +2,9 @@ import type { Check, CheckKind } from './analysis.ts';
 import { formatCount } from './format-number.ts';
 import type { DeliverySummary, RunDelivery } from './load-delivery.ts';
 
-/** Said after a timing check's sentence when its run's load was not delivered. */
+/** Said after a timing check's sentence when its run's load was not delivered, or the machine was busy with other work. */
 export const NOT_TRUSTED = 'not trusted: the load was not delivered';
+export const NOT_TRUSTED_BUSY = 'not trusted: the machine was busy with other work';
 
 /** Timing budgets of the candidate: a lighter load than planned makes them look better than they are. */
 const CANDIDATE_TIMING_KINDS: ReadonlySet<CheckKind> = new Set(['budget-p95', 'budget-p99', 'budget-query-mean']);
@@ -27,21 +28,27 @@ function deliveredSentence(run: RunDelivery): string {
   return `${run.role} run ${run.run} delivered its load${arrivals}${cpu}`;
 }
 
+function checkSentence(run: RunDelivery): string {
+  if (!run.delivered) return `the load of ${run.role} run ${run.run} was not delivered — ${run.problems.join('; ')}`;
+  return run.contention.length > 0 ? `${deliveredSentence(run)}, but ${run.contention.join('; ')}` : deliveredSentence(run);
+}
+
 /**
  * One check per run that says what its load was: failing when the load
  * generator did not deliver it (dropped arrivals, k6 out of CPU), with what
- * to change. Runs recorded before rehearse kept the load get none.
+ * to change; a warning when it was delivered on a machine busy with other
+ * work. Runs recorded before rehearse kept the load get none.
  */
 export function checkLoadDelivered(delivery: DeliverySummary | null): Check[] {
   return (delivery?.runs ?? []).map(
     (run): Check => ({
       id: `load-delivered:${run.run}`,
       kind: 'load-delivered',
-      status: run.delivered ? 'pass' : 'fail',
+      status: run.delivered ? (run.trusted ? 'pass' : 'warn') : 'fail',
       page: null,
       queryId: null,
       fingerprint: null,
-      sentence: run.delivered ? deliveredSentence(run) : `the load of ${run.role} run ${run.run} was not delivered — ${run.problems.join('; ')}`,
+      sentence: checkSentence(run),
       measured: Math.max(0, ...run.journeys.map((journey) => journey.droppedShare ?? 0)),
       baseline: null,
       limit: null,
@@ -53,15 +60,18 @@ export function checkLoadDelivered(delivery: DeliverySummary | null): Check[] {
 /**
  * A timing check of a run whose load was not delivered becomes a warning
  * saying so: what it measured was a lighter load than planned, so neither
- * its pass nor its fail means anything. Counter budgets and error rates still
- * apply as they are.
+ * its pass nor its fail means anything. The same for a run delivered on a
+ * machine busy with other work: its timings include waiting for CPU that
+ * the release did not cause. Counter budgets and error rates still apply as
+ * they are.
  */
 export function distrustTimings(delivery: DeliverySummary | null): (check: Check) => Check {
   const runs = delivery?.runs ?? [];
-  const candidateShort = runs.some((run) => run.role === 'candidate' && !run.delivered);
-  const anyShort = runs.some((run) => !run.delivered);
+  const candidateShort = runs.some((run) => run.role === 'candidate' && !run.trusted);
+  const anyShort = runs.some((run) => !run.trusted);
+  const why = runs.some((run) => !run.delivered) ? NOT_TRUSTED : NOT_TRUSTED_BUSY;
   return (check) => {
     const untrusted = (candidateShort && (CANDIDATE_TIMING_KINDS.has(check.kind) || isTimingThreshold(check))) || (anyShort && COMPARED_TIMING_KINDS.has(check.kind));
-    return untrusted ? { ...check, status: 'warn', sentence: `${check.sentence} — ${NOT_TRUSTED}` } : check;
+    return untrusted ? { ...check, status: 'warn', sentence: `${check.sentence} — ${why}` } : check;
   };
 }

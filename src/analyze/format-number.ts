@@ -37,3 +37,13 @@ export function formatPercent(fraction: number): string {
 export function shortQuery(query: string, length = 80): string {
   return query.length <= length ? query : `${query.slice(0, length - 1)}…`;
 }
+
+/** 42 s, 12 min 05 s, 3 h 05 min: a wall-clock length as a person says it. */
+export function formatClock(seconds: number): string {
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${Math.max(seconds, 0).toFixed(seconds < 10 ? 1 : 0)} s`;
+  const pad = (value: number) => String(value).padStart(2, '0');
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${pad(whole % 60)} s`;
+  const minutes = Math.round(whole / 60);
+  return `${Math.floor(minutes / 60)} h ${pad(minutes % 60)} min`;
+}

@@ -1,4 +1,4 @@
-import type { CpuSection, RunRecord } from '../run/run-record-schema.ts';
+import { OTHERS_PART, type CpuSection, type RunRecord } from '../run/run-record-schema.ts';
 import { formatCount, formatPercent } from './format-number.ts';
 import type { Thresholds } from './thresholds.ts';
 
@@ -22,7 +22,7 @@ export interface JourneyDelivery {
   maxVUs: number | null;
 }
 
-/** The load generator's own CPU, in cores: over the load, and its busiest stretch of `windowSeconds`. */
+/** One part's CPU (the load generator's own, or other work's), in cores: over the load, and its busiest stretch of `windowSeconds`. */
 export interface LoadGeneratorCpu {
   meanCores: number;
   busiestCores: number;
@@ -44,6 +44,12 @@ export interface RunDelivery {
   k6Cpu: LoadGeneratorCpu | null;
   /** Why not delivered: how much, which journey, and what to change; empty when delivered. */
   problems: string[];
+  /** CPU other work on the machine took while the rehearsal's processes waited for one (see `cpuTakenByOthers`); null when not measured. */
+  otherCpu: LoadGeneratorCpu | null;
+  /** Why the run's timings are not trusted although its load was delivered (the machine was busy with other work); empty when quiet. */
+  contention: string[];
+  /** Delivered, on a machine quiet enough for its timings to mean something. */
+  trusted: boolean;
 }
 
 /** The runs' deliveries; `delivered` is false when any candidate's was not. */
@@ -84,8 +90,26 @@ function journeyFigures(load: NonNullable<RunRecord['load']>): JourneyDelivery[]
  * collection, a busy stretch is a generator that could not keep up.
  */
 export function loadGeneratorCpu(cpu: CpuSection | undefined, windowSeconds: number): LoadGeneratorCpu | null {
-  if (!cpu || !cpu.measured.includes(K6_PART) || cpu.samples.length === 0) return null;
-  const cores = cpu.samples.map((sample) => sample.cores[K6_PART] ?? 0);
+  if (!cpu || !cpu.measured.includes(K6_PART)) return null;
+  return busiestStretch(cpu, windowSeconds, (sample) => sample.cores[K6_PART] ?? 0);
+}
+
+/**
+ * The CPU other work on the machine took from the rehearsal, per sample:
+ * the cores processes rehearse did not start used, as far as the
+ * rehearsal's own threads were waiting for a CPU meanwhile (other work on
+ * idle cores takes nothing; the app queueing behind its own threads at its
+ * limit is not other work). null when the machine's other work was not measured.
+ */
+export function cpuTakenByOthers(cpu: CpuSection | undefined, windowSeconds: number): LoadGeneratorCpu | null {
+  if (!cpu || !cpu.measured.includes(OTHERS_PART)) return null;
+  return busiestStretch(cpu, windowSeconds, (sample) => Math.min(sample.cores[OTHERS_PART] ?? 0, sample.waiting ?? Number.POSITIVE_INFINITY));
+}
+
+/** One figure per sample, its mean and its busiest mean over `windowSeconds` of consecutive samples; null without samples. */
+function busiestStretch(cpu: CpuSection, windowSeconds: number, pick: (sample: CpuSection['samples'][number]) => number): LoadGeneratorCpu | null {
+  if (cpu.samples.length === 0) return null;
+  const cores = cpu.samples.map(pick);
   const width = Math.min(cores.length, Math.max(1, Math.round((windowSeconds * 1000) / Math.max(1, cpu.intervalMs))));
   let window = sum(cores.slice(0, width));
   let busiest = window;
@@ -109,6 +133,10 @@ function cpuProblem(cpu: LoadGeneratorCpu): string {
   return `k6 used ${cores(cpu.busiestCores)} of a core over its busiest ${cpu.windowSeconds} s (mean ${cores(cpu.meanCores)}): the load generator itself was the bottleneck — run k6 on another load machine, or lower the rate`;
 }
 
+function contentionProblem(cpu: LoadGeneratorCpu): string {
+  return `the machine was busy with other work: processes rehearse did not start took ${cores(cpu.busiestCores)} cores the app, Postgres and k6 were waiting for over the busiest ${cpu.windowSeconds} s (mean ${cores(cpu.meanCores)}) — rehearse on a quiet machine`;
+}
+
 /**
  * Whether a run's load generator delivered the load it was asked for: no
  * more than `maxDroppedShare` of any journey's planned arrivals dropped, and
@@ -120,11 +148,13 @@ export function assessDelivery(record: RunRecord, role: RunDelivery['role'], lim
   if (!record.load) return null;
   const journeys = journeyFigures(record.load);
   const k6Cpu = loadGeneratorCpu(record.cpu, limits.k6WindowSeconds);
+  const otherCpu = cpuTakenByOthers(record.cpu, limits.k6WindowSeconds);
   const base = { vusAllocated: record.load.vusAllocated, journeys };
   const problems = [
     ...journeys.filter((journey) => journey.droppedShare !== null && journey.droppedShare > limits.maxDroppedShare).map((journey) => droppedProblem(journey, base)),
     ...(k6Cpu && k6Cpu.busiestCores > limits.maxK6Cores ? [cpuProblem(k6Cpu)] : []),
   ];
+  const contention = otherCpu && otherCpu.busiestCores > limits.maxOtherCores ? [contentionProblem(otherCpu)] : [];
   return {
     run: record.id,
     role,
@@ -135,6 +165,9 @@ export function assessDelivery(record: RunRecord, role: RunDelivery['role'], lim
     maxVUs: nullableSum(journeys.map((journey) => journey.maxVUs)),
     k6Cpu,
     problems,
+    otherCpu,
+    contention,
+    trusted: problems.length === 0 && contention.length === 0,
   };
 }
 

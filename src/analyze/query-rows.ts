@@ -19,20 +19,40 @@ function cost(statement: PooledStatement, side: PooledSide): QueryCost {
   };
 }
 
-/** What changed between two plans of one query: new Seq Scans, join methods, indexes used. */
+/**
+ * What changed between two plans of one query: how each relation is read
+ * (`appointments: Index Scan → Seq Scan`), join methods, indexes used.
+ * Summaries from records without `access` fall back to new and gone Seq Scans.
+ */
 export function describePlanChanges(candidate: PlanSummary | undefined, baseline: PlanSummary | undefined): string[] {
   if (!candidate || !baseline) return [];
-  const changes: string[] = [];
-  const scanned = new Set(baseline.seqScans.map((scan) => scan.relation));
-  for (const relation of new Set(candidate.seqScans.map((scan) => scan.relation))) if (!scanned.has(relation)) changes.push(`new Seq Scan on ${relation}`);
-  const nowScanned = new Set(candidate.seqScans.map((scan) => scan.relation));
-  for (const relation of scanned) if (!nowScanned.has(relation)) changes.push(`no more Seq Scan on ${relation}`);
+  const changes = candidate.access && baseline.access ? accessChanges(candidate.access, baseline.access) : seqScanChanges(candidate, baseline);
   const joins = (summary: PlanSummary) => [...summary.joinMethods].sort().join(', ') || 'none';
   if (joins(candidate) !== joins(baseline)) changes.push(`join methods ${joins(baseline)} → ${joins(candidate)}`);
   const gone = baseline.indexes.filter((index) => !candidate.indexes.includes(index));
   const added = candidate.indexes.filter((index) => !baseline.indexes.includes(index));
   if (gone.length > 0) changes.push(`no longer uses ${gone.join(', ')}`);
   if (added.length > 0) changes.push(`now uses ${added.join(', ')}`);
+  return changes;
+}
+
+type Access = NonNullable<PlanSummary['access']>;
+
+function accessChanges(candidate: Access, baseline: Access): string[] {
+  const scansOf = (access: Access, relation: string) => access.filter((entry) => entry.relation === relation).map((entry) => entry.scan).join(' + ') || 'not read';
+  const relations = [...new Set([...baseline, ...candidate].map((entry) => entry.relation))].sort();
+  return relations.flatMap((relation) => {
+    const [before, after] = [scansOf(baseline, relation), scansOf(candidate, relation)];
+    return before === after ? [] : [`${relation}: ${before} → ${after}`];
+  });
+}
+
+function seqScanChanges(candidate: PlanSummary, baseline: PlanSummary): string[] {
+  const changes: string[] = [];
+  const scanned = new Set(baseline.seqScans.map((scan) => scan.relation));
+  for (const relation of new Set(candidate.seqScans.map((scan) => scan.relation))) if (!scanned.has(relation)) changes.push(`new Seq Scan on ${relation}`);
+  const nowScanned = new Set(candidate.seqScans.map((scan) => scan.relation));
+  for (const relation of scanned) if (!nowScanned.has(relation)) changes.push(`no more Seq Scan on ${relation}`);
   return changes;
 }
 

@@ -107,9 +107,12 @@ export interface Thresholds {
    * The load was not delivered when more than `maxDroppedShare` of a
    * journey's planned arrivals were dropped, or k6 itself used more than
    * `maxK6Cores` over its busiest `k6WindowSeconds`; then the run's timings
-   * are not trusted.
+   * are not trusted. Neither are they when processes rehearse did not start
+   * (other jobs on the machine) took more than `maxOtherCores` of CPU the
+   * rehearsal's processes were waiting for, over the busiest window: the app
+   * and Postgres waited for CPU, not for the release.
    */
-  loadDelivery: { maxDroppedShare: number; maxK6Cores: number; k6WindowSeconds: number };
+  loadDelivery: { maxDroppedShare: number; maxK6Cores: number; k6WindowSeconds: number; maxOtherCores: number };
   /** Timings: the p95 ratio interval's confidence level and bootstrap resamples. */
   timingConfidence: number;
   bootstrapResamples: number;
@@ -143,7 +146,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   poolWaitPerRequest: { ratio: 2, increase: 1 },
   poolWaitShareOfLatency: 0.05,
   minWaitSamples: 3,
-  loadDelivery: { maxDroppedShare: 0.01, maxK6Cores: 0.9, k6WindowSeconds: 5 },
+  loadDelivery: { maxDroppedShare: 0.01, maxK6Cores: 0.9, k6WindowSeconds: 5, maxOtherCores: 0.25 },
   timingConfidence: 0.95,
   bootstrapResamples: 2000,
 };

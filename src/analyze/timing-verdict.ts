@@ -104,8 +104,10 @@ export function judgeTiming(page: string, baseline: SideSamples, candidate: Side
   const pValue = before.length > 0 && after.length > 0 ? mannWhitneyPValue(after, before) : null;
   const base = { page, pValue, runs, confidence };
   if (!interval) {
-    const ratio = before.length > 0 && after.length > 0 ? median(after) / median(before) : Number.NaN;
-    return { ...base, verdict: 'NOT SURE', ratio, low: 0, high: Number.POSITIVE_INFINITY, direction: null, reason: 'too few seconds with requests for an interval' };
+    const bothSides = before.length > 0 && after.length > 0;
+    const ratio = bothSides ? median(after) / median(before) : Number.NaN;
+    const reason = bothSides ? 'too few seconds with requests for an interval' : 'no timed run on one side yet';
+    return { ...base, verdict: 'NOT SURE', ratio, low: 0, high: Number.POSITIVE_INFINITY, direction: null, reason };
   }
   const decided = decide(interval, before, after, pValue ?? 1, options);
   return { ...base, ratio: interval.point, low: interval.low, high: interval.high, ...decided };

@@ -13,6 +13,7 @@ import { cleanTemplates } from '../seed/clean-templates.ts';
 import { resetDatabase } from '../seed/reset-database.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { withInterrupts } from './interrupts.ts';
+import { DB_VERSION_HELP } from './flag-values.ts';
 
 interface ManageFlags extends DbFlags {
   database?: string;
@@ -29,7 +30,7 @@ export function registerDbManage(program: Command): void {
     .action((flags: ManageFlags, command: Command) => dbReset(flags, command.optsWithGlobals<GlobalFlags>()));
   withDbFlags(db.command('clean'))
     .description("drop every seeded template, half-built database and leftover run copy; --all deletes the project's whole embedded cluster")
-    .option('--all', 'embedded: delete the whole cluster in .rehearse/pg (refused while another command uses it)')
+    .option('--all', 'embedded: delete the whole cluster of the chosen major, .rehearse/pg (18) or .rehearse/pg-<major> (refused while another command uses it)')
     .action((flags: ManageFlags, command: Command) => dbClean(flags, command.optsWithGlobals<GlobalFlags>()));
   db.command('mark-disposable')
     .description('let rehearse truncate and rewrite the database at --url (records a marker in it)')
@@ -41,6 +42,7 @@ export function registerDbManage(program: Command): void {
 function withDbFlags(command: Command): Command {
   return command
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config, else embedded)')
+    .option('--db-version <major>', DB_VERSION_HELP)
     .option('--url <url>', 'the server or database (implies --db url)');
 }
 
@@ -64,7 +66,7 @@ async function dbClean(flags: ManageFlags, globals: GlobalFlags): Promise<void> 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   if (flags.all) {
     if (options.provider !== 'embedded') throw new UsageError('--all deletes the embedded cluster; it only applies to --db embedded');
-    await deleteCluster(projectClusterDir(root), log);
+    await deleteCluster(projectClusterDir(root, options.version), log);
     return;
   }
   await withInterrupts(async (signal) => {

@@ -11,6 +11,7 @@ import { defaultSeedTarget } from '../seed/seed.ts';
 import { waitForExit } from '../system/child-process.ts';
 import { loadCommandConfig } from './context.ts';
 import { withInterrupts } from './interrupts.ts';
+import { DB_VERSION_HELP } from './flag-values.ts';
 
 interface PsqlFlags extends DbFlags {
   database?: string;
@@ -24,6 +25,7 @@ export function registerDbPsql(db: Command): void {
     .option('--database <name>', 'database to open (default: the one `rehearse seed` writes to)')
     .option('-c, --command <sql>', 'run one statement through rehearse\'s own connection and print the rows (no psql needed); exit 1 on an SQL error')
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config, else embedded)')
+    .option('--db-version <major>', DB_VERSION_HELP)
     .option('--url <url>', 'the server or database (implies --db url)')
     .action((flags: PsqlFlags, command: Command) => dbPsql(flags, rootArgs(command)));
 }

@@ -7,6 +7,7 @@ import { untilAborted } from '../system/abort.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { registerDbPsql } from './db-psql.ts';
 import { withInterrupts } from './interrupts.ts';
+import { DB_VERSION_HELP } from './flag-values.ts';
 
 interface DbUpFlags extends DbFlags {
   showPassword?: boolean;
@@ -17,6 +18,7 @@ export function registerDb(program: Command): void {
   db.command('up')
     .description('start the configured Postgres, print its URL, and keep it up until Ctrl-C')
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config, else embedded)')
+    .option('--db-version <major>', DB_VERSION_HELP)
     .option('--url <url>', 'connect to an existing database (implies --db url)')
     .option('--image <image>', 'Docker image for --db testcontainers')
     .option('--show-password', 'print the password in the URL instead of ***')

@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { resolveDbOptions } from '../config/resolve-options.ts';
 import type { DoctorLine } from '../doctor/run-doctor.ts';
 import { runDoctor } from '../doctor/run-doctor.ts';
+import { locatePostgresBinaries } from '../db/embedded-binaries.ts';
+import { DEFAULT_POSTGRES_MAJOR } from '../db/postgres-majors.ts';
 import { locateK6 } from '../k6/locate-k6.ts';
+import { DB_VERSION_HELP } from './flag-values.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
 import { withInterrupts } from './interrupts.ts';
 
@@ -18,11 +21,19 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('check Node, k6, Go, Docker and each Postgres provider; exit 0 when the embedded default works')
     .option('--json', 'print the checks as JSON')
-    .option('--fix', 'first build what rehearse can build itself (k6, with Go)')
-    .action(async (flags: { json?: boolean; fix?: boolean }, command: Command) => {
+    .option('--fix', 'first build or install what rehearse can itself: k6 (with Go), the chosen Postgres major (with npm)')
+    .option('--db-version <major>', DB_VERSION_HELP)
+    .action(async (flags: { json?: boolean; fix?: boolean; dbVersion?: string }, command: Command) => {
       const { config } = await loadCommandConfig(command.optsWithGlobals<GlobalFlags>());
-      if (flags.fix) await withInterrupts((signal) => locateK6({ signal, onProgress: (line) => process.stderr.write(`${line}\n`) }));
-      const report = await runDoctor({ env: process.env, db: resolveDbOptions(config.db, process.env, {}) });
+      const db = resolveDbOptions(config.db, process.env, flags);
+      const onProgress = (line: string) => process.stderr.write(`${line}\n`);
+      if (flags.fix) {
+        await withInterrupts(async (signal) => {
+          await locateK6({ signal, onProgress });
+          await locatePostgresBinaries(db.version ?? DEFAULT_POSTGRES_MAJOR, { signal, onProgress });
+        });
+      }
+      const report = await runDoctor({ env: process.env, db });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {

@@ -11,6 +11,7 @@ import { registerDemo } from './demo.ts';
 import { registerReport } from './report.ts';
 import { registerRun } from './run.ts';
 import { registerSeed } from './seed.ts';
+import { registerUpgrade } from './upgrade.ts';
 import { registerScenario } from './scenario.ts';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerCompare(program);
   registerAb(program);
+  registerUpgrade(program);
   exitOverrideEverywhere(program);
   return program;
 }

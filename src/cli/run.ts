@@ -9,7 +9,7 @@ import { loadDriven, runExitCode } from '../run/run-exit-code.ts';
 import { readRunRecord } from '../run/run-record.ts';
 import { runRehearsal, type RehearsalOptions } from '../run/run-rehearsal.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
-import { durationFlag, loadShapeFlags, positiveNumber, positiveWholeNumber, wholeNumber } from './flag-values.ts';
+import { DB_VERSION_HELP, durationFlag, loadShapeFlags, positiveNumber, positiveWholeNumber, wholeNumber } from './flag-values.ts';
 import { withInterrupts } from './interrupts.ts';
 import { reportWithConfig, splitRuns } from './report.ts';
 import { SeedProgress } from './seed-progress.ts';
@@ -145,6 +145,7 @@ export function addRehearsalOptions(command: Command): Command {
     .option('--rate-scale <f>', 'multiply every arrival rate, e.g. 0.5')
     .option('--max-vus <n>', "the most VUs k6 may be asked for (default: REHEARSE_MAX_VUS, else from this machine's memory)")
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config)')
+    .option('--db-version <major>', DB_VERSION_HELP)
     .option('--url <url>', 'a Postgres server or disposable database to rehearse on (implies --db url)')
     .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)');
 }

@@ -5,7 +5,7 @@ import { introspectedModel, loadModel } from '../seed/load-model.ts';
 import { renderSeedSummary } from '../seed/render-seed-summary.ts';
 import { seed } from '../seed/seed.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
-import { positiveNumber, wholeNumber } from './flag-values.ts';
+import { DB_VERSION_HELP, positiveNumber, wholeNumber } from './flag-values.ts';
 import { withInterrupts } from './interrupts.ts';
 import { SeedProgress } from './seed-progress.ts';
 
@@ -26,6 +26,7 @@ export function registerSeed(program: Command): void {
     .option('--seed <n>', 'PRNG seed: same model, scale and seed give identical data (default: data.seed, else 42)')
     .option('--model <file>', 'data model module (default: data.model; without one, every table gets 1000 rows × scale)')
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config, else embedded)')
+    .option('--db-version <major>', DB_VERSION_HELP)
     .option('--url <url>', 'seed the database at this URL (it must be marked disposable), or a server URL (…/postgres) to let rehearse create its own')
     .option('--database <name>', 'name of the database to seed on the server (default: the URL\'s, or "rehearse")')
     .option('--no-template', 'seed the target in place instead of building and reusing a template')

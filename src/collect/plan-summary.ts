@@ -20,7 +20,8 @@ interface PlanNode {
  *
  * @example
  * summarizePlan([{ Plan: { 'Node Type': 'Seq Scan', 'Relation Name': 'bookings', 'Plan Rows': 5000, 'Total Cost': 92 } }]);
- * // { nodeTypes: ['Seq Scan'], seqScans: [{ relation: 'bookings', estimatedRows: 5000 }], joinMethods: [], indexes: [], totalCost: 92, estimatedRows: 5000 }
+ * // { nodeTypes: ['Seq Scan'], seqScans: [{ relation: 'bookings', estimatedRows: 5000 }], joinMethods: [], indexes: [], totalCost: 92, estimatedRows: 5000,
+ * //   access: [{ relation: 'bookings', scan: 'Seq Scan' }] }
  */
 export function summarizePlan(explainJson: unknown): PlanSummary {
   const root = rootPlan(explainJson);
@@ -28,11 +29,13 @@ export function summarizePlan(explainJson: unknown): PlanSummary {
   const joinMethods = new Set<string>();
   const indexes = new Set<string>();
   const seqScans: PlanSummary['seqScans'] = [];
+  const access = new Set<string>();
   const visit = (node: PlanNode): void => {
     const type = typeof node['Node Type'] === 'string' ? node['Node Type'] : undefined;
     if (type) nodeTypes.add(type);
     if (type && JOIN_NODES.has(type)) joinMethods.add(type);
     if (typeof node['Index Name'] === 'string') indexes.add(node['Index Name']);
+    if (type && typeof node['Relation Name'] === 'string') access.add(JSON.stringify([node['Relation Name'], type]));
     if (type === 'Seq Scan' && typeof node['Relation Name'] === 'string') {
       seqScans.push({ relation: node['Relation Name'], estimatedRows: numberOr(node['Plan Rows'], 0) });
     }
@@ -46,6 +49,10 @@ export function summarizePlan(explainJson: unknown): PlanSummary {
     indexes: [...indexes].sort(),
     totalCost: numberOr(root?.['Total Cost'], 0),
     estimatedRows: numberOr(root?.['Plan Rows'], 0),
+    access: [...access].sort(compareText).map((entry) => {
+      const [relation, scan] = JSON.parse(entry) as [string, string];
+      return { relation, scan };
+    }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { POSTGRES_MAJORS } from '../db/postgres-majors.ts';
 
 /** The database providers rehearse can start or connect to. */
 export const DB_PROVIDERS = ['embedded', 'testcontainers', 'url'] as const;
@@ -11,6 +12,8 @@ const dbSchema = z.strictObject({
   provider: z.enum(DB_PROVIDERS).optional(),
   /** Postgres settings (GUCs) layered over rehearse's rehearsal defaults. */
   settings: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'a Postgres setting name'), settingValue).default({}),
+  /** Postgres major to rehearse on (default 18): the embedded server's binaries (installed on first use), or the testcontainers image `postgres:<major>` when no image is given. */
+  version: z.literal(POSTGRES_MAJORS).optional(),
   /** Docker image for the testcontainers provider. */
   image: z.string().min(1).optional(),
   /** Connection URL for the url provider (else DATABASE_URL). */

@@ -15,6 +15,7 @@ import { ownedEnv } from '../system/process-identity.ts';
 import { acquireClusterLock, type HeldClusterLock } from './cluster-lock.ts';
 import { connectionUrl } from './connection-url.ts';
 import { locatePostgresBinaries } from './embedded-binaries.ts';
+import { DEFAULT_POSTGRES_MAJOR, type PostgresMajor } from './postgres-majors.ts';
 import { installObservability } from './observability.ts';
 import type { ConnectionInfo, DbProvider, RunningDatabase, StartOptions } from './provider.ts';
 import { settingsToArgs } from './rehearsal-settings.ts';
@@ -34,6 +35,8 @@ export interface EmbeddedOptions {
    */
   clusterDir?: string;
   readyTimeoutMs?: number;
+  /** The Postgres major to run (default 18); its binaries are installed on first use. */
+  major?: PostgresMajor;
 }
 
 interface ClusterLocation {
@@ -74,9 +77,9 @@ export class EmbeddedProvider implements DbProvider {
   constructor(private readonly options: EmbeddedOptions) {}
 
   async start({ signal, onProgress }: StartOptions = {}): Promise<RunningDatabase> {
-    const binaries = await locatePostgresBinaries();
+    const binaries = await locatePostgresBinaries(this.options.major ?? DEFAULT_POSTGRES_MAJOR, { onProgress, signal });
     const user = await serverUser();
-    const cluster = this.options.clusterDir ? await persistentCluster(this.options.clusterDir, user) : await temporaryCluster(this.options.tempRoot, user);
+    const cluster = this.options.clusterDir ? await persistentCluster(this.options.clusterDir, binaries.major, user) : await temporaryCluster(this.options.tempRoot, user);
     const { dataDir, password } = cluster;
     for (const line of cluster.recovered) onProgress?.(`recovered: ${line}`);
     let server: ChildProcess | undefined;
@@ -97,7 +100,7 @@ export class EmbeddedProvider implements DbProvider {
       admin.on('error', () => undefined);
       await installObservability(connection);
       if (this.options.clusterDir) await dropLeftDatabases(admin, onProgress);
-      return ownedDatabase(connection, admin, server, { dataDir, pid: String(server.pid) }, cluster.dispose);
+      return ownedDatabase(connection, admin, server, { dataDir, pid: String(server.pid), major: String(binaries.major), release: binaries.release }, cluster.dispose);
     } catch (error) {
       await admin?.end().catch(() => undefined);
       if (server) await stopChild(server, 'SIGQUIT', 5_000);
@@ -122,22 +125,23 @@ async function temporaryCluster(tempRoot: string | undefined, user: OsUser | und
  * A cluster kept in `clusterDir` across commands, held by this command's
  * lock until stop(); a half-initialised one is started over.
  */
-async function persistentCluster(clusterDir: string, user: OsUser | undefined): Promise<ClusterLocation> {
+async function persistentCluster(clusterDir: string, major: number, user: OsUser | undefined): Promise<ClusterLocation> {
   const lock = await acquireClusterLock(clusterDir);
   try {
-    return await openPersistentCluster(clusterDir, user, lock);
+    return await openPersistentCluster(clusterDir, major, user, lock);
   } catch (error) {
     await lock.release();
     throw error;
   }
 }
 
-async function openPersistentCluster(clusterDir: string, user: OsUser | undefined, lock: HeldClusterLock): Promise<ClusterLocation> {
+async function openPersistentCluster(clusterDir: string, major: number, user: OsUser | undefined, lock: HeldClusterLock): Promise<ClusterLocation> {
   const dataDir = path.join(clusterDir, 'data');
   const credentialsFile = path.join(clusterDir, 'credentials.json');
   const keep = () => Promise.resolve();
   const held = { dispose: lock.release, recovered: lock.recovered };
   if (existsSync(path.join(dataDir, 'PG_VERSION')) && existsSync(credentialsFile)) {
+    await assertClusterMajor(dataDir, major);
     const { password } = JSON.parse(await readFile(credentialsFile, 'utf8')) as { password: string };
     return { dataDir, password, existing: true, initialised: keep, ...held };
   }
@@ -151,6 +155,16 @@ async function openPersistentCluster(clusterDir: string, user: OsUser | undefine
   const initialised = () => writeFile(credentialsFile, `${JSON.stringify({ password })}\n`, { mode: 0o600 });
   await rm(credentialsFile, { force: true });
   return { dataDir, password, existing: false, initialised, ...held };
+}
+
+/** A data directory only ever runs on the major that created it: another major refuses it, or (newer) would need pg_upgrade. */
+async function assertClusterMajor(dataDir: string, major: number): Promise<void> {
+  const created = Number((await readFile(path.join(dataDir, 'PG_VERSION'), 'utf8')).trim());
+  if (created === major) return;
+  throw new InfrastructureError(
+    `the cluster in ${dataDir} was created by Postgres ${created}, not ${major}: each major keeps its own cluster. ` +
+      `Delete it (rehearse db clean --all) if it is stale.`,
+  );
 }
 
 /** Databases that killed commands left on the project cluster: half-built templates and run copies. */

@@ -1,13 +1,17 @@
 import path from 'node:path';
-import { createProvider, type DbOptions } from './create-provider.ts';
+import { createProvider, embeddedOptions, type DbOptions } from './create-provider.ts';
 import { EmbeddedProvider } from './embedded.ts';
+import { DEFAULT_POSTGRES_MAJOR } from './postgres-majors.ts';
 import type { DbProvider, RunningDatabase, StartOptions } from './provider.ts';
-import { mergeSettings } from './rehearsal-settings.ts';
 import { assertWritable } from './write-guard.ts';
 
-/** Where the project's embedded cluster lives, next to rehearse.config.ts, so templates outlive one command. */
-export function projectClusterDir(root: string): string {
-  return path.join(root, '.rehearse', 'pg');
+/**
+ * Where the project's embedded cluster lives, next to rehearse.config.ts, so
+ * templates outlive one command: one cluster per major (a data directory runs
+ * on the major that created it only), `.rehearse/pg` for the default major.
+ */
+export function projectClusterDir(root: string, major: number = DEFAULT_POSTGRES_MAJOR): string {
+  return path.join(root, '.rehearse', major === DEFAULT_POSTGRES_MAJOR ? 'pg' : `pg-${major}`);
 }
 
 /**
@@ -17,7 +21,7 @@ export function projectClusterDir(root: string): string {
  * The first progress line says which database and why.
  */
 export function createProjectProvider(options: DbOptions, root: string): DbProvider {
-  const provider = options.provider === 'embedded' ? new EmbeddedProvider({ settings: mergeSettings(options.settings), clusterDir: projectClusterDir(root) }) : createProvider(options);
+  const provider = options.provider === 'embedded' ? new EmbeddedProvider(embeddedOptions(options, projectClusterDir(root, options.version))) : createProvider(options);
   return {
     name: provider.name,
     async start(start: StartOptions = {}): Promise<RunningDatabase> {

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { DbOptions } from '../db/create-provider.ts';
 import { createProvider } from '../db/create-provider.ts';
+import { findPostgresMajors, postgresCacheDir } from '../db/embedded-binaries.ts';
+import { DEFAULT_POSTGRES_MAJOR } from '../db/postgres-majors.ts';
 import { DEFAULT_POSTGRES_IMAGE } from '../db/testcontainers.ts';
 import { findK6, findOnPath, k6Version, K6_INSTALL_HINT } from '../k6/locate-k6.ts';
 import { K6_MODULE, K6_VERSION } from '../k6/k6-version.ts';
@@ -87,7 +89,11 @@ const dockerCheck: Check = {
 const embeddedCheck: Check = {
   label: 'db: embedded',
   required: true,
-  async run({ db }) {
+  async run({ db, env }) {
+    const major = db.version ?? DEFAULT_POSTGRES_MAJOR;
+    if (!(await findPostgresMajors(env)).some((found) => found.major === major)) {
+      return { status: 'missing', detail: `Postgres ${major} is not installed`, fix: `rehearse doctor --fix --db-version ${major} installs it (with npm), as does any command run with --db-version ${major}` };
+    }
     const started = performance.now();
     try {
       const database = await createProvider({ ...db, provider: 'embedded' }).start();
@@ -140,6 +146,17 @@ const urlCheck: Check = {
   },
 };
 
+/** The embedded majors on this machine; any other is installed on first use. */
+const postgresMajorsCheck: Check = {
+  label: 'postgres majors',
+  required: false,
+  async run({ env }) {
+    const found = await findPostgresMajors(env);
+    const detail = found.map((binaries) => `${binaries.major} (${binaries.release}, ${binaries.source === 'bundled' ? 'bundled' : 'cached'})`).join(', ') || 'none';
+    return { status: 'ok', detail: `${detail}; others are installed into ${postgresCacheDir(env)} on first use of --db-version` };
+  },
+};
+
 /** Which database commands use, and why (precedence: defaults < config < environment < flags). */
 const chosenDatabaseCheck: Check = {
   label: 'database used',
@@ -150,4 +167,4 @@ const chosenDatabaseCheck: Check = {
 };
 
 /** Doctor's checks, in the order they are printed. */
-export const DOCTOR_CHECKS: readonly Check[] = [nodeCheck, k6Check, goCheck, dockerCheck, chosenDatabaseCheck, embeddedCheck, testcontainersCheck, urlCheck];
+export const DOCTOR_CHECKS: readonly Check[] = [nodeCheck, k6Check, goCheck, dockerCheck, chosenDatabaseCheck, postgresMajorsCheck, embeddedCheck, testcontainersCheck, urlCheck];

@@ -2,7 +2,7 @@ import { formatCount, formatPercent } from '../analyze/format-number.ts';
 import type { JourneyDelivery, RunDelivery } from '../analyze/load-delivery.ts';
 
 /** The "Load delivered" table's columns, shared by the report formats and the terminal summary. */
-export const DELIVERY_HEADER = ['journey', 'planned arrivals', 'started', 'dropped', 'VUs allocated / max', 'k6 CPU mean / busiest'] as const;
+export const DELIVERY_HEADER = ['journey', 'planned arrivals', 'started', 'dropped', 'VUs allocated / max', 'k6 CPU mean / busiest', 'CPU taken by other work mean / busiest'] as const;
 
 const orDash = (value: number | null) => (value === null ? '—' : formatCount(value));
 
@@ -11,10 +11,12 @@ function droppedText(journey: Pick<JourneyDelivery, 'dropped' | 'droppedShare'>)
 }
 
 /** `0.31 / 0.58 (5 s)` in cores, or why there is no figure. */
-export function k6CpuText(run: RunDelivery): string {
-  if (!run.k6Cpu) return 'not measured';
-  return `${run.k6Cpu.meanCores.toFixed(2)} / ${run.k6Cpu.busiestCores.toFixed(2)} (${run.k6Cpu.windowSeconds} s)`;
+function cpuText(cpu: RunDelivery['k6Cpu']): string {
+  if (!cpu) return 'not measured';
+  return `${cpu.meanCores.toFixed(2)} / ${cpu.busiestCores.toFixed(2)} (${cpu.windowSeconds} s)`;
 }
+
+export const k6CpuText = (run: RunDelivery): string => cpuText(run.k6Cpu);
 
 /**
  * One row per journey; VUs allocated and k6's CPU belong to the whole load,
@@ -30,15 +32,16 @@ export function deliveryRows(run: RunDelivery): string[][] {
     droppedText(journey),
     single ? vus : `— / ${orDash(journey.maxVUs)}`,
     single ? k6CpuText(run) : '',
+    single ? cpuText(run.otherCpu) : '',
   ]);
   if (single) return rows;
   const planned = run.journeys.every((journey) => journey.planned === null) ? null : run.journeys.reduce((sum, journey) => sum + (journey.planned ?? 0), 0);
   const started = planned === null ? null : run.journeys.reduce((sum, journey) => sum + (journey.started ?? 0), 0);
   const dropped = run.journeys.reduce((sum, journey) => sum + journey.dropped, 0);
-  return [...rows, ['all journeys', orDash(planned), orDash(started), droppedText({ dropped, droppedShare: planned ? dropped / planned : null }), vus, k6CpuText(run)]];
+  return [...rows, ['all journeys', orDash(planned), orDash(started), droppedText({ dropped, droppedShare: planned ? dropped / planned : null }), vus, k6CpuText(run), cpuText(run.otherCpu)]];
 }
 
 /** "run 20260101-… (candidate): not delivered" — a table's caption when a report has several runs. */
 export function deliveryCaption(run: RunDelivery): string {
-  return `${run.role} run ${run.run}: ${run.delivered ? 'delivered' : 'not delivered'}`;
+  return `${run.role} run ${run.run}: ${run.delivered ? (run.trusted ? 'delivered' : 'delivered on a machine busy with other work') : 'not delivered'}`;
 }

@@ -172,12 +172,15 @@ function loadCsv(delivery: DeliverySummary): string {
         run_max_vus: run.maxVUs ?? '',
         k6_cpu_mean_cores: round(run.k6Cpu?.meanCores),
         k6_cpu_busiest_cores: round(run.k6Cpu?.busiestCores),
+        other_cpu_mean_cores: round(run.otherCpu?.meanCores),
+        other_cpu_busiest_cores: round(run.otherCpu?.busiestCores),
         run_delivered: String(run.delivered),
+        run_timings_trusted: String(run.trusted),
       })),
     ),
     {
       header: true,
-      columns: ['run', 'role', 'journey', 'planned_arrivals', 'started', 'dropped', 'dropped_share', 'iterations', 'pre_allocated_vus', 'max_vus', 'run_vus_allocated', 'run_vus_active', 'run_max_vus', 'k6_cpu_mean_cores', 'k6_cpu_busiest_cores', 'run_delivered'],
+      columns: ['run', 'role', 'journey', 'planned_arrivals', 'started', 'dropped', 'dropped_share', 'iterations', 'pre_allocated_vus', 'max_vus', 'run_vus_allocated', 'run_vus_active', 'run_max_vus', 'k6_cpu_mean_cores', 'k6_cpu_busiest_cores', 'other_cpu_mean_cores', 'other_cpu_busiest_cores', 'run_delivered', 'run_timings_trusted'],
     },
   );
 }

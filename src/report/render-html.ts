@@ -44,7 +44,7 @@ function deliverySection(analysis: Analysis): string {
   const runs = analysis.delivery?.runs ?? [];
   if (runs.length === 0) return '';
   const tables = runs.map((run) => {
-    const caption = runs.length > 1 ? `<p class="${run.delivered ? 'pass' : 'fail'}">${escapeHtml(deliveryCaption(run))}</p>` : '';
+    const caption = runs.length > 1 ? `<p class="${run.trusted ? 'pass' : run.delivered ? 'warn' : 'fail'}">${escapeHtml(deliveryCaption(run))}</p>` : '';
     return `${caption}${sortableTable([...DELIVERY_HEADER], deliveryRows(run).map((row) => row.map((text) => td(escapeHtml(text)))))}`;
   });
   return `<h2>Load delivered</h2>${tables.join('\n')}`;

@@ -104,6 +104,8 @@ export const planSummarySchema = z.object({
   indexes: z.array(z.string()),
   totalCost: nonNegative,
   estimatedRows: nonNegative,
+  /** How each relation is read (`appointments` → `Index Scan`), sorted; absent in records written before it was kept. */
+  access: z.array(z.object({ relation: z.string(), scan: z.string() })).optional(),
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
 
@@ -207,8 +209,16 @@ export type PoolMetricNames = z.infer<typeof poolMetricNamesSchema>;
 export const samplerFailuresSchema = z.object({ count, last: z.string().nullable() });
 export type SamplerFailures = z.infer<typeof samplerFailuresSchema>;
 
-/** CPU used in one interval: part (`app`, `postgres`, `k6`) → cores busy (CPU seconds per second). */
-export const cpuSampleSchema = z.object({ time: epochMs, cores: z.record(z.string(), nonNegative) });
+/** The CPU part for everything on the machine that is not the rehearsal's: other jobs, other users' work. */
+export const OTHERS_PART = 'others';
+
+/** CPU used in one interval: part (`app`, `postgres`, `k6`, `others`) → cores busy (CPU seconds per second). */
+export const cpuSampleSchema = z.object({
+  time: epochMs,
+  cores: z.record(z.string(), nonNegative),
+  /** With `others` measured: the rehearsal's threads' time waiting on a run queue for a CPU, in cores (seconds per second). */
+  waiting: nonNegative.optional(),
+});
 export type CpuSample = z.infer<typeof cpuSampleSchema>;
 
 /** CPU of the processes rehearse started, from /proc, every interval of the load. */

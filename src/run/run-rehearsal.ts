@@ -128,7 +128,7 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
  * pg_stat_statements before a row is written there.
  */
 async function checkDatabase(options: RehearsalOptions): Promise<void> {
-  if (options.db.provider === 'embedded') return assertClusterFree(projectClusterDir(clusterRootOf(options)));
+  if (options.db.provider === 'embedded') return assertClusterFree(projectClusterDir(clusterRootOf(options), options.db.version));
   if (options.db.provider !== 'url') return;
   const database = await createProjectProvider(options.db, clusterRootOf(options)).start({ signal: options.signal, onProgress: options.log });
   try {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { activityCollector } from '../collect/activity-collector.ts';
 import type { Collector } from '../collect/collector.ts';
 import { childrenNamed, cpuCollector, type CpuTarget, type UnmeasuredPart } from '../collect/cpu-collector.ts';
+import { canReadProcessCpu } from '../system/process-cpu.ts';
 import { metricsCollector } from '../collect/metrics-collector.ts';
 import { statementsCollector } from '../collect/statements-collector.ts';
 import type { AppliedRelease } from '../config/resolve-release.ts';
@@ -23,7 +24,7 @@ import { startApp, type RunningApp } from './app-process.ts';
 import type { RehearsalOptions } from './run-rehearsal.ts';
 import { runDatabaseName } from './run-id.ts';
 import type { StageLog } from './stages.ts';
-import type { RunContext } from './run-record-schema.ts';
+import { OTHERS_PART, type RunContext } from './run-record-schema.ts';
 import type { PreparedReleaseEvent } from './release-event-stage.ts';
 
 export const K6_RAW_FILE = 'k6-samples.csv.gz';
@@ -174,7 +175,10 @@ function cpuOf(database: RunningDatabase, app: AppUnderTest): Collector {
   const postgresPid = Number(database.details.pid);
   if (database.provider === 'embedded' && Number.isInteger(postgresPid) && postgresPid > 0) targets.push({ name: 'postgres', roots: () => [postgresPid] });
   else unmeasured.push({ name: 'postgres', reason: database.provider === 'testcontainers' ? 'runs in a container' : 'a server rehearse did not start' });
-  return cpuCollector(targets, unmeasured);
+  // The rest of the machine's CPU is someone else's work only when every part of the rehearsal is one of ours.
+  const others = unmeasured.length === 0 && canReadProcessCpu();
+  if (!others) unmeasured.push({ name: OTHERS_PART, reason: 'a part of the rehearsal runs outside the processes rehearse started' });
+  return cpuCollector(targets, unmeasured, { others });
 }
 
 /** The run database's URL on the server. */

@@ -74,6 +74,17 @@ export function treeCpuMs(table: ProcessTable, roots: readonly number[]): number
   return (ticks * 1000) / clockTicksPerSecond();
 }
 
+/**
+ * CPU milliseconds every core of the machine has been busy so far (the first
+ * line of /proc/stat: user, nice, system, irq, softirq and steal; idle and
+ * I/O wait left out), in the same clock ticks as a process's own time.
+ */
+export async function readMachineBusyMs(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicksPerSecond();
+}
+
 let ticksPerSecond: number | undefined;
 
 /** The kernel's clock ticks per second (USER_HZ), 100 on nearly every Linux. */
@@ -98,12 +109,29 @@ export function canReadProcessCpu(): boolean {
  * requests that each take a few milliseconds.
  */
 export async function readProcessRunTimeNs(pid: number): Promise<number | undefined> {
+  return (await readProcessSchedNs(pid))?.runNs;
+}
+
+/**
+ * Nanoseconds a process's threads have run on a CPU so far, and waited on a
+ * run queue for one (runnable, but the CPUs were busy): the first two fields
+ * of each /proc/<pid>/task/<tid>/schedstat, summed. undefined when the kernel
+ * does not show them.
+ */
+export async function readProcessSchedNs(pid: number): Promise<{ runNs: number; waitNs: number } | undefined> {
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => undefined);
   if (!tasks) return undefined;
-  const times = await Promise.all(tasks.map(async (tid) => Number((await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => '')).split(' ')[0] || Number.NaN)));
+  const fields = await Promise.all(tasks.map(async (tid) => (await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => '')).split(' ').slice(0, 2).map(Number)));
   // A thread that exited while its siblings were read is simply gone; none readable means the kernel shows none.
-  const readable = times.filter((time) => Number.isFinite(time));
-  return readable.length === 0 ? undefined : readable.reduce((sum, time) => sum + time, 0);
+  const readable = fields.filter((pair) => pair.length === 2 && pair.every((value) => Number.isFinite(value)));
+  if (readable.length === 0) return undefined;
+  return { runNs: readable.reduce((sum, pair) => sum + pair[0]!, 0), waitNs: readable.reduce((sum, pair) => sum + pair[1]!, 0) };
+}
+
+/** Milliseconds the processes of a tree (in `table`) have waited on a run queue for a CPU; 0 where the kernel shows no schedstat. */
+export async function treeRunQueueWaitMs(table: ProcessTable, roots: readonly number[]): Promise<number> {
+  const waits = await Promise.all(processTree(table, roots).map(async (pid) => ((await readProcessSchedNs(pid))?.waitNs ?? 0) / 1e6));
+  return waits.reduce((sum, ms) => sum + ms, 0);
 }
 
 /**

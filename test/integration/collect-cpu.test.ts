@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpuCollector } from '../../src/collect/cpu-collector.ts';
 import { parseProcStat, processTree, readProcessRunTimeNs, readProcessTable, readTreeRunTimeMs, treeCpuMs, type ProcessEntry } from '../../src/system/process-cpu.ts';
@@ -53,6 +54,29 @@ describe('the CPU collector, on real processes', () => {
     expect(total('busy')).toBeGreaterThan(0.1);
     expect(total('idle')).toBeLessThan(0.05);
     expect(treeCpuMs(await readProcessTable(), [busy.pid!])).toBeGreaterThan(100);
+  });
+
+  it("counts other work on the machine as `others`, and never the rehearsal's own processes", async () => {
+    // A busy loop outside this process's tree (its shell exits, so init adopts it), as another job would be.
+    const spawner = spawn('sh', ['-c', 'node -e "const end = Date.now() + 20000; while (Date.now() < end) {}" >/dev/null 2>&1 & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const stranger = Number(await new Promise<string>((resolve) => spawner.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+    // And a busy loop of the rehearsal's own, measured as a target.
+    const ours = spawn('node', ['-e', 'const end = Date.now() + 20000; while (Date.now() < end) {}'], { stdio: 'ignore' });
+    children.push(ours);
+    try {
+      const collector = cpuCollector([{ name: 'ours', roots: () => [ours.pid!] }], [], { others: true });
+      await collector.start({ intervalMs: 250 } as Parameters<typeof collector.start>[0]);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const { cpu } = await collector.end({ final: true });
+      expect(cpu!.measured).toEqual(['ours', 'others']);
+      const mean = (name: string) => cpu!.samples.reduce((sum, sample) => sum + sample.cores[name]!, 0) / cpu!.samples.length;
+      // Both loops ran; ours counted once: the two together never exceed the machine's cores.
+      expect(mean('others')).toBeGreaterThan(0.2);
+      expect(mean('ours')).toBeGreaterThan(0.2);
+      expect(mean('others') + mean('ours')).toBeLessThan(availableParallelism() + 0.15);
+    } finally {
+      process.kill(stranger, 'SIGKILL');
+    }
   });
 
   it('reads run time finer than a clock tick, over every thread of every process in a tree', async () => {

@@ -131,6 +131,20 @@ describe('capacity analysis', () => {
     expect(capacity.sentence).toMatch(/: the load was not delivered at 40 arrivals\/s \(.*5 arrivals dropped\); My Bookings slowed most, p95 300 ms → 900 ms; at that step/);
   });
 
+  it('does not trust a capacity measured while other work kept the machine busy at a deciding step', () => {
+    const record = steppedRecord();
+    // Another job took 0.8 of a core through the second step's hold: that step decided the capacity (it held).
+    const [from, to] = [secondOf(1, false, 0), secondOf(1, false, HOLD - 1)];
+    const samples = record.cpu!.samples.map((sample) => ({ ...sample, cores: { ...sample.cores, others: sample.time >= from && sample.time <= to + 999 ? 0.8 : 0.05 } }));
+    const capacity = analyzeCapacity({ ...record, cpu: { ...record.cpu!, measured: [...record.cpu!.measured, 'others'], samples } })!;
+    expect(capacity.busySteps).toEqual([{ index: 1, offered: RATES[1], otherCores: expect.closeTo(0.8, 5) }]);
+    expect(capacity.verdict).toBe('unknown');
+    expect(capacity.sentence).toMatch(/\. Not trusted: processes rehearse did not start took up to 0\.8 cores the app, Postgres and k6 were waiting for during the 2\d arrivals\/s step — measure again on a quiet machine\.$/);
+    // The same other work after the first failing step changes nothing: those steps did not decide.
+    const late = samples.map((sample) => ({ ...sample, cores: { ...sample.cores, others: 0.05 } }));
+    expect(analyzeCapacity({ ...record, cpu: { ...record.cpu!, measured: [...record.cpu!.measured, 'others'], samples: late } })!).toMatchObject({ busySteps: [], verdict: 'pass' });
+  });
+
   it('is absent for a run whose load was not stepped', () => {
     expect(analyzeCapacity(runRecord())).toBeNull();
     expect(analyzeRuns({ candidates: [runRecord()] }).capacity).toBeNull();

@@ -135,6 +135,43 @@ describe('load delivered: the load generator’s CPU', () => {
   });
 });
 
+describe('load delivered on a machine busy with other work', () => {
+  /** k6's minute, plus other work at `others` cores for 10 s in the middle, while the rehearsal's threads waited `waiting` cores for a CPU. */
+  const withOthers = (others: number, waiting: number) => {
+    const cpu = k6Cpu(0.4, 10);
+    const busy = (second: number) => second >= 30 && second < 40;
+    return { ...cpu, measured: [...cpu.measured, 'others'], samples: cpu.samples.map((sample, second) => ({ ...sample, cores: { ...sample.cores, others: busy(second) ? others : 0.02 }, waiting: busy(second) ? waiting : 0.01 })) };
+  };
+  const busy = (others: number, waiting = others) => recordWith(load([{ journey: 'parents', planned: 300, dropped: 0 }]), withOthers(others, waiting));
+
+  it('trusts a run whose other work took at most a quarter of a core it waited for, over 5 s', () => {
+    const delivery = assessDelivery(busy(0.25), 'candidate', LIMITS)!;
+    expect(delivery).toMatchObject({ delivered: true, trusted: true, contention: [] });
+    expect(delivery.otherCpu!.busiestCores).toBeCloseTo(0.25);
+  });
+
+  it('counts only the CPU the rehearsal was waiting for: other work on idle cores, or the app queueing on its own threads, takes nothing', () => {
+    expect(assessDelivery(busy(1.5, 0.05), 'candidate', LIMITS)!).toMatchObject({ trusted: true });
+    expect(assessDelivery(busy(0.02, 1.5), 'candidate', LIMITS)!).toMatchObject({ trusted: true });
+    expect(assessDelivery(busy(1.5, 0.6), 'candidate', LIMITS)!.otherCpu!.busiestCores).toBeCloseTo(0.6);
+  });
+
+  it('keeps the load delivered but its timings untrusted above it, and says what to do', () => {
+    const delivery = assessDelivery(busy(1.2), 'candidate', LIMITS)!;
+    expect(delivery).toMatchObject({ delivered: true, trusted: false });
+    expect(delivery.contention).toEqual(['the machine was busy with other work: processes rehearse did not start took 1.20 cores the app, Postgres and k6 were waiting for over the busiest 5 s (mean 0.21) — rehearse on a quiet machine']);
+    const analysis = analyzeRuns({ candidates: [busy(1.2)], budgets: BUDGETS });
+    const check = (kind: string) => analysis.checks.find((entry) => entry.kind === kind)!;
+    expect(check('load-delivered')).toMatchObject({ status: 'warn' });
+    expect(check('load-delivered').sentence).toMatch(/delivered its load: 300 of 300 planned arrivals started, .*, but the machine was busy with other work/);
+    expect(check('budget-p95')).toMatchObject({ status: 'warn', sentence: 'My Bookings: p95 420 ms is over its 300 ms budget (scenario) — not trusted: the machine was busy with other work' });
+    expect(check('budget-queries-per-request').status).toBe('fail');
+    const stages = [{ name: 'load', status: 'ok' as const, startedAt: START, finishedAt: START + 60_000, message: null }];
+    expect(runExitCode({ ...busy(1.2), stages })).toBe(0);
+    expect(renderMarkdownText(analysis)).toContain('| parents | 300 | 300 | 0 (0.0 %) | 40 / 56 | 0.23 / 0.40 (5 s) | 0.21 / 1.20 (5 s) |');
+  });
+});
+
 describe('a report whose load was not delivered', () => {
   const starved = () => recordWith(load([{ journey: 'parents', planned: 301, dropped: 32 }]), k6Cpu(0.4, 10));
 
@@ -191,10 +228,10 @@ describe('a report whose load was not delivered', () => {
     const analysis = analyzeRuns({ candidates: [record], budgets: BUDGETS });
     const markdown = renderMarkdownText(analysis);
     expect(markdown).toContain('### Load delivered');
-    expect(markdown).toContain('| parents | 301 | 269 | 32 (10.6 %) | 40 / 56 | 0.23 / 0.40 (5 s) |');
+    expect(markdown).toContain('| parents | 301 | 269 | 32 (10.6 %) | 40 / 56 | 0.23 / 0.40 (5 s) | not measured |');
     expect(renderHtmlText(analysis)).toContain('<h2>Load delivered</h2>');
     const csv = renderCsv(analysis).find((file) => file.name === 'load.csv')!.text;
-    expect(csv.split('\n')[1]).toBe(`${record.id},candidate,parents,301,269,32,0.10631,269,10,56,40,40,56,0.233,0.4,false`);
+    expect(csv.split('\n')[1]).toBe(`${record.id},candidate,parents,301,269,32,0.10631,269,10,56,40,40,56,0.233,0.4,,,false,false`);
     const summary = renderRunSummary(record, 'run.json');
     expect(summary).toContain("load NOT delivered — parents: 32 of 301 planned arrivals dropped (10.6 %)");
     expect(summary).toMatch(/load delivered: journey +planned arrivals +started +dropped/);

@@ -34,10 +34,15 @@ describe('plan summaries', () => {
       indexes: ['parents_pkey', 'slots_evening_idx'],
       totalCost: 412.5,
       estimatedRows: 40,
+      access: [
+        { relation: 'bookings', scan: 'Seq Scan' },
+        { relation: 'parents', scan: 'Index Scan' },
+        { relation: 'slots', scan: 'Bitmap Heap Scan' },
+      ],
     });
   });
 
   it('gives an empty summary for something that is not a plan', () => {
-    expect(summarizePlan(null)).toEqual({ nodeTypes: [], seqScans: [], joinMethods: [], indexes: [], totalCost: 0, estimatedRows: 0 });
+    expect(summarizePlan(null)).toEqual({ nodeTypes: [], seqScans: [], joinMethods: [], indexes: [], totalCost: 0, estimatedRows: 0, access: [] });
   });
 });

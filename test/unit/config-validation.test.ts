@@ -41,6 +41,7 @@ describe('config validation', () => {
   const invalid: [string, unknown, string][] = [
     ['an unknown provider', { db: { provider: 'docker' } }, 'rehearse.config.ts: db.provider: expected "embedded" | "testcontainers" | "url", got "docker"'],
     ['an unknown top-level key', { database: {} }, 'rehearse.config.ts: database: unknown key'],
+    ['a Postgres major rehearse cannot run', { db: { version: 14 } }, 'rehearse.config.ts: db.version:'],
     ['an unknown nested key', { db: { provider: 'embedded', port: 5432 } }, 'rehearse.config.ts: db.port: unknown key'],
     ['a wrong type', { data: { scale: 'big' } }, 'rehearse.config.ts: data.scale: expected number, got "big"'],
     ['a non-positive scale', { data: { scale: 0 } }, 'rehearse.config.ts: data.scale: expected > 0, got 0'],

@@ -42,4 +42,19 @@ describe('database option precedence: defaults < config < environment < flags', 
     expect(() => resolveDbOptions(db(), {}, { db: 'docker' })).toThrow('--db: expected "embedded" | "testcontainers" | "url", got "docker"');
     expect(() => resolveDbOptions(db(), { REHEARSE_DB: 'sqlite' }, {})).toThrow('REHEARSE_DB: expected');
   });
+
+  it('takes the Postgres major from the config, then REHEARSE_DB_VERSION, then --db-version, and says where it came from', () => {
+    expect(resolveDbOptions(db({ version: 16 }), {}, {})).toMatchObject({ version: 16, why: 'embedded Postgres 16 (the default; major from db.version in the config)' });
+    expect(resolveDbOptions(db({ version: 16 }), { REHEARSE_DB_VERSION: '17' }, {}).version).toBe(17);
+    expect(resolveDbOptions(db({ version: 16 }), { REHEARSE_DB_VERSION: '17' }, { dbVersion: '15' }).version).toBe(15);
+  });
+
+  it('says a major is not used on a server given by URL', () => {
+    expect(resolveDbOptions(db(), {}, { url: 'postgres://x@h/d', dbVersion: '16' }).why).toContain('the Postgres major from --db-version is not used');
+  });
+
+  it('rejects a major rehearse cannot run, naming the source', () => {
+    expect(() => resolveDbOptions(db(), {}, { dbVersion: '14' })).toThrow('--db-version: expected a Postgres major, 15 | 16 | 17 | 18, got "14"');
+    expect(() => resolveDbOptions(db(), { REHEARSE_DB_VERSION: '16.2' }, {})).toThrow('REHEARSE_DB_VERSION: expected a Postgres major');
+  });
 });
