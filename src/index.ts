@@ -41,6 +41,10 @@ export { importRecording, type ImportRecordingOptions, type ImportedRecording } 
 export { readHarFile, type Har } from './scenario/har.ts';
 export { type BuildOptions } from './scenario/plan-script.ts';
 export { runRehearsal, type RehearsalOptions, type RehearsalOutcome } from './run/run-rehearsal.ts';
+export type { ReleaseEventOptions } from './run/release-event-stage.ts';
+export { lintMigration } from './release/migration-lint.ts';
+export { splitMigration, readMigrationFolder, type MigrationStatementSource } from './release/migration-sql.ts';
+export { startTrafficProxy, type TrafficProxy } from './release/traffic-proxy.ts';
 export { rehearseAb, type AbOptions, type AbOutcome, type AbSideInput } from './ab/rehearse-ab.ts';
 export type { AbSummary, AbRun } from './ab/ab-summary.ts';
 export { readRunRecord, writeRunRecord, type RunRecord } from './run/run-record.ts';

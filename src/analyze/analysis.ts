@@ -4,6 +4,7 @@ import type { DeliverySummary } from './load-delivery.ts';
 import type { Thresholds } from './thresholds.ts';
 import type { PageVerdict } from './timing-verdict.ts';
 import type { UslFit } from './usl.ts';
+import type { ReleaseEventSummary } from './release-checks.ts';
 
 /** Bump on any change a reader of the previous analysis JSON would misread. */
 export const ANALYSIS_SCHEMA_VERSION = 1;
@@ -11,6 +12,11 @@ export const ANALYSIS_SCHEMA_VERSION = 1;
 export const CHECK_KINDS = [
   'run-status',
   'load-delivered',
+  'release-action',
+  'release-rollback',
+  'release-lock-wait',
+  'release-switch-errors',
+  'release-recovery',
   'capacity-headroom',
   'capacity-change',
   'queries-per-request',
@@ -429,6 +435,8 @@ export interface Analysis {
   capacity?: CapacitySummary | null;
   /** The change of capacity against a stepped baseline; null otherwise. */
   capacityChange?: CapacityChange | null;
+  /** The deploy and rollback rehearsed during the load; absent or null on a run without one. */
+  releaseEvent?: ReleaseEventSummary | null;
   /** Things the reader should know: a run that did not complete, evicted statements, budgets that could not be read. */
   notes: string[];
 }

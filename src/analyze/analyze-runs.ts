@@ -18,6 +18,7 @@ import { DEFAULT_THRESHOLDS, DEFAULT_TOLERANCE, type Thresholds } from './thresh
 import { checkTimings, type TimingOutcome } from './timing-checks.ts';
 import { buildTimeline } from './timeline-points.ts';
 import { analyzeWaits } from './waits.ts';
+import { analyzeReleaseEvent } from './release-checks.ts';
 
 export interface AnalyzeOptions {
   /** The run(s) under judgement; several are repeats of one release. */
@@ -221,6 +222,8 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds, strict);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
+  const releaseEvent = analyzeReleaseEvent(options.candidates[0]!, budgets.release);
+  unordered.push(...(releaseEvent?.checks ?? []));
   const delivery = summarizeDelivery(options.candidates, baselines, thresholds.loadDelivery);
   unordered.push(...checkLoadDelivered(delivery));
   const capacity = analyzeCapacity(options.candidates[0]!);
@@ -277,6 +280,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     delivery,
     capacity,
     capacityChange: change,
+    releaseEvent: releaseEvent?.summary ?? null,
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
     notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...serverNotes(options.candidates, baselines, queries.compared), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
   };

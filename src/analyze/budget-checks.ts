@@ -5,6 +5,7 @@ import { formatBytes, formatCount, formatMs, formatPercent, shortQuery } from '.
 import type { PooledSide } from './pool-runs.ts';
 import { secondP95s } from './p95-ratio-interval.ts';
 import type { Thresholds } from './thresholds.ts';
+import type { ReleaseBudget } from './release-checks.ts';
 import { judgeBudget, percentileInterval, type SideSamples } from './timing-verdict.ts';
 
 /** Where a budget came from, said in its sentence. */
@@ -37,6 +38,8 @@ export interface BudgetSets {
   overall?: PageBudgetLimits;
   /** `budgets.queries` of rehearse.config.ts, in the config's order. */
   queries?: readonly QueryBudgetRule[];
+  /** `budgets.release` of rehearse.config.ts: what a deploy or rollback under load may cost. */
+  release?: ReleaseBudget;
 }
 
 const PAGE_FIELDS = ['p95Ms', 'p99Ms', 'errorRate', 'queriesPerRequest', 'responseBytes'] as const;

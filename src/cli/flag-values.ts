@@ -28,17 +28,25 @@ export function vuCeilingFrom(flag: string | undefined, env: NodeJS.ProcessEnv =
   return machineVuCeiling(os.totalmem());
 }
 
+/** A k6-style duration flag (`20s`, `1m30s`) in seconds, or undefined when absent; exit 2 naming the flag otherwise. */
+export function durationFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = (() => {
+    try {
+      return parseDuration(value);
+    } catch {
+      return Number.NaN;
+    }
+  })();
+  if (!(seconds >= 0)) throw new UsageError(`${flag}: expected a duration such as "20s" or "1m30s", got ${JSON.stringify(value)}`);
+  return seconds;
+}
+
 /** `--duration`, `--rate-scale` and `--max-vus`, as `scenario build`, `run` and `demo` take them. */
 export function loadShapeFlags(flags: { duration?: string; rateScale?: string; maxVus?: string }): BuildOptions {
   const build: BuildOptions = { vuCeiling: vuCeilingFrom(flags.maxVus) };
   if (flags.duration) {
-    const seconds = (() => {
-      try {
-        return parseDuration(flags.duration);
-      } catch {
-        return Number.NaN;
-      }
-    })();
+    const seconds = durationFlag('--duration', flags.duration) ?? Number.NaN;
     if (!(seconds > 0)) throw new UsageError(`--duration: expected a duration > 0 such as "30s" or "2m", got ${JSON.stringify(flags.duration)}`);
     build.durationSeconds = seconds;
   }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { releaseEventLines } from '../report/release-event-report.ts';
 import { UsageError } from '../errors.ts';
 import { parseFormats, type ReportFormat } from '../report/renderers.ts';
 import { reportRuns, type ReportOutcome, type ReportRunsOptions } from '../report/report-runs.ts';
@@ -45,6 +46,7 @@ function printReport(outcome: ReportOutcome): void {
   // Every timing verdict is said, not only the failing ones: SAME and an improvement are news too.
   for (const check of analysis.checks.filter((entry) => entry.status === 'pass' && entry.timing)) lines.push(`  ${check.timing?.direction === 'faster' ? '+' : '='} ${check.sentence}`);
   for (const note of analysis.notes) lines.push(`  note: ${note}`);
+  lines.push(...releaseEventLines(analysis));
   const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
   lines.push('', ...outcome.files.map((file) => `wrote ${shown(file)}`));
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -9,7 +9,7 @@ import { loadDriven, runExitCode } from '../run/run-exit-code.ts';
 import { readRunRecord } from '../run/run-record.ts';
 import { runRehearsal, type RehearsalOptions } from '../run/run-rehearsal.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
-import { DB_VERSION_HELP, loadShapeFlags, positiveNumber, positiveWholeNumber, wholeNumber } from './flag-values.ts';
+import { DB_VERSION_HELP, durationFlag, loadShapeFlags, positiveNumber, positiveWholeNumber, wholeNumber } from './flag-values.ts';
 import { withInterrupts } from './interrupts.ts';
 import { reportWithConfig, splitRuns } from './report.ts';
 import { SeedProgress } from './seed-progress.ts';
@@ -25,6 +25,12 @@ export interface RunFlags extends DbFlags {
   keepDatabase?: boolean;
   probeRequests?: string;
   baseline?: string;
+}
+
+interface ReleaseEventFlags {
+  deployAt?: string;
+  rollbackAt?: string;
+  from?: string;
 }
 
 function appEnv(pairs: string[] = []): Record<string, string> {
@@ -49,7 +55,7 @@ export function rehearsalFlags(flags: RunFlags, loaded: LoadedConfig) {
 }
 
 /** Runs a rehearsal from parsed flags and prints its summary; shared by `run`, `demo` and `capacity` (which adds `extra`). */
-export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig, extra: Pick<RehearsalOptions, 'adaptScenario' | 'onLoadStart'> = {}): Promise<void> {
+export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig, extra: Pick<RehearsalOptions, 'adaptScenario' | 'onLoadStart' | 'releaseEvent'> = {}): Promise<void> {
   const { scale: scaleFlag, seed: seedFlag, probeRequests, build, db } = rehearsalFlags(flags, loaded);
   const scale = scaleFlag ?? loaded.config.data.scale;
   const seedValue = seedFlag ?? loaded.config.data.seed;
@@ -99,6 +105,17 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
   process.exitCode = Math.max(runCode, Number(process.exitCode ?? 0));
 }
 
+/** `--deploy-at`, `--rollback-at` and `--from`: the release event to rehearse during the load. */
+function releaseEventFlags(flags: ReleaseEventFlags): Pick<RehearsalOptions, 'releaseEvent'> {
+  const deployAtSeconds = durationFlag('--deploy-at', flags.deployAt);
+  const rollbackAtSeconds = durationFlag('--rollback-at', flags.rollbackAt);
+  if (deployAtSeconds === undefined) {
+    if (rollbackAtSeconds !== undefined || flags.from) throw new UsageError(`${rollbackAtSeconds !== undefined ? '--rollback-at' : '--from'}: needs --deploy-at, the time of the deploy it follows`);
+    return {};
+  }
+  return { releaseEvent: { deployAtSeconds, ...(rollbackAtSeconds !== undefined ? { rollbackAtSeconds } : {}), ...(flags.from ? { from: flags.from } : {}) } };
+}
+
 async function checkBaselines(baselines: readonly string[]): Promise<void> {
   const records = [];
   for (const location of baselines) records.push(await readRunRecord(location));
@@ -109,6 +126,14 @@ export function addRunOptions(command: Command): Command {
   return addRehearsalOptions(command)
     .option('--baseline <runs>', 'report against these baseline runs (comma-separated) and exit 1 on a regression; without it the report checks budgets only')
     .option('--keep-database', "keep the run's database copy instead of dropping it");
+}
+
+/** `run`'s release event: a deploy (and a rollback) during the load. */
+function addReleaseEventOptions(command: Command): Command {
+  return command
+    .option('--deploy-at <time>', 'rehearse the release event: the baseline serves when the load starts; at this time (e.g. 20s) migrate the live database to --release, start it and move traffic to it')
+    .option('--rollback-at <time>', 'with --deploy-at: move traffic back to the baseline at this time (e.g. 50s); the schema stays migrated')
+    .option('--from <release>', 'with --deploy-at: the release serving before the deploy (default: the app as the config defines it)');
 }
 
 /** The options of every command that rehearses (`run`, `demo`, `ab`): data, load shape, database, probe. */
@@ -133,9 +158,11 @@ export function addReleaseOptions(command: Command): Command {
 }
 
 export function registerRun(program: Command): void {
-  addRunOptions(
-    addReleaseOptions(program.command('run <scenario>').description('rehearse a release end to end: seed, start the app, run k6, record what the app and the database did')),
-  ).action((scenario: string, flags: RunFlags, command: Command) =>
-    loadCommandConfig(command.optsWithGlobals<GlobalFlags>()).then((loaded) => rehearseFromFlags(scenario, flags, loaded)),
+  addReleaseEventOptions(
+    addRunOptions(
+      addReleaseOptions(program.command('run <scenario>').description('rehearse a release end to end: seed, start the app, run k6, record what the app and the database did')),
+    ),
+  ).action((scenario: string, flags: RunFlags & ReleaseEventFlags, command: Command) =>
+    loadCommandConfig(command.optsWithGlobals<GlobalFlags>()).then((loaded) => rehearseFromFlags(scenario, flags, loaded, releaseEventFlags(flags))),
   );
 }

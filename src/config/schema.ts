@@ -110,6 +110,17 @@ const budgetsSchema = z.strictObject({
   queries: z.record(queryBudgetKey, queryBudgetSchema).default({}),
   /** Regression tolerance for timings, as a fraction (0.1 = 10 %). */
   tolerance: z.number().min(0).default(0.1),
+  /** What a deploy or rollback rehearsed under load (`run --deploy-at`) may cost; exit 1 past it. */
+  release: z
+    .strictObject({
+      /** The longest any session may wait behind a migration statement's lock, ms. */
+      maxLockWaitMs: z.number().nonnegative().optional(),
+      /** Failed requests ÷ requests from an action's start until traffic moved (0.01 = 1 %). */
+      maxErrorRateDuringSwitch: z.number().min(0).max(1).optional(),
+      /** Seconds after the switch until every page is back in its pre-deploy band. */
+      maxRecoverySeconds: z.number().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 /** What one named release changes in how the app starts; `rehearse run --release <name>` applies it. */
@@ -122,6 +133,12 @@ const releaseSchema = z.strictObject({
   config: z.string().min(1).optional(),
   /** One line saying what the release changes. */
   description: z.string().optional(),
+  /**
+   * A folder of `.sql` files, relative to the config, that migrate the database to this release: run in
+   * name order, statement by statement, by a deploy rehearsed during the load (`run --deploy-at`), each
+   * statement timed and its locks sampled. The app is then started with REHEARSE_MIGRATIONS_APPLIED=1.
+   */
+  migrations: z.string().min(1).optional(),
 });
 
 /** What `rehearse capacity` judges a release against. */

@@ -3,6 +3,7 @@ import { formatCount, formatMs, formatPercent, shortQuery } from '../analyze/for
 import { appCpuText, budgetText, cacheCommandsText, hasCacheCommands, changeText, countersText, hasAppCpu, hasBaseline, hasQueryBudgets, hasTransactions, p95ChangeText, pagesText, queryBudgetText, responseBytesText, transactionsText } from './render-markdown.ts';
 import { DELIVERY_HEADER, deliveryCaption, deliveryRows } from './delivery-table.ts';
 import { capacityHtml } from './capacity-html.ts';
+import { releaseEventHtml } from './release-event-report.ts';
 import type { ReportFile } from './report-file.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
 import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
@@ -216,6 +217,7 @@ export function renderHtmlText(analysis: Analysis): string {
 <h1 class="${analysis.verdict}">${escapeHtml(analysis.headline)}</h1>
 ${capacityHtml(analysis, escapeHtml, sortableTable)}
 ${checksSection(analysis)}
+${releaseEventHtml(analysis, escapeHtml, sortableTable)}
 ${deliverySection(analysis)}
 ${pagesSection(analysis)}
 ${queriesSection(analysis)}

@@ -2,6 +2,7 @@ import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts'
 import { describeAppliedRelease } from '../run/describe-applied-release.ts';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
 import { capacityMarkdown } from './capacity-markdown.ts';
+import { releaseEventMarkdown } from './release-event-report.ts';
 import { runsPerSideText, verdictText } from '../analyze/timing-checks.ts';
 import { DELIVERY_HEADER, deliveryCaption, deliveryRows } from './delivery-table.ts';
 import type { ReportFile } from './report-file.ts';
@@ -303,6 +304,7 @@ function compose(analysis: Analysis, maxQueryRows: number, queryLength: number, 
   if (analysis.notes.length > 0) lines.push(...analysis.notes.map((note) => `> ${note}`), '');
   lines.push(...deliverySection(analysis));
   lines.push(...capacityMarkdown(analysis, table));
+  lines.push(...releaseEventMarkdown(analysis, table));
   lines.push('### Pages', '', pagesTable(analysis), '');
   lines.push(...queriesSection(analysis, maxQueryRows, queryLength));
   lines.push(...waitsSection(analysis, maxQueryRows, queryLength));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { releaseEventSchema } from '../release/release-event-schema.ts';
 
 /**
  * The run record: what one rehearsal measured, written to
@@ -506,6 +507,8 @@ export const runRecordSchema = z
     /** The load as planned per k6 scenario and as delivered; absent in records written before it was kept. */
     load: loadSectionSchema.optional(),
     queryProfiles: z.array(queryProfileSchema),
+    /** The deploy and rollback rehearsed during the load (`--deploy-at`); absent on a run without one. */
+    releaseEvent: releaseEventSchema.optional(),
     /** File names inside the run directory; null when not written. */
     files: z.object({ k6Raw: z.string().nullable(), appLog: z.string().nullable() }),
   })

@@ -37,13 +37,12 @@ import {
   runDatabaseUrl,
   seedRunDatabase,
   serverVersion,
-  startAppUnderTest,
   startDatabase,
-  type AppUnderTest,
   type Prepared,
   type RunInProgress,
 } from './setup-stages.ts';
 import { StageLog } from './stages.ts';
+import { prepareReleaseEvent, startServing, type ReleaseEventOptions, type ServingApp } from './release-event-stage.ts';
 
 export { APP_LOG_FILE, K6_RAW_FILE } from './setup-stages.ts';
 const SAMPLE_INTERVAL_MS = 1_000;
@@ -88,6 +87,8 @@ export interface RehearsalOptions {
   adaptScenario?: (scenario: Scenario) => { scenario: Scenario; capacity?: RunContext['capacity'] };
   /** Called as k6 starts, with the load as planned (per k6 scenario): `rehearse capacity` says each step as it comes. */
   onLoadStart?: (plan: PlannedScenario[]) => void;
+  /** Deploy `release` (and roll it back) during the load, behind a proxy k6 targets (`--deploy-at`, `--rollback-at`). */
+  releaseEvent?: ReleaseEventOptions;
 }
 
 export interface RehearsalOutcome {
@@ -107,17 +108,18 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
   const loaded = await loadScenario(options.scenarioFile);
   const { scenario, capacity } = options.adaptScenario ? options.adaptScenario(loaded.scenario) : { scenario: loaded.scenario, capacity: undefined };
   const file = loaded.file;
-  planScript(scenario, path.relative(process.cwd(), file), options.build);
+  const load = plannedScenarios(planScript(scenario, path.relative(process.cwd(), file), options.build));
   const { config, root, file: configFile } = options.loaded;
   const release = await resolveRelease(options.loaded, options.release);
   if (release.note) options.log(release.note);
-  const app = release.app;
+  const releaseEvent = options.releaseEvent && (await prepareReleaseEvent(options.loaded, options.release, options.releaseEvent, load));
+  const app = releaseEvent?.baselineApp ?? release.app;
   if (!app) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: app: required by \`rehearse run\`: set app.command (rehearse starts the app) or app.baseUrl`);
   if (!config.data.model) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: data.model: required by \`rehearse run\`: the data model module to seed from`);
   const model = await loadModel(config.data.model, root);
   const k6 = await locateK6({ signal: options.signal, onProgress: options.log });
   await checkDatabase(options);
-  return { scenario, scenarioFile: file, model, k6, appCommand: app, appliedRelease: release.applied, ...(capacity ? { capacity } : {}) };
+  return { scenario, scenarioFile: file, model, k6, appCommand: app, appliedRelease: release.applied, ...(capacity ? { capacity } : {}), ...(releaseEvent ? { releaseEvent } : {}) };
 }
 
 /**
@@ -236,7 +238,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     measured.cacheServer = unmeasuredCacheServer(cache.notMeasured);
   }
   const cacheTarget = cache && 'target' in cache ? cache.target : undefined;
-  const app = await stages.run('app', `starting the app: ${prepared.appCommand.command ?? prepared.appCommand.baseUrl}`, () => startAppUnderTest(run, runDatabaseUrl(database, runDatabase), cacheTarget?.url));
+  const app = await stages.run('app', `starting the app: ${prepared.appCommand.command ?? prepared.appCommand.baseUrl}`, () => startServing(run, runDatabaseUrl(database, runDatabase), cacheTarget?.url));
   if (!app) return measured;
   measured.files = { k6Raw: K6_RAW_FILE, appLog: app.logged ? APP_LOG_FILE : null };
 
@@ -245,8 +247,8 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   const load = await driveLoad({
     line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script.script)})`,
     driver: createLoadDriver('local-k6', prepared.k6),
-    phases: [{ name: 'load', script: script.script, rawFile: path.join(run.dir, K6_RAW_FILE), env: { BASE_URL: app.baseUrl, REHEARSE_DATA_DIR: dataDirOf(run) } }],
-    collectors: createCollectors(run, database, app, cacheTarget),
+    phases: [{ name: 'load', script: script.script, rawFile: path.join(run.dir, K6_RAW_FILE), env: { BASE_URL: app.loadUrl, REHEARSE_DATA_DIR: dataDirOf(run) } }],
+    collectors: [...createCollectors(run, database, app, cacheTarget), ...app.participants],
     context: { admin: database.admin, database: runDatabase, connection: { ...database.connection, database: runDatabase }, baseUrl: app.baseUrl, intervalMs: SAMPLE_INTERVAL_MS },
     appExited: app.exited,
     signal: options.signal,
@@ -273,10 +275,11 @@ async function readSamples(run: RunInProgress, plan: PlannedScenario[]): Promise
 }
 
 /** The per-page probe; after a capacity run, which ends overloaded, only once the app has finished what was queued. */
-async function probeAfterLoad(run: RunInProgress, admin: Queryable, database: string, app: AppUnderTest, plan: K6ScriptPlan, cacheServerUrl: string | undefined): Promise<QueryProfile[]> {
+async function probeAfterLoad(run: RunInProgress, admin: Queryable, database: string, app: ServingApp, plan: K6ScriptPlan, cacheServerUrl: string | undefined): Promise<QueryProfile[]> {
   const { options, prepared } = run;
   if (Object.keys(plan.plateaus ?? {}).length > 0) await waitForQuiet({ admin, database, signal: options.signal, log: options.log });
-  return probePages({ scenario: prepared.scenario, baseUrl: app.baseUrl, dataDir: dataDirOf(run), admin, database, requests: options.probeRequests, appPid: app.pid, cacheServerUrl, signal: options.signal });
+  // Through the release event's proxy, the probe reads the app that serves once the load ends.
+  return probePages({ scenario: prepared.scenario, baseUrl: app.loadUrl, dataDir: dataDirOf(run), admin, database, requests: options.probeRequests, appPid: app.pid, cacheServerUrl, signal: options.signal });
 }
 
 /** Keeps a typed user error (exit 2) a stage throws, so the command can exit 2 once the run is recorded. */

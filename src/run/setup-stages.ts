@@ -26,6 +26,7 @@ import type { RehearsalOptions } from './run-rehearsal.ts';
 import { runDatabaseName } from './run-id.ts';
 import type { StageLog } from './stages.ts';
 import { OTHERS_PART, type RunContext } from './run-record-schema.ts';
+import type { PreparedReleaseEvent } from './release-event-stage.ts';
 
 export const K6_RAW_FILE = 'k6-samples.csv.gz';
 export const APP_LOG_FILE = 'app.log';
@@ -42,6 +43,8 @@ export interface Prepared {
   appliedRelease: AppliedRelease | null;
   /** What a capacity run is judged against (`RehearsalOptions.adaptScenario`); absent otherwise. */
   capacity?: RunContext['capacity'];
+  /** The deploy (and rollback) to rehearse during the load (`--deploy-at`); absent otherwise. */
+  releaseEvent?: PreparedReleaseEvent;
 }
 
 /** One run under way: its inputs, its folder, its stages, and what it must stop or hide. */
@@ -127,22 +130,27 @@ export interface AppUnderTest {
   pid?: number;
 }
 
-/**
- * Starts `app.command` on the run's database (and the cache server as REDIS_URL, when there is one)
- * and waits until it is healthy, or takes `app.baseUrl` as it is.
- */
-export async function startAppUnderTest(run: RunInProgress, runUrl: string, cacheServerUrl?: string): Promise<AppUnderTest> {
+/** Which app to start and where its output goes: by default the run's app into APP_LOG_FILE. */
+export interface AppStart {
+  app?: NonNullable<LoadedConfig['config']['app']>;
+  logFile?: string;
+  /** Over the app's and the release's environment, under `--app-env`: e.g. the cache server as REDIS_URL. */
+  env?: Record<string, string>;
+}
+
+/** Starts `app.command` on the run's database and waits until it is healthy, or takes `app.baseUrl` as it is. */
+export async function startAppUnderTest(run: RunInProgress, runUrl: string, start: AppStart = {}): Promise<AppUnderTest> {
   const { options } = run;
-  const app = run.prepared.appCommand;
+  const app = start.app ?? run.prepared.appCommand;
   if (app.baseUrl) return { baseUrl: app.baseUrl.replace(/\/$/, ''), logged: false };
   const running = await startApp({
     command: app.command!,
     cwd: path.resolve(options.loaded.root, app.cwd ?? '.'),
-    env: { ...app.env, ...options.appEnv, ...(cacheServerUrl ? { REDIS_URL: cacheServerUrl } : {}) },
+    env: { ...app.env, ...start.env, ...options.appEnv },
     databaseUrl: runUrl,
     healthPath: app.healthPath,
     readyTimeoutSeconds: app.readyTimeoutSeconds,
-    logFile: path.join(run.dir, APP_LOG_FILE),
+    logFile: path.join(run.dir, start.logFile ?? APP_LOG_FILE),
     signal: options.signal,
   });
   run.cleanups.push(() => running.stop());

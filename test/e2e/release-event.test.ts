@@ -1,0 +1,73 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import repositoryConfig from '../../rehearse.config.ts';
+import { REPO_ROOT, runCli } from '../support/cli.ts';
+import { createRunProject, leftoverProcesses, SCHOOL_PORTAL, type RunProject } from '../support/run-project.ts';
+
+/**
+ * Parents reading Posts and My Bookings steadily for 24 s, without page budgets: what is judged is
+ * the release event (the rollback check and budgets.release), not this machine's speed.
+ */
+const SCENARIO = `import { defineScenario, steady, think } from '${REPO_ROOT}/src/index.ts';
+import { parentsWithBookings } from '${REPO_ROOT}/scenarios/school-portal-data.ts';
+import { login, myBookings, posts } from '${REPO_ROOT}/scenarios/school-portal-pages.ts';
+
+export default defineScenario({
+  name: 'release-load',
+  description: 'Parents reading posts and bookings while a release is deployed and rolled back.',
+  data: { parents: parentsWithBookings },
+  journeys: {
+    parents: { data: 'parents', load: steady({ rate: 2, duration: '24s' }), steps: [login, posts, think([0.5, 1]), myBookings, think([0.5, 1]), posts, think([0.5, 1]), myBookings] },
+  },
+});
+`;
+
+/** The repository's releases, with their migration folders made absolute for a project in a temporary folder. */
+function releasesFromRepository() {
+  return Object.fromEntries(
+    Object.entries(repositoryConfig.releases ?? {}).map(([name, release]) => [name, release.migrations ? { ...release, migrations: path.join(REPO_ROOT, release.migrations) } : release]),
+  );
+}
+
+describe('rehearse run --deploy-at --rollback-at, end to end on the school-portal fixture', () => {
+  let project: RunProject;
+  beforeAll(async () => {
+    project = await createRunProject(0.002, SCHOOL_PORTAL, { releases: releasesFromRepository(), budgets: { release: { maxLockWaitMs: 2_000, maxErrorRateDuringSwitch: 0.05 } } } as never);
+    await writeFile(path.join(project.dir, 'release-load.ts'), SCENARIO);
+  });
+  afterAll(async () => {
+    await project?.remove();
+  });
+
+  it('deploys a harmless release under load, rolls it back, and reports both as recovered', async () => {
+    const args = ['run', 'release-load.ts', '--config', project.config, '--release', 'posts-summary-column', '--probe-requests', '2', '--deploy-at', '5s', '--rollback-at', '17s'];
+    const { code, stdout, stderr } = await runCli(args, { cwd: project.dir, timeoutMs: 240_000 });
+    expect(stderr, stderr).toMatch(/release event: traffic moved to posts-summary-column/);
+    expect(stderr, stderr).toMatch(/release event: traffic moved back to baseline/);
+
+    const record = await project.onlyRecord();
+    expect(record.status).toBe('complete');
+    const event = record.releaseEvent!;
+    expect(event.actions.map((action) => [action.kind, action.error])).toEqual([['deploy', null], ['rollback', null]]);
+    expect(event.actions.every((action) => action.switchedAt !== null)).toBe(true);
+    expect(event.statements.map((statement) => [statement.sql, statement.error])).toEqual([
+      ["set lock_timeout = '2s'", null],
+      ['alter table posts add column summary text', null],
+    ]);
+    expect(event.findings).toEqual([]);
+    // A switch loses no request: the proxy delivered every one, and k6 saw no more than a few errors.
+    expect(event.proxyErrors).toBe(0);
+    expect(record.totals!.errors).toBeLessThanOrEqual(2);
+
+    expect(stdout).toMatch(/Release event: baseline → posts-summary-column/);
+    expect(stdout).toMatch(/Rollback to baseline at 17s: traffic moved at 1\d(\.\d)?s, 0 request\(s\) failed during the switch; the rollback restored service/);
+    // Recovery is reported per page and action: seconds, or that it did not recover.
+    expect(stdout).toMatch(/rollback Posts: before .* · recovery (stayed in band|back in band before the switch|\d+ s after the switch|did not recover before the load ended)/);
+    const report = await readFile(path.join(project.dir, 'reports', record.id, 'report.md'), 'utf8');
+    expect(report).toMatch(/### Release event/);
+    expect(report).toMatch(/alter table posts add column summary text/);
+    expect(code, stdout).toBe(0);
+    expect(leftoverProcesses(project)).toEqual([]);
+  });
+});
