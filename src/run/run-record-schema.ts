@@ -308,8 +308,14 @@ export const runContextSchema = z.object({
   capacity: z.object({ expectedPeak: z.number().positive(), peaks: z.record(z.string(), nonNegative), source: z.enum(['config', 'scenario']) }).optional(),
   scale: z.number().nullable(),
   seed: z.union([z.number(), z.string()]).nullable(),
-  /** `embedded`, `testcontainers` or `url`; never the connection string. */
+  /** `embedded`, `testcontainers` or `url`; `external` for a collected run; never the connection string. */
   dbProvider: z.string(),
+  /**
+   * A run rehearse did not drive (`rehearse collect`): k6 runners elsewhere (k6-operator) against an
+   * app and a database that were not rehearse's, so the record has no database or app sections.
+   * Absent for runs rehearse drove.
+   */
+  collected: z.object({ from: z.string(), runners: count, appAndDatabase: z.literal('external') }).optional(),
 });
 export type RunContext = z.infer<typeof runContextSchema>;
 
