@@ -17,7 +17,7 @@ if (only === undefined || only === 'k6') {
   const { run } = await import('../bench/k6-samples.ts');
   if (!(await run()).passed) exitCode ||= 1;
 }
-// Two minutes with 20 s of loopback k6 load: only when asked for by name.
+// Two minutes with 40 s of loopback k6 load: only when asked for by name.
 if (only === 'runners') {
   const { run } = await import('../bench/runners.ts');
   if (!(await run()).passed) exitCode ||= 1;
