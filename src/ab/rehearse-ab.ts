@@ -43,6 +43,8 @@ export interface AbOptions {
   seed?: number;
   build?: BuildOptions;
   probeRequests?: number;
+  /** k6 processes sharing each run's load (see RehearsalOptions.runners). */
+  runners?: number;
   /** Most runs per side. */
   maxRepeats: number;
   /** Timing tolerance, a fraction (0.1 = 10 %). */
@@ -224,6 +226,7 @@ async function rehearseSide(options: AbOptions, data: AbData, dir: string, side:
       ...(release ? { release } : {}),
       ...(options.build ? { build: options.build } : {}),
       ...(options.probeRequests ? { probeRequests: options.probeRequests } : {}),
+      ...(options.runners ? { runners: options.runners } : {}),
       ...(options.onSeedEvent ? { onSeedEvent: options.onSeedEvent } : {}),
     });
   } catch (error) {

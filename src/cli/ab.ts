@@ -27,7 +27,7 @@ async function abFromFlags(scenarioFile: string, flags: AbFlags, global: GlobalF
     throw new UsageError('rehearse ab: name the baseline: --baseline-release <name> (a release of this config) or --baseline-config <file> (another checkout), or both');
   }
   const baseline = flags.baselineConfig ? await loadConfig(process.cwd(), flags.baselineConfig) : loaded;
-  const { scale, seed, probeRequests, build, db } = rehearsalFlags(flags, loaded);
+  const { scale, seed, probeRequests, build, db, runners } = rehearsalFlags(flags, loaded);
   const formats = formatsFrom(flags.format);
   const progress = new SeedProgress();
   const print = (line: string) => {
@@ -57,6 +57,7 @@ async function abFromFlags(scenarioFile: string, flags: AbFlags, global: GlobalF
       ...(scale !== undefined ? { scale } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(probeRequests ? { probeRequests } : {}),
+      ...(runners ? { runners } : {}),
     }),
   );
   progress.finish();

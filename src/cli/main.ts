@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { REHEARSE_VERSION } from '../version.ts';
 import { registerAb } from './ab.ts';
 import { registerCapacity } from './capacity.ts';
+import { registerCollect } from './collect.ts';
 import { registerCompare } from './compare.ts';
 import { registerDb } from './db.ts';
 import { registerDbManage } from './db-manage.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCapacity(program);
   registerDemo(program);
+  registerCollect(program);
   registerReport(program);
   registerCompare(program);
   registerAb(program);

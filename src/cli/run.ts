@@ -25,6 +25,7 @@ export interface RunFlags extends DbFlags {
   keepDatabase?: boolean;
   probeRequests?: string;
   baseline?: string;
+  runners?: string;
 }
 
 interface ReleaseEventFlags {
@@ -49,6 +50,7 @@ export function rehearsalFlags(flags: RunFlags, loaded: LoadedConfig) {
     scale: positiveNumber('--scale', flags.scale),
     seed: wholeNumber('--seed', flags.seed),
     probeRequests: positiveWholeNumber('--probe-requests', flags.probeRequests),
+    runners: positiveWholeNumber('--runners', flags.runners),
     build: loadShapeFlags(flags),
     db: resolveDbOptions(loaded.config.db, process.env, flags),
   };
@@ -56,7 +58,7 @@ export function rehearsalFlags(flags: RunFlags, loaded: LoadedConfig) {
 
 /** Runs a rehearsal from parsed flags and prints its summary; shared by `run`, `demo` and `capacity` (which adds `extra`). */
 export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig, extra: Pick<RehearsalOptions, 'adaptScenario' | 'onLoadStart' | 'releaseEvent'> = {}): Promise<void> {
-  const { scale: scaleFlag, seed: seedFlag, probeRequests, build, db } = rehearsalFlags(flags, loaded);
+  const { scale: scaleFlag, seed: seedFlag, probeRequests, build, db, runners } = rehearsalFlags(flags, loaded);
   const scale = scaleFlag ?? loaded.config.data.scale;
   const seedValue = seedFlag ?? loaded.config.data.seed;
   const env = appEnv(flags.appEnv);
@@ -83,6 +85,7 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
       onSeedEvent: progress.onEvent,
       ...(flags.release ? { release: flags.release } : {}),
       ...(probeRequests ? { probeRequests } : {}),
+      ...(runners ? { runners } : {}),
       ...extra,
     }),
   );
@@ -147,7 +150,8 @@ export function addRehearsalOptions(command: Command): Command {
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config)')
     .option('--db-version <major>', DB_VERSION_HELP)
     .option('--url <url>', 'a Postgres server or disposable database to rehearse on (implies --db url)')
-    .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)');
+    .option('--probe-requests <n>', 'requests per page and journey in the query-profile probe (default 10)')
+    .option('--runners <n>', 'k6 processes sharing the load, each one execution segment, released together; their samples are merged into one record (default 1)');
 }
 
 /** `--release` and `--app-env`: the release under test, as `run` and `capacity` take it. */

@@ -1,15 +1,21 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { UsageError } from '../errors.ts';
 import { buildScript } from '../scenario/build-script.ts';
+import { buildForK6Operator } from '../scenario/build-k6-operator.ts';
 import { importRecording } from '../scenario/import-recording.ts';
 import { listScenarios } from '../scenario/list-scenarios.ts';
 import { loadCommandConfig, type GlobalFlags } from './context.ts';
-import { loadShapeFlags } from './flag-values.ts';
+import { loadShapeFlags, positiveWholeNumber } from './flag-values.ts';
 
 interface BuildFlags {
   out?: string;
   duration?: string;
   rateScale?: string;
+  k6Operator?: boolean;
+  parallelism?: string;
+  baseUrl?: string;
+  dataUrl?: string;
 }
 
 interface ImportFlags {
@@ -22,6 +28,18 @@ interface ImportFlags {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+async function buildK6OperatorFromFlags(file: string, flags: BuildFlags): Promise<void> {
+  const built = await buildForK6Operator(file, {
+    parallelism: positiveWholeNumber('--parallelism', flags.parallelism) ?? 2,
+    build: loadShapeFlags(flags),
+    ...(flags.out ? { outDir: flags.out } : {}),
+    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.dataUrl ? { dataUrl: flags.dataUrl } : {}),
+  });
+  for (const written of built.files) process.stdout.write(`wrote ${path.relative(process.cwd(), written)}\n`);
+  process.stdout.write(`apply and collect: see ${path.relative(process.cwd(), path.join(built.dir, 'README.md'))}\n`);
+}
+
 export function registerScenario(program: Command): void {
   const scenario = program.command('scenario').description('build k6 scripts from scenario files, list the scenarios, import recorded sessions');
   scenario
@@ -30,7 +48,13 @@ export function registerScenario(program: Command): void {
     .option('-o, --out <path>', 'where to write the script (default: reports/scripts/<name>.js)')
     .option('--duration <d>', 'stretch or compress the load shape to this total length, e.g. 20s')
     .option('--rate-scale <f>', 'multiply every arrival rate and VU count, e.g. 0.1')
+    .option('--k6-operator', 'write k6-operator manifests (TestRun, ConfigMap, volume claims) and a README of kubectl commands into --out (a folder)')
+    .option('--parallelism <n>', 'with --k6-operator: runner pods, each one execution segment (default 2)')
+    .option('--base-url <url>', 'with --k6-operator: the app as the runner pods reach it (BASE_URL)')
+    .option('--data-url <postgres-url>', "with --k6-operator: export the scenario's test data from this seeded database")
     .action(async (file: string, flags: BuildFlags) => {
+      if (flags.k6Operator) return buildK6OperatorFromFlags(file, flags);
+      if (flags.parallelism || flags.baseUrl || flags.dataUrl) throw new UsageError('--parallelism, --base-url and --data-url go with --k6-operator');
       const built = await buildScript(file, { ...loadShapeFlags(flags), ...(flags.out ? { out: flags.out } : {}) });
       process.stdout.write(`${built.source} → ${path.relative(process.cwd(), built.script)}\n`);
       process.stdout.write(`  test data is read from ${path.relative(process.cwd(), built.dataDir)} (or REHEARSE_DATA_DIR); set BASE_URL to the app\n`);

@@ -7,25 +7,37 @@ import { InfrastructureError } from '../errors.ts';
 import type { K6Results } from '../run/run-record-schema.ts';
 import { K6SampleAggregator, type K6SampleAggregatorOptions } from './k6-sample-aggregator.ts';
 
+type TextStream = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
+
 /**
  * Streams k6's raw CSV output (`--out csv=<file>`, or `<file>.gz`, which k6
  * also writes gzipped) through a {@link K6SampleAggregator}. Memory stays
- * flat whatever the file size: one chunk of text and the aggregator's
- * histograms.
+ * flat whatever the file size: one chunk of text per file and the
+ * aggregator's histograms.
+ *
+ * Several files are several runners of one load (execution segments, k6-operator
+ * pods): they are read into ONE aggregation, so per-page percentiles are
+ * those of all the runners' requests together, not an average of per-runner
+ * percentiles (see {@link aggregateStreams}).
  *
  * @example
  * const results = await aggregateK6Csv('reports/run-1/k6-samples.csv.gz');
  * console.log(results.pages.map((page) => `${page.page}: p95 ${page.latencyMs.p95} ms`));
+ * const merged = await aggregateK6Csv(['runner-1.csv.gz', 'runner-2.csv.gz']);
  */
-export async function aggregateK6Csv(file: string, options: K6SampleAggregatorOptions = {}): Promise<K6Results> {
-  await access(file).catch(() => {
-    throw new InfrastructureError(`k6 raw output ${file} does not exist: k6 wrote no samples (did it run with --out csv=${file}?)`);
-  });
+export async function aggregateK6Csv(files: string | readonly string[], options: K6SampleAggregatorOptions = {}): Promise<K6Results> {
+  const list = typeof files === 'string' ? [files] : files;
+  if (list.length === 0) throw new InfrastructureError('no k6 raw output to read: k6 wrote no samples');
+  for (const file of list) {
+    await access(file).catch(() => {
+      throw new InfrastructureError(`k6 raw output ${file} does not exist: k6 wrote no samples (did it run with --out csv=${file}?)`);
+    });
+  }
   try {
-    return await aggregateStream(openText(file), options);
+    return await aggregateStreams(list.map(openText), options);
   } catch (error) {
     if (error instanceof InfrastructureError) throw error;
-    throw new InfrastructureError(`could not read k6 raw output ${file}: ${(error as Error).message}`);
+    throw new InfrastructureError(`could not read k6 raw output ${list.join(', ')}: ${(error as Error).message}`);
   }
 }
 
@@ -37,46 +49,172 @@ function openText(file: string): Readable {
   return raw.pipe(gunzip);
 }
 
+/** One stream of k6 CSV text (see {@link aggregateStreams}). */
+export async function aggregateStream(stream: TextStream, options: K6SampleAggregatorOptions = {}): Promise<K6Results> {
+  return aggregateStreams([stream], options);
+}
+
 /**
- * Hands the aggregator whole lines: each chunk up to its last line break, the
- * rest carried over. A gzip stream that ends early (k6 killed mid-run) gives
- * what was read, with `samples.truncated` set.
+ * Aggregates one or more streams of k6 CSV text (one per runner) into one
+ * result. A stream that ends early (k6 killed mid-run, a gzip cut short)
+ * gives what was read, with `samples.truncated` set.
+ *
+ * Runners' files are fed second by second across files (see
+ * feedInTimeOrder), so the result is the one a single file holding every
+ * runner's samples would give: percentiles from one histogram per page,
+ * per-second points with every runner's requests in them, checks, iterations
+ * and dropped arrivals summed. VU gauges are each runner's peak, added up.
  */
-export async function aggregateStream(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: K6SampleAggregatorOptions = {}): Promise<K6Results> {
-  const decoder = new StringDecoder('utf8');
-  let aggregator: K6SampleAggregator | undefined;
-  let carry = '';
-  let truncated = false;
+export async function aggregateStreams(streams: readonly TextStream[], options: K6SampleAggregatorOptions = {}): Promise<K6Results> {
+  const readers = streams.map((stream) => new RecordReader(stream));
   try {
-    for await (const chunk of stream) {
-      let text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-      if (!aggregator) {
-        const headerEnd = text.indexOf('\n');
-        if (headerEnd === -1) {
-          carry = text;
-          continue;
-        }
-        aggregator = new K6SampleAggregator(text.slice(0, headerEnd), options);
-        text = text.slice(headerEnd + 1);
-      }
-      const limit = text.lastIndexOf('\n');
-      if (limit === -1) {
-        carry = text;
-        continue;
-      }
-      aggregator.addChunk(text, limit);
-      carry = text.slice(limit + 1);
-    }
-  } catch (error) {
-    if (!isTruncatedGzip(error)) throw error;
-    truncated = true;
+    await Promise.all(readers.map((reader) => reader.fill()));
+    const aggregator = new K6SampleAggregator(commonHeader(readers), options);
+    await feedInTimeOrder(aggregator, readers);
+    const results = aggregator.finish();
+    return readers.some((reader) => reader.truncated) ? { ...results, samples: { ...results.samples, truncated: true } } : results;
+  } finally {
+    await Promise.all(readers.map((reader) => reader.close()));
   }
-  carry += decoder.end();
-  if (!aggregator) return new K6SampleAggregator(carry, options).finish();
-  // The last line of a file k6 did not finish may be cut short: not a record.
-  if (carry.length > 0 && !truncated) aggregator.addChunk(carry, carry.length);
-  const results = aggregator.finish();
-  return truncated ? { ...results, samples: { ...results.samples, truncated } } : results;
+}
+
+function commonHeader(readers: readonly RecordReader[]): string {
+  const headers = readers.map((reader) => (reader.header ?? '').replace(/\r$/, ''));
+  const different = headers.findIndex((header) => header !== headers[0]);
+  if (different !== -1) {
+    throw new InfrastructureError(
+      `runner ${different + 1}'s k6 CSV header differs from runner 1's (${headers[different]!.slice(0, 80)} … against ${headers[0]!.slice(0, 80)} …): every runner must run the same k6 with the same --out csv and --system-tags`,
+    );
+  }
+  return headers[0] ?? '';
+}
+
+/**
+ * Feeds every reader's records up to a common second (the watermark: the
+ * newest second the slowest stream has reached), then reads on. Runners
+ * write their samples roughly in time order, so the aggregator's per-second
+ * timeline sees every runner's samples of a second together, as from one
+ * file, instead of one runner's whole run after another's (whose early
+ * seconds would already be closed).
+ */
+async function feedInTimeOrder(aggregator: K6SampleAggregator, readers: readonly RecordReader[]): Promise<void> {
+  for (;;) {
+    await Promise.all(readers.map((reader) => reader.fill()));
+    const streaming = readers.filter((reader) => !reader.done);
+    if (readers.every((reader) => reader.pending.length === 0)) return;
+    // Once every stream has ended, nothing newer can come: the rest goes in whole.
+    const leader = streaming.length === 0 ? undefined : minBy(streaming, (reader) => reader.lastSecond(aggregator));
+    const watermark = leader?.lastSecond(aggregator) ?? Number.POSITIVE_INFINITY;
+    for (const [source, reader] of readers.entries()) {
+      const cut = reader === leader || watermark === Number.POSITIVE_INFINITY ? reader.pending.length : cutAfter(reader.pending, watermark, aggregator);
+      if (cut === 0) continue;
+      // The slice (no copy in V8) bounds the aggregator's searches for each metric's lines to what is fed now.
+      aggregator.addChunk(cut === reader.pending.length ? reader.pending : reader.pending.slice(0, cut), cut - 1, source);
+      reader.pending = reader.pending.slice(cut);
+    }
+  }
+}
+
+/**
+ * Where `text` (whole records, each ending in "\n") stops holding records of
+ * `watermark` or earlier: a binary search over line starts, as records are
+ * in time order give or take k6's flush jitter. A line that is not a
+ * record's start (inside a quoted field) never becomes the cut.
+ */
+function cutAfter(text: string, watermark: number, aggregator: K6SampleAggregator): number {
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const start = text.lastIndexOf('\n', middle - 1) + 1;
+    const second = aggregator.secondAt(text, start);
+    if (Number.isNaN(second) || second <= watermark) low = text.indexOf('\n', middle) + 1;
+    else high = start;
+  }
+  return low;
+}
+
+function minBy<T>(items: readonly T[], key: (item: T) => number): T {
+  return items.reduce((best, item) => (key(item) < key(best) ? item : best));
+}
+
+/** One runner's text, cut into whole records: the header, then `pending` records not yet aggregated. */
+class RecordReader {
+  private readonly iterator: AsyncIterator<Buffer | string>;
+  private readonly decoder = new StringDecoder('utf8');
+  private carry = '';
+  header: string | undefined;
+  /** Whole records, each ending in "\n". */
+  pending = '';
+  done = false;
+  truncated = false;
+
+  constructor(stream: TextStream) {
+    this.iterator = Symbol.asyncIterator in stream ? stream[Symbol.asyncIterator]() : toAsync(stream[Symbol.iterator]());
+  }
+
+  /** Reads until there are records pending or the stream has ended. */
+  async fill(): Promise<void> {
+    while (this.pending.length === 0 && !this.done) await this.read();
+  }
+
+  /** The second of the last pending record; -Infinity when none can be read (fed whole, so reading goes on). */
+  lastSecond(aggregator: K6SampleAggregator): number {
+    for (let end = this.pending.length - 1; end > 0; end = this.pending.lastIndexOf('\n', end - 1)) {
+      const second = aggregator.secondAt(this.pending, this.pending.lastIndexOf('\n', end - 1) + 1);
+      if (!Number.isNaN(second)) return second;
+    }
+    return Number.NEGATIVE_INFINITY;
+  }
+
+  async close(): Promise<void> {
+    await this.iterator.return?.();
+  }
+
+  private async read(): Promise<void> {
+    let next: IteratorResult<Buffer | string>;
+    try {
+      next = await this.iterator.next();
+    } catch (error) {
+      if (!isTruncatedGzip(error)) throw error;
+      this.truncated = true;
+      next = { done: true, value: undefined };
+    }
+    if (next.done) return this.end();
+    let text = this.carry + (typeof next.value === 'string' ? next.value : this.decoder.write(next.value));
+    if (this.header === undefined) {
+      const headerEnd = text.indexOf('\n');
+      if (headerEnd === -1) {
+        this.carry = text;
+        return;
+      }
+      this.header = text.slice(0, headerEnd);
+      text = text.slice(headerEnd + 1);
+    }
+    const limit = text.lastIndexOf('\n');
+    if (limit === -1) {
+      this.carry = text;
+      return;
+    }
+    this.pending += text.slice(0, limit + 1);
+    this.carry = text.slice(limit + 1);
+  }
+
+  private end(): void {
+    this.done = true;
+    const rest = this.carry + this.decoder.end();
+    this.carry = '';
+    if (this.header === undefined) {
+      this.header = rest;
+      return;
+    }
+    // The last line of a file k6 did not finish may be cut short: not a record.
+    if (rest.length > 0 && !this.truncated) this.pending += `${rest}\n`;
+  }
+}
+
+async function* toAsync<T>(iterator: Iterator<T>): AsyncGenerator<T> {
+  for (let next = iterator.next(); !next.done; next = iterator.next()) yield next.value;
 }
 
 /** zlib's error for input that ends before the gzip stream does. */

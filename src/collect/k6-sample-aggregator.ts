@@ -108,8 +108,10 @@ export class K6SampleAggregator {
   private readonly all = new PageAccumulator();
   private readonly checks = new Map<string, CheckResult>();
   private readonly scenarios = new Map<string, ScenarioAccumulator>();
-  private vusAllocated: number | null = null;
-  private vusActive: number | null = null;
+  /** The VU gauges' highest value per runner (source), summed in finish: runners' VUs run side by side. */
+  private readonly vusAllocated: number[] = [];
+  private readonly vusActive: number[] = [];
+  private source = 0;
   private readonly timeline: PerSecondTimeline;
   private used = 0;
   private malformed = 0;
@@ -142,8 +144,12 @@ export class K6SampleAggregator {
    *
    * A quoted field that spans lines is followed to the next line break
    * within `limit`; one that runs past `limit` counts as malformed.
+   *
+   * `source` tells runners apart when several runners' files are read into
+   * one aggregation: only the VU gauges need it (see finish).
    */
-  addChunk(text: string, limit: number): void {
+  addChunk(text: string, limit: number, source = 0): void {
+    this.source = source;
     for (const [prefix, metric] of RELEVANT_METRICS) {
       const needle = `\n${prefix}`;
       let start = text.startsWith(prefix) ? 0 : lineAfter(text.indexOf(needle));
@@ -197,6 +203,13 @@ export class K6SampleAggregator {
     return true;
   }
 
+  /** The second of the record starting at `start`; NaN when the line is not a record's start (a quoted field's continuation). */
+  secondAt(text: string, start: number): number {
+    const end = text.indexOf('\n', start);
+    const fields = splitCsvFields(text, start, end === -1 ? text.length : end, this.columns.timestamp + 1);
+    return fields === undefined ? Number.NaN : parseTimestampSecond(fields[this.columns.timestamp] ?? '');
+  }
+
   finish(): K6Results {
     const durationSeconds = this.used === 0 ? 0 : this.lastSecond - this.firstSecond + 1;
     const pages = [...this.pages.entries()]
@@ -216,8 +229,8 @@ export class K6SampleAggregator {
       samples: { used: this.used, malformed: this.malformed, late: this.timeline.late },
       delivered: {
         scenarios: [...this.scenarios.entries()].sort(([a], [b]) => compareText(a, b)).map(([scenario, accumulator]) => summariseScenario(scenario, accumulator)),
-        vusAllocated: this.vusAllocated,
-        vusActive: this.vusActive,
+        vusAllocated: sumOfGauges(this.vusAllocated),
+        vusActive: sumOfGauges(this.vusActive),
       },
     };
   }
@@ -239,8 +252,8 @@ export class K6SampleAggregator {
 
   /** k6's executor metrics: iterations finished and arrivals dropped per scenario, VUs (a gauge) at their most. */
   private addExecution(metric: Metric, scenario: string | undefined, value: number): void {
-    if (metric === Metric.Vus) this.vusActive = Math.max(this.vusActive ?? 0, value);
-    else if (metric === Metric.VusMax) this.vusAllocated = Math.max(this.vusAllocated ?? 0, value);
+    if (metric === Metric.Vus) this.vusActive[this.source] = Math.max(this.vusActive[this.source] ?? 0, value);
+    else if (metric === Metric.VusMax) this.vusAllocated[this.source] = Math.max(this.vusAllocated[this.source] ?? 0, value);
     else {
       const accumulator = this.scenario(scenario);
       if (!accumulator) return;
@@ -293,6 +306,15 @@ export class K6SampleAggregator {
     this.lastSecondParsed = parseTimestampSecond(this.lastTimestampText);
     return this.lastSecondParsed;
   }
+}
+
+/**
+ * Each runner's highest gauge, added up: null without any. Runners peak at
+ * about the same moment (one segmented load), so the sum is the load's peak.
+ */
+function sumOfGauges(perSource: readonly number[]): number | null {
+  const seen = perSource.filter((value) => value !== undefined);
+  return seen.length === 0 ? null : seen.reduce((sum, value) => sum + value, 0);
 }
 
 function readColumns(header: string): Columns {

@@ -1,8 +1,11 @@
 import path from 'node:path';
+import { planExecutionSegments } from '../k6/execution-segments.ts';
+import { resumeK6, waitUntilPausedBeforeRun } from '../k6/k6-rest-api.ts';
 import { runK6 } from '../k6/run-k6.ts';
 import { readFailedThresholds } from '../k6/threshold-outcome.ts';
 import type { K6Binary } from '../k6/locate-k6.ts';
 import type { PhaseStart } from '../collect/collector.ts';
+import { findFreePort } from '../system/free-port.ts';
 import type { LoadPhaseResult } from './run-record-schema.ts';
 
 /** One phase of the load: a k6 script and where its raw samples go. */
@@ -38,8 +41,20 @@ export interface LoadDriver {
 
 export type LoadDriverKind = 'local-k6';
 
-/** One k6 process on this machine per phase, one after the other. */
-export function localK6Driver(k6: K6Binary): LoadDriver {
+export interface LocalK6Options {
+  /**
+   * k6 processes per phase, each running one execution segment of the load
+   * (default 1: one plain `k6 run`). Their samples go to one raw file each
+   * (see runnerRawFile), read back into one aggregation.
+   */
+  runners?: number;
+}
+
+type PhaseOutcome = Omit<LoadPhaseResult, 'name' | 'startedAt' | 'finishedAt'>;
+
+/** One k6 on this machine per phase (or `runners` segmented ones started together), phase after phase. */
+export function localK6Driver(k6: K6Binary, options: LocalK6Options = {}): LoadDriver {
+  const runners = options.runners ?? 1;
   return {
     kind: 'local-k6',
     async run(phases, hooks) {
@@ -50,18 +65,9 @@ export function localK6Driver(k6: K6Binary): LoadDriver {
         hooks.onPhase({ name: phase.name, startedAt });
         const running: LoadPhaseResult = { name: phase.name, startedAt, finishedAt: null, exitCode: null, thresholdsFailed: false };
         results.push(running);
-        // k6's verdict per threshold, so the report can say which budget k6 found broken.
-        const summary = path.join(path.dirname(phase.rawFile), `k6-summary-${phase.name}.json`);
         try {
-          const outcome = await runK6(k6, {
-            script: phase.script,
-            args: ['--out', `csv=${phase.rawFile}`, `--summary-export=${summary}`],
-            env: phase.env,
-            signal: hooks.signal,
-            onOutput: hooks.onOutput,
-          });
-          const failedThresholds = await readFailedThresholds(summary);
-          Object.assign(running, { finishedAt: Date.now(), exitCode: outcome.exitCode, thresholdsFailed: outcome.thresholdsFailed, ...(failedThresholds ? { failedThresholds } : {}) });
+          const outcome = runners === 1 ? await runOneK6(k6, phase, hooks) : await runSegmentedK6(k6, phase, runners, hooks);
+          Object.assign(running, { finishedAt: Date.now(), ...outcome });
         } catch (error) {
           return { phases: results, failure: error instanceof Error ? error : new Error(String(error)) };
         }
@@ -71,11 +77,81 @@ export function localK6Driver(k6: K6Binary): LoadDriver {
   };
 }
 
+async function runOneK6(k6: K6Binary, phase: LoadPhase, hooks: LoadHooks): Promise<PhaseOutcome> {
+  // k6's verdict per threshold, so the report can say which budget k6 found broken.
+  const summary = path.join(path.dirname(phase.rawFile), `k6-summary-${phase.name}.json`);
+  const outcome = await runK6(k6, {
+    script: phase.script,
+    args: ['--out', `csv=${phase.rawFile}`, `--summary-export=${summary}`],
+    env: phase.env,
+    signal: hooks.signal,
+    onOutput: hooks.onOutput,
+  });
+  const failedThresholds = await readFailedThresholds(summary);
+  return { exitCode: outcome.exitCode, thresholdsFailed: outcome.thresholdsFailed, ...(failedThresholds ? { failedThresholds } : {}) };
+}
+
+/** Runner `index`'s raw file beside the phase's: `k6-samples.csv.gz` → `k6-samples.runner-1.csv.gz`. */
+export function runnerRawFile(rawFile: string, index: number): string {
+  const base = path.basename(rawFile);
+  const dot = base.indexOf('.');
+  const name = dot === -1 ? `${base}.runner-${index + 1}` : `${base.slice(0, dot)}.runner-${index + 1}${base.slice(dot)}`;
+  return path.join(path.dirname(rawFile), name);
+}
+
+/**
+ * N k6 processes, each one segment of the load, started `--paused` with
+ * their own REST API and resumed together once every one has initialised its
+ * VUs, so no runner's load starts while another is still starting up.
+ * Thresholds are off (`--no-thresholds`): a runner's verdict on its share of
+ * the samples is not the load's; budgets are judged on the merged record.
+ * The first runner's output is shown; a failing runner's own tail is in its
+ * error. One runner failing stops the others.
+ */
+async function runSegmentedK6(k6: K6Binary, phase: LoadPhase, count: number, hooks: LoadHooks): Promise<PhaseOutcome> {
+  const { sequence, segments } = planExecutionSegments(count);
+  const stopRunners = new AbortController();
+  const signal = AbortSignal.any([hooks.signal, stopRunners.signal]);
+  const runners = await Promise.all(segments.map(async (segment, index) => ({ segment, rawFile: runnerRawFile(phase.rawFile, index), address: `127.0.0.1:${await findFreePort()}` })));
+  const exits = runners.map((runner, index) =>
+    runK6(k6, {
+      script: phase.script,
+      args: ['--paused', '--address', runner.address, '--execution-segment', runner.segment, '--execution-segment-sequence', sequence, '--no-thresholds', '--out', `csv=${runner.rawFile}`],
+      env: phase.env,
+      signal,
+      ...(index === 0 && hooks.onOutput ? { onOutput: hooks.onOutput } : {}),
+    }),
+  );
+  // A runner that fails (or exits) before the others are released ends the wait for it.
+  for (const exit of exits) exit.then(() => undefined, () => stopRunners.abort('a runner failed'));
+  try {
+    await Promise.all(runners.map((runner) => waitUntilPausedBeforeRun(runner.address, signal)));
+    await Promise.all(runners.map((runner) => resumeK6(runner.address, signal)));
+  } catch (error) {
+    stopRunners.abort('the runners could not be released together');
+    throw firstFailure(await Promise.allSettled(exits)) ?? error;
+  }
+  const settled = await Promise.allSettled(exits);
+  const failure = firstFailure(settled);
+  if (failure) throw failure;
+  const exitCodes = settled.map((result) => (result.status === 'fulfilled' ? result.value.exitCode : null));
+  return {
+    exitCode: Math.max(...exitCodes.map((code) => code ?? 0)),
+    thresholdsFailed: false,
+    segmentSequence: sequence,
+    runners: runners.map((runner, index) => ({ segment: runner.segment, rawFile: path.basename(runner.rawFile), exitCode: exitCodes[index] ?? null })),
+  };
+}
+
+function firstFailure(settled: readonly PromiseSettledResult<unknown>[]): unknown {
+  return settled.find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason;
+}
+
 /** The driver for a kind; a kind without a driver fails to compile. */
-export function createLoadDriver(kind: LoadDriverKind, k6: K6Binary): LoadDriver {
+export function createLoadDriver(kind: LoadDriverKind, k6: K6Binary, options: LocalK6Options = {}): LoadDriver {
   switch (kind) {
     case 'local-k6':
-      return localK6Driver(k6);
+      return localK6Driver(k6, options);
     default:
       return exhaustive(kind);
   }

@@ -363,8 +363,14 @@ export const runContextSchema = z.object({
   capacity: z.object({ expectedPeak: z.number().positive(), peaks: z.record(z.string(), nonNegative), source: z.enum(['config', 'scenario']) }).optional(),
   scale: z.number().nullable(),
   seed: z.union([z.number(), z.string()]).nullable(),
-  /** `embedded`, `testcontainers` or `url`; never the connection string. */
+  /** `embedded`, `testcontainers` or `url`; `external` for a collected run; never the connection string. */
   dbProvider: z.string(),
+  /**
+   * A run rehearse did not drive (`rehearse collect`): k6 runners elsewhere (k6-operator) against an
+   * app and a database that were not rehearse's, so the record has no database or app sections.
+   * Absent for runs rehearse drove.
+   */
+  collected: z.object({ from: z.string(), runners: count, appAndDatabase: z.literal('external') }).optional(),
 });
 export type RunContext = z.infer<typeof runContextSchema>;
 
@@ -391,6 +397,17 @@ export type Stage = z.infer<typeof stageSchema>;
 /** A k6 threshold that failed: `http_req_duration{page:Posts}` and `p(95)<300`. */
 export const failedThresholdSchema = z.object({ metric: z.string(), threshold: z.string() });
 
+/** One of several k6 processes that shared a phase's load (`--runners`, k6-operator). */
+export const loadRunnerSchema = z.object({
+  /** Its `--execution-segment`, e.g. `1/2:1`. */
+  segment: z.string(),
+  /** Its raw samples, a file name inside the run directory. */
+  rawFile: z.string(),
+  /** null when it never finished. */
+  exitCode: z.number().int().nullable(),
+});
+export type LoadRunner = z.infer<typeof loadRunnerSchema>;
+
 export const loadPhaseSchema = z.object({
   name: z.string(),
   startedAt: epochMs,
@@ -400,6 +417,10 @@ export const loadPhaseSchema = z.object({
   thresholdsFailed: z.boolean(),
   /** Which thresholds failed, from k6's summary; absent when k6 wrote none. */
   failedThresholds: z.array(failedThresholdSchema).optional(),
+  /** k6's `--execution-segment-sequence` when the phase ran on several runners; absent for one k6. */
+  segmentSequence: z.string().optional(),
+  /** Each runner of the phase, when it ran on several; absent for one k6. */
+  runners: z.array(loadRunnerSchema).optional(),
 });
 export type LoadPhaseResult = z.infer<typeof loadPhaseSchema>;
 

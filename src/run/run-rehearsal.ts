@@ -26,7 +26,7 @@ import { waitForQuiet } from './wait-for-quiet.ts';
 import { CACHE_SERVER_STAGE, unmeasuredCacheServer, useCacheServer } from './cache-server-stage.ts';
 import { createRunDirectory } from './run-id.ts';
 import { newRunRecord, RunRecordWriteError, writeRunRecord, type RunRecord } from './run-record.ts';
-import type { PlannedScenario, QueryProfile, RunContext } from './run-record-schema.ts';
+import type { LoadPhaseResult, PlannedScenario, QueryProfile, RunContext } from './run-record-schema.ts';
 import {
   APP_LOG_FILE,
   K6_RAW_FILE,
@@ -63,6 +63,8 @@ export interface RehearsalOptions {
   seed: number;
   /** Compress or stretch the scenario's load (see `scenario build`). */
   build?: BuildOptions;
+  /** k6 processes sharing the load, each one execution segment (default 1). */
+  runners?: number;
   /** Where run folders go (default <config root>/reports). */
   reportsDir?: string;
   /**
@@ -240,13 +242,15 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   const cacheTarget = cache && 'target' in cache ? cache.target : undefined;
   const app = await stages.run('app', `starting the app: ${prepared.appCommand.command ?? prepared.appCommand.baseUrl}`, () => startServing(run, runDatabaseUrl(database, runDatabase), cacheTarget?.url));
   if (!app) return measured;
-  measured.files = { k6Raw: K6_RAW_FILE, appLog: app.logged ? APP_LOG_FILE : null };
+  const runners = options.runners ?? 1;
+  // Several runners write one raw file each, named in the record's phases.
+  measured.files = { k6Raw: runners === 1 ? K6_RAW_FILE : null, appLog: app.logged ? APP_LOG_FILE : null };
 
   const plan = plannedScenarios(script.plan);
   options.onLoadStart?.(plan);
   const load = await driveLoad({
-    line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script.script)})`,
-    driver: createLoadDriver('local-k6', prepared.k6),
+    line: `running ${prepared.scenario.name} with k6 (${path.relative(process.cwd(), script.script)})${runners === 1 ? '' : ` on ${runners} runners`}`,
+    driver: createLoadDriver('local-k6', prepared.k6, { runners }),
     phases: [{ name: 'load', script: script.script, rawFile: path.join(run.dir, K6_RAW_FILE), env: { BASE_URL: app.loadUrl, REHEARSE_DATA_DIR: dataDirOf(run) } }],
     collectors: [...createCollectors(run, database, app, cacheTarget), ...app.participants],
     context: { admin: database.admin, database: runDatabase, connection: { ...database.connection, database: runDatabase }, baseUrl: app.baseUrl, intervalMs: SAMPLE_INTERVAL_MS },
@@ -255,7 +259,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     stages,
     onOutput: options.k6Output,
   });
-  Object.assign(measured, load.patch, await readSamples(run, plan));
+  Object.assign(measured, load.patch, await readSamples(run, plan, rawFilesOf(load.patch.phases ?? [])));
   if (!load.completed) return measured;
 
   const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () => probeAfterLoad(run, database.admin, runDatabase, app, script.plan, cacheTarget?.url));
@@ -267,11 +271,19 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
  * planned beside what k6 delivered. Samples of a load that ended early are
  * still read: they say what happened until then.
  */
-async function readSamples(run: RunInProgress, plan: PlannedScenario[]): Promise<Partial<RunRecord>> {
-  const results = await run.stages.run('results', 'reading k6 samples', () => aggregateK6Csv(path.join(run.dir, K6_RAW_FILE)), { evenIfInterrupted: true });
+async function readSamples(run: RunInProgress, plan: PlannedScenario[], rawFiles: readonly string[]): Promise<Partial<RunRecord>> {
+  const files = rawFiles.map((file) => path.join(run.dir, file));
+  const line = files.length === 1 ? 'reading k6 samples' : `reading and merging ${files.length} runners' k6 samples`;
+  const results = await run.stages.run('results', line, () => aggregateK6Csv(files), { evenIfInterrupted: true });
   if (!results) return {};
   const { delivered, ...measured } = results;
   return { ...measured, load: { plan, ...delivered } };
+}
+
+/** The raw files the load wrote, inside the run directory: one per runner when it ran on several. */
+function rawFilesOf(phases: readonly LoadPhaseResult[]): string[] {
+  const runnerFiles = phases.flatMap((phase) => phase.runners?.map((runner) => runner.rawFile) ?? []);
+  return runnerFiles.length > 0 ? runnerFiles : [K6_RAW_FILE];
 }
 
 /** The per-page probe; after a capacity run, which ends overloaded, only once the app has finished what was queued. */

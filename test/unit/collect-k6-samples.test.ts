@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { aggregateK6Csv, aggregateStream } from '../../src/collect/aggregate-k6-csv.ts';
+import { aggregateK6Csv, aggregateStream, aggregateStreams } from '../../src/collect/aggregate-k6-csv.ts';
 import { parseCsvLine, splitCsvFields } from '../../src/collect/csv-fields.ts';
 import { K6SampleAggregator, parseTimestampSecond } from '../../src/collect/k6-sample-aggregator.ts';
 import { InfrastructureError } from '../../src/errors.ts';
@@ -244,5 +244,67 @@ describe('the load as k6 delivered it, per scenario', () => {
     const results = aggregate(inScenario(request('Login', 100, 10), ''));
     expect(results.delivered).toEqual({ scenarios: [], vusAllocated: null, vusActive: null });
     expect(results.pages[0]!.requests).toBe(1);
+  });
+});
+
+describe('several runners read as one run', () => {
+  const executor = (metric: string, second: number, value: number, scenario = '') => `${metric},${second},${value.toFixed(6)},,,,,,,,,${scenario},,,,,,,`;
+  const PAGES = ['Login', 'Posts, "feed"', 'My Bookings'];
+
+  /** Two minutes of requests (longer than the timeline's 30 s window), some failed, with checks, iterations, drops and VUs. */
+  function runnerLines(runner: number, runners: number): string[] {
+    const lines: string[] = [];
+    for (let second = 1000; second < 1120; second++) {
+      lines.push(executor('vus', second, 3), executor('vus_max', second, 5));
+      for (let index = runner; index < 24; index += runners) {
+        const page = PAGES[index % PAGES.length]!;
+        const ms = 2 + ((second * 31 + index * 17) % 97) * 1.37;
+        lines.push(...request(page, second, ms, index % 11 === 0 ? 500 : 200), check(`${page}: status 200`, second, index % 11 !== 0));
+        if (index % 4 === 0) lines.push(executor('iterations', second, 1, 'default'));
+      }
+      if (second % 10 === runner) lines.push(executor('dropped_iterations', second, 1, 'default'));
+    }
+    return lines;
+  }
+
+  /** A stream handing out `text` in chunks of `size` bytes, as a file would come. */
+  function chunked(text: string, size: number): Buffer[] {
+    const bytes = Buffer.from(text);
+    return Array.from({ length: Math.ceil(bytes.length / size) }, (_, index) => bytes.subarray(index * size, (index + 1) * size));
+  }
+
+  it('gives the same percentiles, counts and timeline whether the samples sit in one file or are split across two', async () => {
+    const first = runnerLines(0, 2);
+    const second = runnerLines(1, 2);
+    // One file: both runners' lines second by second, VU gauges as one runner with both runners' VUs.
+    const oneFile = [...first, ...second]
+      .filter((line) => !line.startsWith('vus'))
+      .sort((a, b) => Number(a.split(',')[1]) - Number(b.split(',')[1]));
+    oneFile.push(executor('vus', 1000, 6), executor('vus_max', 1000, 10));
+    const single = await aggregateStream([`${[HEADER, ...oneFile].join('\n')}\n`]);
+    const merged = await aggregateStreams([chunked(`${[HEADER, ...first].join('\n')}\n`, 4096), chunked(`${[HEADER, ...second].join('\n')}\n`, 9000)]);
+    expect(merged).toEqual(single);
+    expect(merged.samples.late).toBe(0);
+    expect(merged.totals.requests).toBe(24 * 120);
+    expect(merged.delivered).toMatchObject({ vusActive: 6, vusAllocated: 10 });
+    expect(merged.delivered.scenarios[0]).toMatchObject({ iterations: 6 * 120, dropped: 24 });
+    const alone = await aggregateStream([`${[HEADER, ...first].join('\n')}\n`]);
+    expect(alone.totals.requests).toBe(12 * 120);
+  });
+
+  it('reads runners’ gzipped files into one record, and refuses files from differently configured runners', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-runners-'));
+    try {
+      const files = [0, 1].map((runner) => path.join(dir, `runner-${runner + 1}.csv.gz`));
+      for (const [runner, file] of files.entries()) await writeFile(file, gzipSync(`${[HEADER, ...runnerLines(runner, 2)].join('\n')}\n`));
+      const merged = await aggregateK6Csv(files);
+      const byRunner = await Promise.all(files.map((file) => aggregateK6Csv(file)));
+      expect(merged.pages.map((page) => page.requests)).toEqual(byRunner[0]!.pages.map((page, index) => page.requests + byRunner[1]!.pages[index]!.requests));
+      expect(merged.checks.map((entry) => entry.passes + entry.fails)).toEqual(byRunner[0]!.checks.map((entry, index) => entry.passes + entry.fails + byRunner[1]!.checks[index]!.passes + byRunner[1]!.checks[index]!.fails));
+      await writeFile(path.join(dir, 'other.csv'), `${HEADER.replace(',metadata', '')}\n`);
+      await expect(aggregateK6Csv([files[0]!, path.join(dir, 'other.csv')])).rejects.toThrow(/runner 2's k6 CSV header differs/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,213 @@
+/**
+ * Benchmark part: several runners. Two measurements, each against a
+ * reference measured in the same run:
+ *
+ * 1. Merging runner outputs: 4 gzipped k6 CSV files (2.5 M samples each, the
+ *    metric mix k6 writes, see k6-samples.ts) read into one aggregation by
+ *    aggregateK6Csv, against a plain streaming gunzip + line count of the same
+ *    4 files in Node; each in a fresh Node process (its own peak RSS), the two
+ *    alternated over two rounds. Targets: >= 0.5x the reference's speed,
+ *    >= 2 M samples/s, <= 300 MB.
+ * 2. The generated script's overhead: rehearse's k6 script for a one-page
+ *    scenario against a minimal hand-written k6 script, same executor
+ *    (constant arrival rate above what the endpoint serves, same VUs), same k6,
+ *    same trivial loopback endpoint, alternated; requests/s ratio >= 0.9.
+ *
+ * Run alone: `npx tsx bench/runners.ts [samples per file]`.
+ */
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { createGunzip, createGzip } from 'node:zlib';
+import { aggregateK6Csv } from '../src/collect/aggregate-k6-csv.ts';
+import { locateK6 } from '../src/k6/locate-k6.ts';
+import { runK6 } from '../src/k6/run-k6.ts';
+import { dataset, defineScenario, page } from '../src/scenario/define-scenario.ts';
+import { steady } from '../src/scenario/load-shapes.ts';
+import { writeScript } from '../src/scenario/build-script.ts';
+import { writeSyntheticK6Csv } from './k6-samples.ts';
+
+export const TARGET_MERGE_RATIO = 0.5;
+export const TARGET_SAMPLES_PER_SECOND = 2_000_000;
+export const TARGET_PEAK_MEMORY_MB = 300;
+export const TARGET_SCRIPT_RATIO = 0.9;
+const RUNNERS = 4;
+const ROUNDS = 2;
+const LOAD_SECONDS = Number(process.env.REHEARSE_BENCH_LOAD_SECONDS ?? 10);
+const LOAD_VUS = 20;
+/** Far above what one loopback Node server answers on this machine: both scripts run flat out. */
+const LOAD_RATE = 20_000;
+
+interface Measurement {
+  seconds: number;
+  peakRssMb: number;
+  lines: number;
+  requests: number;
+}
+
+export interface RunnersBenchResult {
+  samples: number;
+  merge: Measurement[];
+  reference: Measurement[];
+  mergeRatio: number;
+  samplesPerSecond: number;
+  peakRssMb: number;
+  scriptRatio: number;
+  generatedRps: number[];
+  minimalRps: number[];
+  passed: boolean;
+}
+
+const MERGE_FLAG = '--merge';
+const COUNT_FLAG = '--count-lines';
+
+export async function run(options: { samplesPerFile?: number; log?: (line: string) => void } = {}): Promise<RunnersBenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-bench-runners-'));
+  try {
+    const perFile = options.samplesPerFile ?? 2_500_000;
+    log(`runners: writing ${RUNNERS} gzipped k6 CSV files of ${perFile.toLocaleString('en')} samples …`);
+    const { files, samples } = await writeRunnerFiles(dir, perFile);
+    const merge: Measurement[] = [];
+    const reference: Measurement[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      reference.push(await measureInChild(COUNT_FLAG, files));
+      merge.push(await measureInChild(MERGE_FLAG, files));
+      log(`runners: round ${round + 1}: merge ${merge.at(-1)!.seconds.toFixed(2)} s, gunzip + line count ${reference.at(-1)!.seconds.toFixed(2)} s`);
+    }
+    const mergeSeconds = median(merge.map((entry) => entry.seconds));
+    const referenceSeconds = median(reference.map((entry) => entry.seconds));
+    const mergeRatio = referenceSeconds / mergeSeconds;
+    const samplesPerSecond = samples / mergeSeconds;
+    const peakRssMb = Math.max(...merge.map((entry) => entry.peakRssMb));
+    log(
+      `runners: merged ${samples.toLocaleString('en')} samples (${merge[0]!.requests.toLocaleString('en')} requests) from ${RUNNERS} files: ${(samplesPerSecond / 1e6).toFixed(2)} M samples/s (target >= ${TARGET_SAMPLES_PER_SECOND / 1e6} M), ` +
+        `${mergeRatio.toFixed(2)}x the speed of gunzip + line count (target >= ${TARGET_MERGE_RATIO}), peak RSS ${peakRssMb.toFixed(0)} MB (target <= ${TARGET_PEAK_MEMORY_MB})`,
+    );
+    const { generated, minimal } = await compareScripts(dir, log);
+    const scriptRatio = median(generated) / median(minimal);
+    log(`runners: generated script ${generated.map((rps) => rps.toFixed(0)).join(', ')} req/s, minimal script ${minimal.map((rps) => rps.toFixed(0)).join(', ')} req/s: ratio ${scriptRatio.toFixed(2)} (target >= ${TARGET_SCRIPT_RATIO})`);
+    const passed = mergeRatio >= TARGET_MERGE_RATIO && samplesPerSecond >= TARGET_SAMPLES_PER_SECOND && peakRssMb <= TARGET_PEAK_MEMORY_MB && scriptRatio >= TARGET_SCRIPT_RATIO;
+    log(`runners: ${passed ? 'ok' : 'MISSED'}`);
+    return { samples, merge, reference, mergeRatio, samplesPerSecond, peakRssMb, scriptRatio, generatedRps: generated, minimalRps: minimal, passed };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One synthetic file, gzipped as k6 writes it, copied once per runner (the same time window, as runners of one load). */
+async function writeRunnerFiles(dir: string, perFile: number): Promise<{ files: string[]; samples: number }> {
+  const csv = path.join(dir, 'runner.csv');
+  const written = await writeSyntheticK6Csv(csv, perFile);
+  const first = path.join(dir, 'k6-samples.runner-1.csv.gz');
+  await pipeline(createReadStream(csv), createGzip(), createWriteStream(first));
+  await rm(csv);
+  const files = [first];
+  for (let index = 2; index <= RUNNERS; index++) {
+    const file = path.join(dir, `k6-samples.runner-${index}.csv.gz`);
+    await copyFile(first, file);
+    files.push(file);
+  }
+  return { files, samples: written * RUNNERS };
+}
+
+async function measureInChild(flag: string, files: readonly string[]): Promise<Measurement> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), flag, ...files], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measurement;
+}
+
+async function measureMerge(files: readonly string[]): Promise<Measurement> {
+  const started = performance.now();
+  const results = await aggregateK6Csv(files);
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, lines: results.samples.used, requests: results.totals.requests };
+}
+
+/** The reference: every file gunzipped and its lines counted, all files at once as the merge reads them. */
+async function measureLineCount(files: readonly string[]): Promise<Measurement> {
+  const started = performance.now();
+  const counts = await Promise.all(
+    files.map(async (file) => {
+      let lines = 0;
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })) as AsyncIterable<Buffer>) {
+        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines += 1;
+      }
+      return lines;
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, lines: counts.reduce((a, b) => a + b, 0), requests: 0 };
+}
+
+const MINIMAL_SCRIPT = `import http from 'k6/http';
+
+export const options = {
+  scenarios: {
+    home: { executor: 'constant-arrival-rate', rate: ${LOAD_RATE}, timeUnit: '1s', duration: '${LOAD_SECONDS}s', preAllocatedVUs: ${LOAD_VUS}, maxVUs: ${LOAD_VUS} },
+  },
+};
+
+export default function () {
+  http.get(\`\${__ENV.BASE_URL}/\`);
+}
+`;
+
+/** rehearse's script for one page at the same rate and VUs, and the minimal one, alternated against one loopback server. */
+async function compareScripts(dir: string, log: (line: string) => void): Promise<{ generated: number[]; minimal: number[] }> {
+  const k6 = await locateK6();
+  const scenario = defineScenario({
+    name: 'bench-home',
+    description: 'one page flat out, for the generated script overhead',
+    data: { visitors: dataset('select email from visitors', ['email']) },
+    journeys: { visitors: { data: 'visitors', load: steady({ rate: LOAD_RATE, duration: `${LOAD_SECONDS}s`, maxVUs: LOAD_VUS }), steps: [page('Home', { path: '/' })] } },
+  });
+  const built = await writeScript(scenario, 'bench-home.ts', { root: dir, out: path.join(dir, 'bench-home.js'), vuCeiling: { vus: LOAD_VUS, source: 'the bench' } });
+  await mkdir(built.dataDir, { recursive: true });
+  await writeFile(path.join(built.dataDir, built.plan.datasets[0]!.file), JSON.stringify(Array.from({ length: LOAD_VUS }, (_, index) => ({ email: `v${index}@example.test` }))));
+  const minimalScript = path.join(dir, 'minimal.js');
+  await writeFile(minimalScript, MINIMAL_SCRIPT);
+  const server = http.createServer((_request, response) => response.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const env = { BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, REHEARSE_DATA_DIR: built.dataDir };
+  const requestsPerSecond = async (script: string) => {
+    const summary = path.join(dir, 'summary.json');
+    await runK6(k6, { script, args: ['--quiet', '--no-thresholds', `--summary-export=${summary}`], env });
+    const exported = JSON.parse(await readFile(summary, 'utf8')) as { metrics: { http_reqs: { rate: number } } };
+    return exported.metrics.http_reqs.rate;
+  };
+  const generated: number[] = [];
+  const minimal: number[] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      minimal.push(await requestsPerSecond(minimalScript));
+      generated.push(await requestsPerSecond(built.script));
+      log(`runners: script round ${round + 1}: generated ${generated.at(-1)!.toFixed(0)} req/s, minimal ${minimal.at(-1)!.toFixed(0)} req/s`);
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return { generated, minimal };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [flag, ...rest] = process.argv.slice(2);
+  if (flag === MERGE_FLAG) console.log(JSON.stringify(await measureMerge(rest)));
+  else if (flag === COUNT_FLAG) console.log(JSON.stringify(await measureLineCount(rest)));
+  else {
+    const result = await run(flag ? { samplesPerFile: Number(flag) } : {});
+    process.exitCode = result.passed ? 0 : 1;
+  }
+}
