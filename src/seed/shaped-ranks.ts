@@ -95,7 +95,7 @@ function rankByShare(shape: ValueShape, nulls: number): (v: number) => number {
 /**
  * A bijection of [0, n) whose correlation with the identity is about `c`:
  * `blocks` contiguous blocks keep the coarse order (1 − 1/B² of it), and
- * inside each block an affine map with step k interleaves k ascending runs
+ * inside each block k ascending runs are interleaved
  * (correlation 1/k), giving 1 − (1 − 1/k)/B² overall. The pair closest to
  * `c` is used.
  */
@@ -119,10 +119,24 @@ function orderLayout(c: number, n: number): (row: number, salt: number) => numbe
 
 function affine(offset: number, size: number, step: number, salt: number): number {
   if (size <= 1) return 0;
-  let k = step === SCATTER ? Math.round(size * 0.6180339887) : step % size || 1;
+  if (step !== SCATTER) return interleave(offset, size, step);
+  let k = Math.round(size * 0.6180339887);
   while (gcd(k, size) !== 1) k++;
-  // Only a scatter is rotated by the salt: rotating interleaved runs would change their correlation.
-  return (k * offset + (step === SCATTER ? salt % size : 0)) % size;
+  return (k * offset + salt) % size;
+}
+
+/**
+ * Position → value for k ascending runs (0, k, 2k …, then 1, k+1 …): a
+ * bijection for any size, the first size mod k runs one longer.
+ */
+function interleave(offset: number, size: number, k: number): number {
+  if (k <= 1) return offset;
+  const q = Math.floor(size / k);
+  const r = size % k;
+  const long = r * (q + 1);
+  if (offset < long) return (offset % (q + 1)) * k + Math.floor(offset / (q + 1));
+  const rest = offset - long;
+  return (rest % q) * k + r + Math.floor(rest / q);
 }
 
 function gcd(a: number, b: number): number {

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../../src/db/connection-url.ts';
@@ -7,6 +10,8 @@ import { captureProfile } from '../../src/profile/capture-profile.ts';
 import type { FidelityReport } from '../../src/profile/fidelity.ts';
 import type { Profile } from '../../src/profile/profile-schema.ts';
 import { seedFromProfile } from '../../src/profile/seed-from-profile.ts';
+import { writeMarker } from '../../src/db/disposable-marker.ts';
+import { runCli } from '../support/cli.ts';
 
 const SCHEMA = `
 create table customers (
@@ -62,7 +67,7 @@ describe('a rehearsal seeded from a production profile', () => {
 
   beforeAll(async () => {
     server = await createProvider({ provider: 'embedded', settings: {} }).start();
-    for (const name of ['production', 'rehearsal']) {
+    for (const name of ['production', 'rehearsal', 'staging']) {
       await server.admin.query(`create database ${name}`);
       const client = new pg.Client({ connectionString: withDatabase(server.url, name) });
       await client.connect();
@@ -72,6 +77,7 @@ describe('a rehearsal seeded from a production profile', () => {
         // Production's tables are vacuumed (autovacuum): their visibility map, like the seeded ones', is set.
         await client.query('vacuum analyze');
       }
+      if (name === 'staging') await writeMarker(client, 'disposable');
       await client.end();
     }
     production = await captureProfile({ url: withDatabase(server.url, 'production'), explain: QUERIES });
@@ -111,5 +117,21 @@ describe('a rehearsal seeded from a production profile', () => {
 
   it('explains production\'s queries on the seeded database and lists plan differences', () => {
     expect(fidelity.planDifferences).toEqual([]);
+  });
+
+  it('captures and seeds from the command line, printing the fidelity report', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-profile-cli-'));
+    await writeFile(path.join(dir, 'queries.sql'), `${QUERIES.join(';\n')};\n`);
+    const missing = await runCli(['profile', 'capture', '--url', withDatabase(server.url, 'production'), '--explain', path.join(dir, 'none.sql')], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('none.sql');
+    const capture = await runCli(['profile', 'capture', '--url', withDatabase(server.url, 'production'), '--out', 'production.json', '--explain', 'queries.sql'], { cwd: dir });
+    expect(capture.stderr).toBe('');
+    expect(capture.stdout).toContain('2 tables, 12 columns, about 45000 rows, 3 plan shapes; no row values');
+    expect(JSON.parse(await readFile(path.join(dir, 'production.json'), 'utf8')).tables).toHaveLength(2);
+    const seeded = await runCli(['seed', '--profile', 'production.json', '--scale', '0.1', '--url', withDatabase(server.url, 'staging'), '--no-template'], { cwd: dir, timeoutMs: 120_000 });
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stdout).toContain('Fidelity to the production profile (scale 0.1, 12 columns)');
+    expect(seeded.stdout).toMatch(/orders: 4000 → 4000/);
   });
 });
