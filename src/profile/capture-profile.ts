@@ -139,14 +139,13 @@ async function readTables(client: pg.Client, schema: string, includeValues: bool
   }));
 }
 
+/** A table with pages and no statistics cannot be profiled; one never written to (no pages) is simply empty. */
 function refuseUnanalyzed(tables: readonly TableRow[]): void {
-  const never = tables.filter((t) => !t.analyzed);
+  const never = tables.filter((t) => !t.analyzed && t.pages > 0);
   if (never.length === 0) return;
-  const all = never.length === tables.length;
-  throw new UsageError(
-    `${all ? 'the server has no statistics: no table' : `${never.length} of ${tables.length} tables`} ${all ? 'was' : 'were never'} ever analyzed (${never.slice(0, 8).map((t) => t.name).join(', ')}${never.length > 8 ? ', …' : ''}); ` +
-      'run ANALYZE on the primary (a replica gets its statistics from there) and capture again',
-  );
+  const names = `${never.slice(0, 8).map((t) => t.name).join(', ')}${never.length > 8 ? ', …' : ''}`;
+  const what = never.length === tables.length ? `the server has no statistics: no table was ever analyzed (${names})` : `${never.length} of ${tables.length} tables were never analyzed (${names})`;
+  throw new UsageError(`${what}; run ANALYZE on the primary (a replica gets its statistics from there) and capture again`);
 }
 
 /** pg_stats shows a column only to a role that may read it, so missing statistics usually mean missing SELECT. */

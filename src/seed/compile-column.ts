@@ -141,7 +141,7 @@ export function compileSpec(spec: ColumnSpec, column: ColumnInfo, env: CompileEn
     case 'array':
       return arrayColumn(spec, column, env, stream);
     case 'profiled':
-      return profiledColumn(spec, column, self.rows, stream);
+      return profiledColumn(spec, column, self.rows, stream, spec.pool && compileSpec(spec.pool, column, env, streamId(stream, 'pool')));
     case 'custom': {
       const fn = spec.fn;
       return {

@@ -68,9 +68,12 @@ export type ColumnSpec = Nullable &
     | { kind: 'array'; of: ColumnSpec; length: Distribution }
     /**
      * Values shaped by a production profile's statistics (NULLs included in the shape); the planner
-     * sets it from a table's `stats`, a model does not write it. `common` is a boolean column's most common value.
+     * sets it from a table's `stats`, a model does not write it. Rank k is `values[k]` (a listed
+     * column, most common first), else `pool`'s value at row k (a column whose checks its
+     * generator knows), else a value of the column's type that sorts like k, `width` bytes wide;
+     * `common` is a boolean column's most common value.
      */
-    | { kind: 'profiled'; shape: ValueShape; width?: number; common?: boolean }
+    | { kind: 'profiled'; shape: ValueShape; width?: number; common?: boolean; values?: readonly (string | number | boolean)[]; pool?: ColumnSpec }
     /** Escape hatch: any value from the row number and a uniform random number. */
     | { kind: 'custom'; fn: (row: number, random: () => number) => string | number | boolean | null }
   );

@@ -6,6 +6,8 @@ import type { ValueShape } from './shaped-ranks.ts';
 
 /** Generators whose values only need to look like the column: a profile may replace them by its shape. */
 const REPLACEABLE = new Set<ColumnSpec['kind']>(['int', 'float', 'bool', 'choice', 'text', 'fake', 'pattern', 'regex', 'timestamp', 'date', 'time', 'uuid', 'json']);
+/** Integer columns with up to this many distinct values take them from their generator's range. */
+const MAX_SPREAD = 10_000;
 /** Lists of values this long are matched to the most common values by trying every order. */
 const MAX_PERMUTED = 7;
 
@@ -38,9 +40,26 @@ function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec
   const unique = state.unique.has(column.name);
   if (spec.kind === 'ref') return spec.within || spec.group || unique ? { ...spec, nulls } : { ...spec, shape, nulls };
   const rules = state.valueRules(column.name);
-  if (spec.kind === 'choice' && (column.enumLabels || rules.some((r) => r.kind === 'oneOf'))) return { ...spec, weights: choiceWeights(spec.values, shape, stats), nulls };
-  if (unique || !canProfile(column) || rules.length > 0 || !(REPLACEABLE.has(spec.kind) || isOnlyRealism(spec))) return { ...spec, nulls };
+  if (unique || !(REPLACEABLE.has(spec.kind) || isOnlyRealism(spec))) return { ...spec, nulls };
+  if (spec.kind === 'choice' && (column.enumLabels || rules.some((r) => r.kind === 'oneOf'))) {
+    const values = listedByFrequency(spec.values, shape, stats);
+    return { kind: 'profiled', shape: { ...shape, distinct: Math.min(shape.distinct, values.length) }, values, nulls: 0 };
+  }
+  const spread = spreadIntegers(spec, shape.distinct);
+  if (spread) return { kind: 'profiled', shape: { ...shape, distinct: spread.length }, values: spread, nulls: 0 };
+  // The column's own generator knows its checks: its values, one per rank, keep them.
+  if (rules.length > 0 || !canProfile(column)) return spec.kind === 'after' ? { ...spec, nulls } : { kind: 'profiled', shape, pool: spec, nulls: 0 };
   return { kind: 'profiled', shape, width: stats.avgWidth, common: commonBoolean(spec, stats), nulls: 0 };
+}
+
+/** Integers its generator draws from a range (narrowed to the checks), spread over it in order: one per distinct value, as many as fit. */
+function spreadIntegers(spec: ColumnSpec, distinct: number): number[] | undefined {
+  if (spec.kind !== 'int' || (spec.dist.kind !== 'uniform' && spec.dist.kind !== 'zipf')) return undefined;
+  const min = Math.ceil(spec.dist.min);
+  const span = Math.floor(spec.dist.max) - min + 1;
+  if (span < 1 || distinct > MAX_SPREAD) return undefined;
+  const count = Math.min(distinct, span);
+  return Array.from({ length: count }, (_, k) => min + Math.floor((k * span) / count));
 }
 
 /** A time after a parent row's (an order after its customer signed up): realism no constraint asks for, so production's order wins. */
@@ -61,21 +80,16 @@ export function valueShape(stats: ColumnStats, rows: number, nulls: number): Val
 }
 
 /**
- * The listed values (an enum, a CHECK … IN) weighted like production's
- * most common ones, the rest sharing what is left, none past the distinct
- * count. Which value is which: the profile's own values when it has them,
+ * The listed values (an enum, a CHECK … IN) in rank order, most common
+ * first. Which value is which: the profile's own values when it has them,
  * else the order whose average width comes closest to production's.
  */
-export function choiceWeights(values: readonly (string | number | boolean)[], shape: ValueShape, stats: Pick<ColumnStats, 'avgWidth' | 'mcvValues'>): number[] {
+export function listedByFrequency(values: readonly (string | number | boolean)[], shape: ValueShape, stats: Pick<ColumnStats, 'avgWidth' | 'mcvValues'>): (string | number | boolean)[] {
   const present = Math.max(1e-9, 1 - shape.nulls);
   const common = shape.frequencies.slice(0, values.length).map((f) => f / present);
   const used = Math.min(values.length, Math.max(common.length, shape.distinct));
   const rest = Math.max(0, 1 - common.reduce((a, b) => a + b, 0));
-  const ranked = rankShares(common, used, rest);
-  const order = valueOrder(values, ranked, stats);
-  const weights = new Array<number>(values.length).fill(0);
-  order.forEach((valueIndex, rank) => (weights[valueIndex] = Math.round(1_000_000 * ranked[rank]!)));
-  return weights;
+  return valueOrder(values, rankShares(common, used, rest), stats).map((i) => values[i]!);
 }
 
 /** The share of each rank: the common ones', then the rest split evenly up to `used`, then none. */

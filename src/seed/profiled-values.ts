@@ -1,4 +1,4 @@
-import type { CompiledColumn } from './compile-column.ts';
+import { copySafe, type CompiledColumn } from './compile-column.ts';
 import { DATA_EPOCH_END, DATA_EPOCH_START, TEXT_TYPES, TIMESTAMP_TYPES } from './default-columns.ts';
 import type { ColumnSpec } from './model.ts';
 import { uuidOf } from './pattern-values.ts';
@@ -27,13 +27,22 @@ export function canProfile(column: ColumnInfo): boolean {
  * order the ranks carry is the values' order too. A value depends on its
  * rank only: equal ranks are equal values.
  */
-export function profiledColumn(spec: Profiled, column: ColumnInfo, rows: number, stream: number): CompiledColumn {
+export function profiledColumn(spec: Profiled, column: ColumnInfo, rows: number, stream: number, pool?: CompiledColumn): CompiledColumn {
   const ranks = shapedRanks(spec.shape, rows, stream);
-  const render = rankRenderer(spec, column, stream);
+  if (pool) {
+    const inner = pool.value;
+    return { ...pool, value: (ctx, row) => {
+      const rank = ranks(row);
+      return rank < 0 ? null : inner(ctx, rank);
+    } };
+  }
+  const listed = spec.values;
+  const render = listed ? (rank: number) => listed[rank % listed.length]! : rankRenderer(spec, column, stream);
   const value = (_ctx: unknown, row: number): Raw => {
     const rank = ranks(row);
     return rank < 0 ? null : render(rank);
   };
+  if (listed) return { value, ...copySafe(listed.map(String)) };
   if (!isText(column)) return { value };
   return { value, text: (raw) => raw as string, write: (raw, w) => w.safe(raw as string) };
 }

@@ -53,7 +53,7 @@ export function refColumn(spec: Extract<ColumnSpec, { kind: 'ref' }>, env: Compi
   const salt = popularitySalt(env, spec.table);
   const popular = popularRows(pick, n, salt);
   let choose: (ctx: RowContext, row: number) => number = (_ctx, row) => popular(randomUnit(groupStream, row));
-  if (spec.shape) choose = shapedChooser(spec.shape, env.table.rows, n, groupStream, salt);
+  if (spec.shape) choose = shapedChooser(spec.shape, env.table.rows, n, groupStream);
   if (spec.within) choose = withinChooser(spec.within, target, pick, env, groupStream, salt);
   const value: ValueFn = groupKey
     ? (ctx, row) => {
@@ -68,13 +68,15 @@ export function refColumn(spec: Extract<ColumnSpec, { kind: 'ref' }>, env: Compi
 /**
  * A foreign key shaped by the referencing column's statistics: as many
  * distinct parents as production's, the most referenced ones as often (a
- * few parents with most children), hot parents scattered over the table.
- * NULLs are the spec's `nulls`, so the shape here has none.
+ * few parents with most children), in production's physical order. Ranks
+ * are spread over the parents in order, so the order carries over to the
+ * keys. NULLs are the spec's `nulls`, so the shape here has none.
  */
-function shapedChooser(shape: ValueShape, rows: number, parents: number, stream: number, salt: number): (ctx: RowContext, row: number) => number {
+function shapedChooser(shape: ValueShape, rows: number, parents: number, stream: number): (ctx: RowContext, row: number) => number {
   const present = Math.max(1e-9, 1 - shape.nulls);
-  const ranks = shapedRanks({ ...shape, nulls: 0, frequencies: shape.frequencies.map((f) => f / present), distinct: Math.min(shape.distinct, parents) }, rows, stream);
-  return (_ctx, row) => scatter(Math.max(0, ranks(row)), parents, salt);
+  const distinct = Math.max(1, Math.min(shape.distinct, parents));
+  const ranks = shapedRanks({ ...shape, nulls: 0, frequencies: shape.frequencies.map((f) => f / present), distinct }, rows, stream);
+  return (_ctx, row) => Math.floor((Math.max(0, ranks(row)) * parents) / distinct);
 }
 
 /** Picks a row of `target` under the same `ancestor` row as this row (a teacher of the evening's school). */

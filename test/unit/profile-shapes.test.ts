@@ -8,7 +8,7 @@ import { compareFidelity, renderFidelity } from '../../src/profile/fidelity.ts';
 import { differingPlans, parseQueryFile } from '../../src/profile/plan-shape.ts';
 import { loadProfile, modelFromProfile } from '../../src/profile/profile-model.ts';
 import { ProfileError, type ColumnProfile, type Profile } from '../../src/profile/profile-schema.ts';
-import { choiceWeights, valueShape } from '../../src/seed/profile-columns.ts';
+import { listedByFrequency, valueShape } from '../../src/seed/profile-columns.ts';
 import { shapedRanks, type ValueShape } from '../../src/seed/shaped-ranks.ts';
 
 function ranksOf(shape: ValueShape, rows: number): number[] {
@@ -62,12 +62,11 @@ describe('a column shaped by a profile', () => {
     expect(valueShape({ ...stats, nDistinct: 30 }, 10, 0).distinct).toBe(10);
   });
 
-  it('weights a listed column so its average width matches production\'s when values are not in the profile', () => {
+  it('ranks a listed column so its average width matches production\'s when values are not in the profile', () => {
     const shape: ValueShape = { distinct: 3, frequencies: [0.7, 0.2, 0.1], nulls: 0, correlation: 0 };
     // 0.7 × "shipped" (8 bytes with its header) + 0.2 × "new" (4) + 0.1 × "paid" (5) = 6.9
-    const weights = choiceWeights(['new', 'paid', 'shipped'], shape, { avgWidth: 6.9 });
-    expect(weights).toEqual([200_000, 100_000, 700_000]);
-    expect(choiceWeights(['new', 'paid', 'shipped'], shape, { avgWidth: 0, mcvValues: ['paid', 'new', 'shipped'] })).toEqual([200_000, 700_000, 100_000]);
+    expect(listedByFrequency(['new', 'paid', 'shipped'], shape, { avgWidth: 6.9 })).toEqual(['shipped', 'new', 'paid']);
+    expect(listedByFrequency(['new', 'paid', 'shipped'], shape, { avgWidth: 0, mcvValues: ['paid', 'new', 'shipped'] })).toEqual(['paid', 'new', 'shipped']);
   });
 });
 
