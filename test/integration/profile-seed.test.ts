@@ -67,11 +67,11 @@ describe('a rehearsal seeded from a production profile', () => {
 
   beforeAll(async () => {
     server = await createProvider({ provider: 'embedded', settings: {} }).start();
-    for (const name of ['production', 'rehearsal', 'staging']) {
+    for (const name of ['production', 'rehearsal', 'staging', 'elsewhere']) {
       await server.admin.query(`create database ${name}`);
       const client = new pg.Client({ connectionString: withDatabase(server.url, name) });
       await client.connect();
-      await client.query(SCHEMA);
+      await client.query(name === 'elsewhere' ? SCHEMA.replace('  tier       text,\n', '') : SCHEMA);
       if (name === 'production') {
         await client.query(PRODUCTION_ROWS);
         // Production's tables are vacuumed (autovacuum): their visibility map, like the seeded ones', is set.
@@ -106,6 +106,7 @@ describe('a rehearsal seeded from a production profile', () => {
     expect(fidelity.withinTolerance.nullFrac).toBeGreaterThanOrEqual(0.95);
     expect(fidelity.withinTolerance.topFrequency).toBeGreaterThanOrEqual(0.95);
     expect(fidelity.goalMet).toBe(true);
+    expect(fidelity.columns.filter((c) => c.outOfTolerance.length)).toEqual([]);
   });
 
   it('keeps the columns that drive the plans within tolerance', () => {
@@ -117,6 +118,13 @@ describe('a rehearsal seeded from a production profile', () => {
 
   it('explains production\'s queries on the seeded database and lists plan differences', () => {
     expect(fidelity.planDifferences).toEqual([]);
+  });
+
+  it('refuses to seed a profile into a schema that is not production\'s, naming what is missing', async () => {
+    const refused = seedFromProfile({ database: server, profile: production, scale: 1, seed: 42, targetDatabase: 'elsewhere', template: false });
+    await expect(refused).rejects.toMatchObject({ exitCode: 2 });
+    const message = ((await refused.catch((e: unknown) => e)) as Error).message;
+    expect(message).toContain('customers.tier: the profile has statistics for a column the table does not have');
   });
 
   it('captures and seeds from the command line, printing the fidelity report', async () => {
