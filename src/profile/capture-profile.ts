@@ -35,6 +35,8 @@ interface TableRow {
   pages: number;
   bytes: string;
   analyzed: boolean;
+  /** The heap has pages (relpages says so only after a VACUUM or ANALYZE). */
+  has_data: boolean;
   readable: boolean;
 }
 
@@ -112,7 +114,7 @@ async function readTables(client: pg.Client, schema: string, includeValues: bool
   const tables = (
     await client.query<TableRow>(
       `select c.oid::text as oid, c.relname as name, greatest(c.reltuples, 0)::float8 as rows, c.relpages::int as pages,
-              pg_total_relation_size(c.oid)::text as bytes,
+              pg_total_relation_size(c.oid)::text as bytes, pg_relation_size(c.oid) > 0 as has_data,
               (c.reltuples >= 0 or s.last_analyze is not null or s.last_autoanalyze is not null) as analyzed,
               has_table_privilege(c.oid, 'select') as readable
          from pg_class c
@@ -141,7 +143,7 @@ async function readTables(client: pg.Client, schema: string, includeValues: bool
 
 /** A table with pages and no statistics cannot be profiled; one never written to (no pages) is simply empty. */
 function refuseUnanalyzed(tables: readonly TableRow[]): void {
-  const never = tables.filter((t) => !t.analyzed && t.pages > 0);
+  const never = tables.filter((t) => !t.analyzed && t.has_data);
   if (never.length === 0) return;
   const names = `${never.slice(0, 8).map((t) => t.name).join(', ')}${never.length > 8 ? ', …' : ''}`;
   const what = never.length === tables.length ? `the server has no statistics: no table was ever analyzed (${names})` : `${never.length} of ${tables.length} tables were never analyzed (${names})`;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withDatabase } from '../../src/db/connection-url.ts';
+import { connectionUrl, withDatabase } from '../../src/db/connection-url.ts';
 import { createProvider } from '../../src/db/create-provider.ts';
 import type { RunningDatabase } from '../../src/db/provider.ts';
 import { captureProfile } from '../../src/profile/capture-profile.ts';
@@ -118,6 +118,18 @@ describe('a rehearsal seeded from a production profile', () => {
 
   it('explains production\'s queries on the seeded database and lists plan differences', () => {
     expect(fidelity.planDifferences).toEqual([]);
+  });
+
+  it('refuses a table never analyzed and statistics the role may not read, saying what to do', async () => {
+    await server.admin.query('create database unanalyzed');
+    const client = new pg.Client({ connectionString: withDatabase(server.url, 'unanalyzed') });
+    await client.connect();
+    await client.query('create table events (id int); insert into events select generate_series(1, 100)');
+    await client.end();
+    await expect(captureProfile({ url: withDatabase(server.url, 'unanalyzed') })).rejects.toThrow(/no table was ever analyzed \(events\); run ANALYZE/);
+    await server.admin.query("create role stats_reader login password 'reader'");
+    const reader = connectionUrl({ ...server.connection, user: 'stats_reader', password: 'reader', database: 'production' });
+    await expect(captureProfile({ url: reader })).rejects.toThrow(/no permission to read the statistics of customers, orders: .*GRANT SELECT/);
   });
 
   it('refuses to seed a profile into a schema that is not production\'s, naming what is missing', async () => {
