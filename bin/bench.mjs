@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --only seed|k6|runners|capacity|ab-aa] [options]`: the benchmarks, from
+// `npm run bench [-- --only seed|k6|runners|profile|capacity|ab-aa] [options]`: the benchmarks, from
 // their TypeScript sources through tsx. Each part prints its figures and its
 // ratio or target; the exit code is 1 when a part missed its target.
 import { register } from 'tsx/esm/api';
@@ -21,6 +21,10 @@ if (only === undefined || only === 'k6') {
 if (only === 'runners') {
   const { run } = await import('../bench/runners.ts');
   if (!(await run()).passed) exitCode ||= 1;
+}
+if (only === 'profile') {
+  const { main } = await import('../bench/profile.ts');
+  exitCode ||= await main(args);
 }
 // Minutes per run: only when asked for by name.
 if (only === 'capacity') {

@@ -9,6 +9,7 @@ import { registerDbManage } from './db-manage.ts';
 import { registerDoctor } from './doctor.ts';
 import { exitCodeFor } from './fail.ts';
 import { registerDemo } from './demo.ts';
+import { registerProfile } from './profile.ts';
 import { registerReport } from './report.ts';
 import { registerRun } from './run.ts';
 import { registerSeed } from './seed.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDb(program);
   registerDbManage(program);
   registerSeed(program);
+  registerProfile(program);
   registerScenario(program);
   registerRun(program);
   registerCapacity(program);

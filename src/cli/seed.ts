@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { createProjectProvider } from '../db/project-provider.ts';
+import { renderFidelity } from '../profile/fidelity.ts';
+import { loadProfile } from '../profile/profile-model.ts';
+import { seedFromProfile } from '../profile/seed-from-profile.ts';
 import { introspectedModel, loadModel } from '../seed/load-model.ts';
 import { renderSeedSummary } from '../seed/render-seed-summary.ts';
 import { seed } from '../seed/seed.ts';
@@ -13,6 +16,7 @@ interface SeedFlags extends DbFlags {
   scale?: string;
   seed?: string;
   model?: string;
+  profile?: string;
   database?: string;
   template: boolean;
   json?: boolean;
@@ -25,6 +29,7 @@ export function registerSeed(program: Command): void {
     .option('--scale <n>', 'multiply every row count of the model (default: data.scale, else 1)')
     .option('--seed <n>', 'PRNG seed: same model, scale and seed give identical data (default: data.seed, else 42)')
     .option('--model <file>', 'data model module (default: data.model; without one, every table gets 1000 rows × scale)')
+    .option('--profile <file>', 'a production profile (`rehearse profile capture`): its row counts × scale and column statistics shape the data; a model\'s rows and generators still win; prints a fidelity report')
     .option('--db <provider>', 'embedded | testcontainers | url (default: from config, else embedded)')
     .option('--db-version <major>', DB_VERSION_HELP)
     .option('--url <url>', 'seed the database at this URL (it must be marked disposable), or a server URL (…/postgres) to let rehearse create its own')
@@ -39,22 +44,30 @@ async function seedCommand(flags: SeedFlags, globals: GlobalFlags): Promise<void
   const scale = positiveNumber('--scale', flags.scale) ?? config.data.scale;
   const seedValue = wholeNumber('--seed', flags.seed) ?? config.data.seed;
   const modelFile = flags.model ?? config.data.model;
-  const model = modelFile ? await loadModel(modelFile, flags.model ? process.cwd() : root) : introspectedModel();
+  const profile = flags.profile ? await loadProfile(flags.profile) : undefined;
+  const ownModel = modelFile ? await loadModel(modelFile, flags.model ? process.cwd() : root) : undefined;
+  const model = ownModel ?? introspectedModel();
   const options = resolveDbOptions(config.db, process.env, flags);
   const progress = flags.json ? undefined : new SeedProgress();
   await withInterrupts(async (signal) => {
     const database = await createProjectProvider(options, root).start({ signal, onProgress: progress ? (line) => process.stderr.write(`${line}\n`) : undefined });
     try {
-      const result = await seed({
+      const common = {
         database,
-        model,
         scale,
         seed: seedValue,
         template: flags.template,
         signal,
         ...(flags.database ? { targetDatabase: flags.database } : {}),
         ...(progress ? { onEvent: progress.onEvent } : {}),
-      });
+      };
+      if (profile) {
+        const result = await seedFromProfile({ ...common, profile, ...(ownModel ? { model: ownModel } : {}) });
+        progress?.finish();
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${renderSeedSummary(result)}${renderFidelity(result.fidelity)}`);
+        return;
+      }
+      const result = await seed({ ...common, model });
       progress?.finish();
       process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : renderSeedSummary(result));
     } finally {

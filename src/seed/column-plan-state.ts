@@ -1,6 +1,6 @@
 import type { ValueRule } from './check-rules.ts';
 import type { Guard } from './column-guards.ts';
-import type { ColumnSpec } from './model.ts';
+import type { ColumnSpec, ColumnStats } from './model.ts';
 import type { PlanIssues } from './plan-issues.ts';
 import type { TableGroup } from './row-plan.ts';
 import type { ColumnInfo, ConstraintInfo, TableInfo } from './schema-snapshot.ts';
@@ -11,6 +11,8 @@ export interface ColumnPlanInputs {
   table: { name: string; rows: number; info: TableInfo; group?: TableGroup };
   rules: TableRules;
   overrides: Readonly<Record<string, ColumnSpec>>;
+  /** Production's statistics per column, from a profile (empty without one). */
+  stats: Readonly<Record<string, ColumnStats>>;
   /** Rows a table gets; undefined when the model leaves it alone. */
   rowsOf(name: string): number | undefined;
   time: TimeOrder;

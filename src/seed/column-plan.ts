@@ -9,6 +9,7 @@ import type { Pick } from './distribution.ts';
 import type { ColumnSpec } from './model.ts';
 import { controlPartialUniques } from './partial-unique-plan.ts';
 import { keepInPartitions } from './partition-keys.ts';
+import { applyProfile } from './profile-columns.ts';
 import { patternText, uuidOf } from './pattern-values.ts';
 import { parseRegex, RegexNotGenerable, toJsRegExp } from './regex-values.ts';
 import type { ColumnInfo, ConstraintInfo } from './schema-snapshot.ts';
@@ -60,6 +61,7 @@ export function planColumns(inputs: ColumnPlanInputs): PlannedColumn[] {
   orderByChecks(state);
   orderInTime(state);
   controlPartialUniques(state);
+  applyProfile(state);
   applyNullPatterns(state);
   applyNullRates(state);
   guardValues(state);

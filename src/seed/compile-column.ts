@@ -2,6 +2,7 @@ import { sampleInt, sampleReal } from './distribution.ts';
 import type { CopyWriter } from './copy-writer.ts';
 import type { ColumnSpec } from './model.ts';
 import { patternColumn, uuidColumn } from './pattern-values.ts';
+import { profiledColumn } from './profiled-values.ts';
 import { randomUnit, streamId } from './prng.ts';
 import { distinctRefColumn, fromParentColumn, parentColumn, refColumn, throughColumn } from './ref-values.ts';
 import type { Raw, RowContext, ValueFn } from './row-context.ts';
@@ -139,6 +140,8 @@ export function compileSpec(spec: ColumnSpec, column: ColumnInfo, env: CompileEn
       return jsonColumn(spec, stream);
     case 'array':
       return arrayColumn(spec, column, env, stream);
+    case 'profiled':
+      return profiledColumn(spec, column, self.rows, stream, spec.pool && compileSpec(spec.pool, column, env, streamId(stream, 'pool')));
     case 'custom': {
       const fn = spec.fn;
       return {

@@ -67,9 +67,19 @@ const rowCount = z.union([
   z.strictObject({ per: z.string().min(1), each: distribution, via: columnName.optional() }),
 ], { error: 'expected a number of rows, { per, total } or { per, each }' });
 
+const columnStats = z.strictObject({
+  nullFrac: z.number().min(0).max(1),
+  avgWidth: z.number().nonnegative(),
+  nDistinct: z.number(),
+  correlation: z.number().min(-1).max(1).nullable(),
+  mcvFrequencies: z.array(z.number().min(0).max(1)),
+  mcvValues: z.array(z.string().nullable()).optional(),
+});
+
 const tableModel = z.strictObject({
   rows: rowCount,
   columns: z.record(z.string(), columnSpec).optional(),
+  stats: z.record(z.string(), columnStats).optional(),
 });
 
 const dataModel = z.strictObject({

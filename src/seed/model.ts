@@ -1,4 +1,5 @@
 import type { Distribution, Pick } from './distribution.ts';
+import type { ValueShape } from './shaped-ranks.ts';
 
 /** Values faker-derived pools provide; see value-pools.ts. */
 export const FAKE_KINDS = [
@@ -44,7 +45,7 @@ export type ColumnSpec = Nullable &
      */
     | { kind: 'after'; column: string | readonly string[]; delta?: Distribution; until?: string }
     /** A foreign key: a row of `table` picked by `pick`; `within` keeps it under the same ancestor row. */
-    | { kind: 'ref'; table: string; column?: string; pick?: Pick; within?: string; group?: string }
+    | { kind: 'ref'; table: string; column?: string; pick?: Pick; within?: string; group?: string; shape?: ValueShape }
     /** The parent a per-parent row belongs to (set automatically on the grouping column). */
     | { kind: 'parent'; column?: string }
     /** 1, 2, 3 … (from `start`) within the rows of one parent (a line number), or the k-th of `values`; the row number when the table has no parent. */
@@ -65,6 +66,14 @@ export type ColumnSpec = Nullable &
     /** A JSON object (or array) shaped by `shape`, else with `keys`. */
     | { kind: 'json'; keys?: readonly string[]; shape?: JsonShape }
     | { kind: 'array'; of: ColumnSpec; length: Distribution }
+    /**
+     * Values shaped by a production profile's statistics (NULLs included in the shape); the planner
+     * sets it from a table's `stats`, a model does not write it. Rank k is `values[k]` (a listed
+     * column, most common first), else `pool`'s value at row k (a column whose checks its
+     * generator knows), else a value of the column's type that sorts like k, `width` bytes wide;
+     * `common` is a boolean column's most common value.
+     */
+    | { kind: 'profiled'; shape: ValueShape; width?: number; common?: boolean; values?: readonly (string | number | boolean)[]; pool?: ColumnSpec }
     /** Escape hatch: any value from the row number and a uniform random number. */
     | { kind: 'custom'; fn: (row: number, random: () => number) => string | number | boolean | null }
   );
@@ -85,6 +94,21 @@ export interface TableModel {
   rows: RowCount;
   /** Generators that replace the ones derived from the column's name and type. */
   columns?: Record<string, ColumnSpec>;
+  /** Production's statistics per column (from a profile): they shape the derived generators, never the model's own. */
+  stats?: Record<string, ColumnStats>;
+}
+
+/** What a profile says about one column (pg_stats, numbers only); see profile/profile-schema.ts. */
+export interface ColumnStats {
+  nullFrac: number;
+  avgWidth: number;
+  /** ≥ 0 a count of distinct values, < 0 minus their share of the rows. */
+  nDistinct: number;
+  correlation: number | null;
+  /** Shares of all rows of the most common values, most common first. */
+  mcvFrequencies: readonly number[];
+  /** The most common values themselves, only in a profile captured with --include-values. */
+  mcvValues?: readonly (string | null)[];
 }
 
 /**

@@ -67,7 +67,7 @@ export async function planSeed(snapshot: SchemaSnapshot, model: DataModel, optio
     const overrides = declared.get(table.name)?.columns ?? {};
     const tableRules = rules.get(table.name)!;
     refuseUnsupported(table.name, tableRules, overrides, issues);
-    table.columns = planColumns({ table, rules: tableRules, overrides, rowsOf, time, issues, warnings });
+    table.columns = planColumns({ table, rules: tableRules, overrides, stats: declared.get(table.name)?.stats ?? {}, rowsOf, time, issues, warnings });
     checkFeasibility(table, table.columns, tableRules, overrides, rowsOf, issues);
   }
   issues.throwIfAny();
