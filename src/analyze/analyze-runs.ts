@@ -163,7 +163,8 @@ function verdictOf(checks: readonly Check[]): Analysis['verdict'] {
 
 /** A load that was delivered is what makes the run worth judging, not a judgement of the release: alone it is nothing checked. */
 function somethingJudged(checks: readonly Check[]): boolean {
-  return checks.some((check) => !(check.kind === 'load-delivered' && check.status === 'pass'));
+  // A load-delivered check that did not fail (delivered, or delivered on a busy machine) judges the load, not the release.
+  return checks.some((check) => !(check.kind === 'load-delivered' && check.status !== 'fail'));
 }
 
 function hasScenarioBudgets(budgets: BudgetSets): boolean {
