@@ -1,5 +1,5 @@
 import { OTHERS_PART, type CpuSample, type RunRecord } from '../run/run-record-schema.ts';
-import { clockTicksPerSecond, processTree, readMachineBusyMs, readProcessTable, treeCpuMs, treeRunQueueWaitMs, type ProcessTable } from '../system/process-cpu.ts';
+import { clockTicksPerSecond, processTree, readProcessTable, treeCpuMs, treeRunQueueWaitMs, type ProcessTable } from '../system/process-cpu.ts';
 import type { Collector } from './collector.ts';
 import { startIntervalSampler, type IntervalSampler } from './interval-sampler.ts';
 
@@ -22,8 +22,7 @@ export interface UnmeasuredPart {
  * load generator itself ran out.
  *
  * With `others`, also the cores the rest of the machine kept busy: every
- * core's busy time (/proc/stat) less rehearse's own process tree and the
- * targets'; and how long the targets' threads waited on a run queue for a
+ * user-space process outside rehearse's own tree and the targets'; and how long the targets' threads waited on a run queue for a
  * CPU (`waiting`), which says whether that other work took CPU the
  * rehearsal wanted. Only meaningful when every part of the rehearsal is
  * measured here (a Postgres in a container would count as someone else's work).
@@ -37,11 +36,10 @@ export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly
       intervalMs = context.intervalMs;
       let previous: Reading | undefined;
       sampler = startIntervalSampler(async () => {
-        const [table, machineMs] = await Promise.all([readProcessTable(), options.others ? readMachineBusyMs() : Promise.resolve(0)]);
+        const table = await readProcessTable();
         const now: Reading = { time: Date.now(), cpuMs: new Map(targets.map((target) => [target.name, treeCpuMs(table, target.roots(table))])) };
         if (options.others) {
-          now.rehearsalTicks = rehearsalTicks(table, targets);
-          now.machineMs = machineMs;
+          now.otherTicks = otherTicks(table, targets);
           now.waitMs = await treeRunQueueWaitMs(table, targets.flatMap((target) => target.roots(table)));
         }
         const sample = previous && coresBetween(previous, now);
@@ -64,19 +62,24 @@ export function cpuCollector(targets: readonly CpuTarget[], unmeasured: readonly
   };
 }
 
-/** CPU ticks so far of each process of rehearse's own tree and every target's. */
-function rehearsalTicks(table: ProcessTable, targets: readonly CpuTarget[]): Map<number, number> {
-  const pids = new Set(processTree(table, [process.pid, ...targets.flatMap((target) => target.roots(table))]));
-  return new Map([...pids].map((pid) => [pid, table.get(pid)!.cpuTicks]));
-}
+/** The kernel's own threads (kthreadd and its children) do the rehearsal's I/O and network work too: never someone else's. */
+const KTHREADD = 2;
 
 /**
- * The rehearsal's CPU between two readings, process by process: a process
- * born since counts whole, one that exited takes only its last interval with
- * it (a Postgres backend or autovacuum worker that ends must not make its
- * whole life look like someone else's work).
+ * CPU ticks so far of each user-space process outside rehearse's own tree
+ * and every target's: the machine's other work. Counted per process, not
+ * from /proc/stat, whose interrupt and softirq time is mostly the
+ * rehearsal's own loopback traffic.
  */
-function rehearsalMsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+function otherTicks(table: ProcessTable, targets: readonly CpuTarget[]): Map<number, number> {
+  const ours = new Set(processTree(table, [process.pid, ...targets.flatMap((target) => target.roots(table))]));
+  const others = new Map<number, number>();
+  for (const entry of table.values()) if (!ours.has(entry.pid) && entry.pid !== KTHREADD && entry.ppid !== KTHREADD) others.set(entry.pid, entry.cpuTicks);
+  return others;
+}
+
+/** Other processes' CPU between two readings, ms: a process born since counts whole; one that exited takes its last interval with it. */
+function otherMsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
   let ticks = 0;
   for (const [pid, now] of after) ticks += Math.max(0, now - (before.get(pid) ?? 0));
   return (ticks * 1000) / clockTicksPerSecond();
@@ -85,9 +88,8 @@ function rehearsalMsBetween(before: ReadonlyMap<number, number>, after: Readonly
 interface Reading {
   time: number;
   cpuMs: Map<string, number>;
-  /** With `others`: every core's busy time so far, ms; the rehearsal's processes' ticks; their threads' run-queue wait so far, ms. */
-  machineMs?: number;
-  rehearsalTicks?: Map<number, number>;
+  /** With `others`: the ticks of each process that is not the rehearsal's, and the rehearsal's threads' run-queue wait so far, ms. */
+  otherTicks?: Map<number, number>;
   waitMs?: number;
 }
 
@@ -97,9 +99,8 @@ function coresBetween(before: Reading, after: Reading): CpuSample | undefined {
   if (wallMs <= 0) return undefined;
   const cores: Record<string, number> = {};
   for (const [name, cpuMs] of after.cpuMs) cores[name] = Math.max(0, cpuMs - (before.cpuMs.get(name) ?? cpuMs)) / wallMs;
-  if (after.machineMs === undefined || before.machineMs === undefined || !after.rehearsalTicks || !before.rehearsalTicks) return { time: after.time, cores };
-  const others = after.machineMs - before.machineMs - rehearsalMsBetween(before.rehearsalTicks, after.rehearsalTicks);
-  cores[OTHERS_PART] = Math.max(0, others) / wallMs;
+  if (!after.otherTicks || !before.otherTicks) return { time: after.time, cores };
+  cores[OTHERS_PART] = otherMsBetween(before.otherTicks, after.otherTicks) / wallMs;
   return { time: after.time, cores, waiting: Math.max(0, (after.waitMs ?? 0) - (before.waitMs ?? 0)) / wallMs };
 }
 

@@ -74,17 +74,6 @@ export function treeCpuMs(table: ProcessTable, roots: readonly number[]): number
   return (ticks * 1000) / clockTicksPerSecond();
 }
 
-/**
- * CPU milliseconds every core of the machine has been busy so far (the first
- * line of /proc/stat: user, nice, system, irq, softirq and steal; idle and
- * I/O wait left out), in the same clock ticks as a process's own time.
- */
-export async function readMachineBusyMs(): Promise<number> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicksPerSecond();
-}
-
 let ticksPerSecond: number | undefined;
 
 /** The kernel's clock ticks per second (USER_HZ), 100 on nearly every Linux. */
