@@ -65,15 +65,15 @@ describe('the CPU collector, on real processes', () => {
     children.push(ours);
     try {
       const collector = cpuCollector([{ name: 'ours', roots: () => [ours.pid!] }], [], { others: true });
-      await collector.start({ intervalMs: 250 } as Parameters<typeof collector.start>[0]);
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await collector.start({ intervalMs: 500 } as Parameters<typeof collector.start>[0]);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
       const { cpu } = await collector.end({ final: true });
       expect(cpu!.measured).toEqual(['ours', 'others']);
       const mean = (name: string) => cpu!.samples.reduce((sum, sample) => sum + sample.cores[name]!, 0) / cpu!.samples.length;
-      // Both loops ran; ours counted once: the two together never exceed the machine's cores.
+      // Both loops ran; ours counted once: the two together never exceed the machine's cores (give or take clock ticks).
       expect(mean('others')).toBeGreaterThan(0.2);
       expect(mean('ours')).toBeGreaterThan(0.2);
-      expect(mean('others') + mean('ours')).toBeLessThan(availableParallelism() + 0.15);
+      expect(mean('others') + mean('ours')).toBeLessThan(availableParallelism() + 0.35);
     } finally {
       process.kill(stranger, 'SIGKILL');
     }
