@@ -78,10 +78,18 @@ function otherTicks(table: ProcessTable, targets: readonly CpuTarget[]): Map<num
   return others;
 }
 
-/** Other processes' CPU between two readings, ms: a process born since counts whole; one that exited takes its last interval with it. */
+/**
+ * Other processes' CPU between two readings, ms, over the processes seen in
+ * both: one missing from a reading (born since, exited, or unreadable for a
+ * moment) would otherwise count its whole life. A short job's first and last
+ * second are lost: this errs towards trusting the run.
+ */
 function otherMsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
   let ticks = 0;
-  for (const [pid, now] of after) ticks += Math.max(0, now - (before.get(pid) ?? 0));
+  for (const [pid, now] of after) {
+    const then = before.get(pid);
+    if (then !== undefined) ticks += Math.max(0, now - then);
+  }
   return (ticks * 1000) / clockTicksPerSecond();
 }
 
