@@ -69,12 +69,14 @@ const KTHREADD = 2;
  * CPU ticks so far of each user-space process outside rehearse's own tree
  * and every target's: the machine's other work. Counted per process, not
  * from /proc/stat, whose interrupt and softirq time is mostly the
- * rehearsal's own loopback traffic.
+ * rehearsal's own loopback traffic; and each process's own time only, since
+ * a shell that reaps a finished job adds the job's whole life to its
+ * children's time at once.
  */
 function otherTicks(table: ProcessTable, targets: readonly CpuTarget[]): Map<number, number> {
   const ours = new Set(processTree(table, [process.pid, ...targets.flatMap((target) => target.roots(table))]));
   const others = new Map<number, number>();
-  for (const entry of table.values()) if (!ours.has(entry.pid) && entry.pid !== KTHREADD && entry.ppid !== KTHREADD) others.set(entry.pid, entry.cpuTicks);
+  for (const entry of table.values()) if (!ours.has(entry.pid) && entry.pid !== KTHREADD && entry.ppid !== KTHREADD) others.set(entry.pid, entry.ownTicks);
   return others;
 }
 

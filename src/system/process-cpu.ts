@@ -13,6 +13,8 @@ export interface ProcessEntry {
    * still count, in the postmaster's total.
    */
   cpuTicks: number;
+  /** Its own user and system time alone: a child reaped does not add to it. */
+  ownTicks: number;
 }
 
 /** pid → entry, for every process readable now. */
@@ -32,7 +34,7 @@ export function parseProcStat(line: string): ProcessEntry | undefined {
   const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((index) => Number(fields[index]));
   const ppid = Number(fields[1]);
   if (!Number.isInteger(pid) || !Number.isInteger(ppid) || [utime, stime, cutime, cstime].some((value) => !Number.isFinite(value))) return undefined;
-  return { pid, ppid, comm: line.slice(open + 1, close), cpuTicks: utime! + stime! + cutime! + cstime! };
+  return { pid, ppid, comm: line.slice(open + 1, close), cpuTicks: utime! + stime! + cutime! + cstime!, ownTicks: utime! + stime! };
 }
 
 /** Every process on the machine (those that exit while it reads are left out). */
