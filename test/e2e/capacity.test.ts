@@ -59,7 +59,7 @@ describe('rehearse capacity, end to end on the school-portal fixture', () => {
     expect(capacity.sentence).toMatch(/^(Headroom|Capacity)/);
     for (const step of capacity.steps) {
       expect(step.pages.map((page: { page: string }) => page.page).sort()).toEqual(['Login', 'My Bookings', 'Video call']);
-      expect(Object.keys(step.cpu).sort()).toEqual(['app', 'k6', 'postgres']);
+      expect(Object.keys(step.cpu).sort()).toEqual(['app', 'k6', 'others', 'postgres']);
     }
     // Which page eats the capacity: the costliest page of the mix is named.
     expect(capacity.pageCosts.map((cost: { page: string }) => cost.page).sort()).toEqual(['Login', 'My Bookings', 'Video call']);
