@@ -78,7 +78,7 @@ export function capacitySentence(summary: Omit<CapacitySummary, 'sentence'>): st
   return `${headroomText(summary)}${broken ? `: ${broken}` : ''}${step ? `; ${step}` : ''}.${busyText(summary.busySteps)}`;
 }
 
-/** " Not trusted: other work on the machine used up to 0.9 cores during the 16.6 and 22.9 arrivals/s steps …", or nothing on a quiet machine. */
+/** " Not trusted: processes rehearse did not start took up to 0.9 cores … during the 16.6 and 22.9 arrivals/s steps …", or nothing on a quiet machine. */
 function busyText(steps: CapacitySummary['busySteps']): string {
   if (steps.length === 0) return '';
   const most = Math.max(...steps.map((step) => step.otherCores));
