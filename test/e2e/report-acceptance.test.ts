@@ -14,7 +14,7 @@ import { createRunProject, type RunProject } from '../support/run-project.ts';
 const SPIKE = path.join(REPO_ROOT, 'scenarios/parents-evening-login-spike.ts');
 const POSTS = path.join(REPO_ROOT, 'scenarios/posts-feed-burst.ts');
 /** Every run is 10 s; contention (a lock or a connection held ~50 ms per sign-in) shows only when sign-ins overlap, at the spike's full rate. */
-const LOADS = { light: ['--duration', '10s', '--rate-scale', '0.3', '--probe-requests', '5'], busy: ['--duration', '10s', '--rate-scale', '1', '--probe-requests', '5'] } as const;
+const LOADS = { light: ['--duration', '10s', '--rate-scale', '0.3'], busy: ['--duration', '10s', '--rate-scale', '1'] } as const;
 type Load = keyof typeof LOADS;
 
 interface Regression {
