@@ -29,6 +29,7 @@ interface ImportFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 async function buildK6OperatorFromFlags(file: string, flags: BuildFlags): Promise<void> {
+  if (!flags.baseUrl) throw new UsageError('--base-url: required with --k6-operator: the app under test as the runner pods reach it (its Service URL in the cluster), given to the script as BASE_URL');
   const built = await buildForK6Operator(file, {
     parallelism: positiveWholeNumber('--parallelism', flags.parallelism) ?? 2,
     build: loadShapeFlags(flags),

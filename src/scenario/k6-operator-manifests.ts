@@ -18,7 +18,7 @@ import type { BuiltScript } from './build-script.ts';
 export interface K6OperatorOptions {
   /** Runner pods (`spec.parallelism`); k6-operator gives each one execution segment. */
   parallelism: number;
-  /** The app under test as the runner pods reach it (the script's BASE_URL). */
+  /** The app under test as the runner pods reach it (the script's BASE_URL); the command line requires it, since only the team knows it. */
   baseUrl?: string;
   /** The runner image (default grafana/k6 at the version rehearse runs locally). */
   image?: string;
@@ -64,7 +64,7 @@ export function runnerArguments(): string {
  * writes the files.
  *
  * @example
- * const manifests = planK6OperatorManifests('steady-browse', [script, ...datasets], { parallelism: 4, baseUrl: 'http://portal:8080' });
+ * const manifests = planK6OperatorManifests('steady-browse', [script, ...datasets], { parallelism: 4, baseUrl: appServiceUrl });
  */
 export function planK6OperatorManifests(scenarioName: string, files: readonly TestFile[], options: K6OperatorOptions): K6OperatorManifests {
   const base = `rehearse-${kubernetesName(scenarioName)}`.slice(0, 50).replace(/-+$/, '');
@@ -88,7 +88,7 @@ export function planK6OperatorManifests(scenarioName: string, files: readonly Te
       runner: {
         image: options.image ?? `grafana/k6:${K6_VERSION.replace(/^v/, '')}`,
         env: [
-          { name: 'BASE_URL', value: options.baseUrl ?? 'http://app-under-test:8080' },
+          ...(options.baseUrl ? [{ name: 'BASE_URL', value: options.baseUrl }] : []),
           { name: 'REHEARSE_DATA_DIR', value: TEST_MOUNT },
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         ],
