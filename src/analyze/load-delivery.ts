@@ -22,8 +22,8 @@ export interface JourneyDelivery {
   maxVUs: number | null;
 }
 
-/** One part's CPU (the load generator's own, or other work's), in cores: over the load, and its busiest stretch of `windowSeconds`. */
-export interface LoadGeneratorCpu {
+/** One part's CPU in cores (the load generator's own, or what other work took): over the load, and its busiest stretch of `windowSeconds`. */
+export interface CpuStretch {
   meanCores: number;
   busiestCores: number;
   windowSeconds: number;
@@ -41,11 +41,11 @@ export interface RunDelivery {
   /** Every journey's `maxVUs` together; null when no journey has one. */
   maxVUs: number | null;
   /** null when the record has no k6 CPU samples. */
-  k6Cpu: LoadGeneratorCpu | null;
+  k6Cpu: CpuStretch | null;
   /** Why not delivered: how much, which journey, and what to change; empty when delivered. */
   problems: string[];
   /** CPU other work on the machine took while the rehearsal's processes waited for one (see `cpuTakenByOthers`); null when not measured. */
-  otherCpu: LoadGeneratorCpu | null;
+  otherCpu: CpuStretch | null;
   /** Why the run's timings are not trusted although its load was delivered (the machine was busy with other work); empty when quiet. */
   contention: string[];
   /** Delivered, on a machine quiet enough for its timings to mean something. */
@@ -89,7 +89,7 @@ function journeyFigures(load: NonNullable<RunRecord['load']>): JourneyDelivery[]
  * `windowSeconds` of consecutive samples: one busy sample is a garbage
  * collection, a busy stretch is a generator that could not keep up.
  */
-export function loadGeneratorCpu(cpu: CpuSection | undefined, windowSeconds: number): LoadGeneratorCpu | null {
+export function loadGeneratorCpu(cpu: CpuSection | undefined, windowSeconds: number): CpuStretch | null {
   if (!cpu || !cpu.measured.includes(K6_PART)) return null;
   return busiestStretch(cpu, windowSeconds, (sample) => sample.cores[K6_PART] ?? 0);
 }
@@ -101,13 +101,13 @@ export function loadGeneratorCpu(cpu: CpuSection | undefined, windowSeconds: num
  * idle cores takes nothing; the app queueing behind its own threads at its
  * limit is not other work). null when the machine's other work was not measured.
  */
-export function cpuTakenByOthers(cpu: CpuSection | undefined, windowSeconds: number): LoadGeneratorCpu | null {
+export function cpuTakenByOthers(cpu: CpuSection | undefined, windowSeconds: number): CpuStretch | null {
   if (!cpu || !cpu.measured.includes(OTHERS_PART)) return null;
   return busiestStretch(cpu, windowSeconds, (sample) => Math.min(sample.cores[OTHERS_PART] ?? 0, sample.waiting ?? Number.POSITIVE_INFINITY));
 }
 
 /** One figure per sample, its mean and its busiest mean over `windowSeconds` of consecutive samples; null without samples. */
-function busiestStretch(cpu: CpuSection, windowSeconds: number, pick: (sample: CpuSection['samples'][number]) => number): LoadGeneratorCpu | null {
+function busiestStretch(cpu: CpuSection, windowSeconds: number, pick: (sample: CpuSection['samples'][number]) => number): CpuStretch | null {
   if (cpu.samples.length === 0) return null;
   const cores = cpu.samples.map(pick);
   const width = Math.min(cores.length, Math.max(1, Math.round((windowSeconds * 1000) / Math.max(1, cpu.intervalMs))));
@@ -129,11 +129,11 @@ function droppedProblem(journey: JourneyDelivery, delivery: Pick<RunDelivery, 'v
   return `${journey.journey}: ${formatCount(journey.dropped)} of ${formatCount(journey.planned ?? 0)} planned arrivals dropped (${formatPercent(journey.droppedShare ?? 0)}): k6 ran out of VUs${vus ? ` (${vus})` : ''} — raise the journey's maxVUs, shorten think times, or use another load machine`;
 }
 
-function cpuProblem(cpu: LoadGeneratorCpu): string {
+function cpuProblem(cpu: CpuStretch): string {
   return `k6 used ${cores(cpu.busiestCores)} of a core over its busiest ${cpu.windowSeconds} s (mean ${cores(cpu.meanCores)}): the load generator itself was the bottleneck — run k6 on another load machine, or lower the rate`;
 }
 
-function contentionProblem(cpu: LoadGeneratorCpu): string {
+function contentionProblem(cpu: CpuStretch): string {
   return `the machine was busy with other work: processes rehearse did not start took ${cores(cpu.busiestCores)} cores the app, Postgres and k6 were waiting for over the busiest ${cpu.windowSeconds} s (mean ${cores(cpu.meanCores)}) — rehearse on a quiet machine`;
 }
 
