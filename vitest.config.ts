@@ -1,14 +1,54 @@
 import { defineConfig } from 'vitest/config';
 
-// Integration tests start real Postgres servers, apps and k6; on a 2-core
-// machine they run one file at a time.
+// Three groups, one after another. Unit tests are pure: two files at a time.
+// Integration tests that assert what real parts computed (rows seeded,
+// queries counted, plans, profiles) but time nothing: two files at a time,
+// each on its own throwaway project and cluster. Everything that runs a load
+// and judges it (every end-to-end test, k6 runs, CPU collection, signals and
+// orphans): one file at a time, so that nothing else competes with a load for
+// the 2 cores — a run on a busy machine is rightly not trusted.
+const shared = { testTimeout: 120_000, hookTimeout: 120_000, pool: 'forks' } as const;
+
+const UNTIMED = [
+  'cluster-lock',
+  'collect-cache-server',
+  'collect-metrics-scraper',
+  'collect-postgres',
+  'conduit-har-import',
+  'embedded-majors',
+  'k6-build',
+  'page-probe',
+  'profile-seed',
+  'report-html-chromium',
+  'scenario-scripts',
+  'school-portal-pages',
+  'school-portal-releases',
+  'seed-cli',
+  'seed-corpus',
+  'seed-introspection',
+  'seed-refusals',
+  'seed-safety',
+  'seed-school-portal',
+  'traffic-proxy',
+  'upgrade-rehearsal',
+].map((name) => `test/integration/${name}.test.ts`);
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    fileParallelism: false,
-    pool: 'forks',
     reporters: ['default'],
+    projects: [
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'untimed', include: UNTIMED, sequence: { groupOrder: 1 } } },
+      {
+        test: {
+          ...shared,
+          name: 'loads',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: UNTIMED,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+        },
+      },
+    ],
   },
 });
