@@ -1,3 +1,4 @@
+import { shapeDistance } from '../seed/histogram-shape.ts';
 import type { PlanDifference } from './plan-shape.ts';
 import type { ColumnProfile, Profile } from './profile-schema.ts';
 
@@ -10,6 +11,8 @@ export const FIDELITY_TOLERANCE = {
   /** Relative, with 2 bytes of slack for short values. */
   avgWidth: 0.2,
   correlation: 0.3,
+  /** The largest gap between the histograms' shapes at one quantile, as a share of the range (numbers and times). */
+  histogram: 0.1,
 } as const;
 
 /** The share of columns the fidelity goal asks to be within tolerance, per goal metric. */
@@ -32,6 +35,8 @@ export interface ColumnFidelity {
   column: string;
   production: ColumnMetrics;
   seeded: ColumnMetrics;
+  /** How far the seeded histogram's shape is from production's (see shapeDistance); null when either has none. */
+  histogramDistance: number | null;
   /** The metrics out of tolerance. */
   outOfTolerance: FidelityMetric[];
 }
@@ -75,7 +80,8 @@ export function compareFidelity(production: Profile, seeded: Profile, scale: num
       }
       const expected = metrics(column, expectedRows);
       const actual = metrics(mine, other.rows);
-      columns.push({ table: table.name, column: column.name, production: expected, seeded: actual, outOfTolerance: outOfTolerance(expected, actual) });
+      const histogramDistance = column.histogramShape && mine.histogramShape ? shapeDistance(column.histogramShape, mine.histogramShape) : null;
+      columns.push({ table: table.name, column: column.name, production: expected, seeded: actual, histogramDistance, outOfTolerance: outOfTolerance(expected, actual, histogramDistance) });
     }
   }
   const share = (metric: FidelityMetric) => (columns.length ? columns.filter((c) => !c.outOfTolerance.includes(metric)).length / columns.length : 1);
@@ -89,7 +95,7 @@ function metrics(column: ColumnProfile, rows: number): ColumnMetrics {
   return { nDistinct: Math.round(nDistinct), nullFrac: column.nullFrac, topFrequency: column.mcvFrequencies[0] ?? 0, avgWidth: column.avgWidth, correlation: column.correlation };
 }
 
-export function outOfTolerance(production: ColumnMetrics, seeded: ColumnMetrics): FidelityMetric[] {
+export function outOfTolerance(production: ColumnMetrics, seeded: ColumnMetrics, histogramDistance: number | null = null): FidelityMetric[] {
   const out: FidelityMetric[] = [];
   const t = FIDELITY_TOLERANCE;
   if (Math.abs(seeded.nDistinct - production.nDistinct) > t.nDistinct * Math.max(1, production.nDistinct)) out.push('nDistinct');
@@ -97,6 +103,7 @@ export function outOfTolerance(production: ColumnMetrics, seeded: ColumnMetrics)
   if (Math.abs(seeded.topFrequency - production.topFrequency) > t.topFrequency) out.push('topFrequency');
   if (Math.abs(seeded.avgWidth - production.avgWidth) > Math.max(2, t.avgWidth * production.avgWidth)) out.push('avgWidth');
   if (production.correlation !== null && seeded.correlation !== null && Math.abs(seeded.correlation - production.correlation) > t.correlation) out.push('correlation');
+  if (histogramDistance !== null && histogramDistance > t.histogram) out.push('histogram');
   return out;
 }
 
@@ -108,11 +115,13 @@ export function renderFidelity(report: FidelityReport): string {
   lines.push(`  n_distinct within ±${percent(FIDELITY_TOLERANCE.nDistinct)}: ${percent(report.withinTolerance.nDistinct)}`);
   lines.push(`  null_frac within ±${FIDELITY_TOLERANCE.nullFrac}: ${percent(report.withinTolerance.nullFrac)}`);
   lines.push(`  top frequency within ±${FIDELITY_TOLERANCE.topFrequency}: ${percent(report.withinTolerance.topFrequency)}`);
+  const shaped = report.columns.filter((c) => c.histogramDistance !== null);
+  if (shaped.length) lines.push(`  histogram shape within ${FIDELITY_TOLERANCE.histogram} of the range: ${percent(shaped.filter((c) => !c.outOfTolerance.includes('histogram')).length / shaped.length)} of ${shaped.length} number and time columns`);
   lines.push('  rows per table (expected → seeded):');
   for (const t of report.tables) lines.push(`    ${t.name}: ${t.expectedRows} → ${t.seededRows}`);
   const out = report.columns.filter((c) => c.outOfTolerance.length);
   lines.push(out.length ? `  out of tolerance (${out.length}):` : '  no column out of tolerance');
-  for (const c of out) lines.push(`    ${c.table}.${c.column}: ${c.outOfTolerance.map((m) => `${m} ${show(c.production[m])} → ${show(c.seeded[m])}`).join(', ')}`);
+  for (const c of out) lines.push(`    ${c.table}.${c.column}: ${c.outOfTolerance.map((m) => (m === 'histogram' ? `histogram shape ${show(c.histogramDistance)} of the range off` : `${m} ${show(c.production[m])} → ${show(c.seeded[m])}`)).join(', ')}`);
   if (report.missing.length) lines.push(`  not in the seeded database's statistics: ${report.missing.join(', ')}`);
   if (report.planDifferences) {
     lines.push(report.planDifferences.length ? `  plans that differ from production's (${report.planDifferences.length}):` : '  every explained query has production\'s plan shape');

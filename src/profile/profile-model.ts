@@ -57,5 +57,6 @@ function columnStats(column: ColumnProfile): ColumnStats {
     correlation: column.correlation,
     mcvFrequencies: column.mcvFrequencies,
     ...(column.mcvValues ? { mcvValues: column.mcvValues } : {}),
+    ...(column.histogramShape ? { histogramShape: column.histogramShape } : {}),
   };
 }

@@ -74,6 +74,7 @@ const columnStats = z.strictObject({
   correlation: z.number().min(-1).max(1).nullable(),
   mcvFrequencies: z.array(z.number().min(0).max(1)),
   mcvValues: z.array(z.string().nullable()).optional(),
+  histogramShape: z.array(z.number().min(0).max(1)).optional(),
 });
 
 const tableModel = z.strictObject({

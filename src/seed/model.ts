@@ -45,7 +45,7 @@ export type ColumnSpec = Nullable &
      */
     | { kind: 'after'; column: string | readonly string[]; delta?: Distribution; until?: string }
     /** A foreign key: a row of `table` picked by `pick`; `within` keeps it under the same ancestor row. */
-    | { kind: 'ref'; table: string; column?: string; pick?: Pick; within?: string; group?: string; shape?: ValueShape }
+    | { kind: 'ref'; table: string; column?: string; pick?: Pick; within?: string; group?: string; shape?: ValueShape; histogram?: readonly number[] }
     /** The parent a per-parent row belongs to (set automatically on the grouping column). */
     | { kind: 'parent'; column?: string }
     /** 1, 2, 3 … (from `start`) within the rows of one parent (a line number), or the k-th of `values`; the row number when the table has no parent. */
@@ -70,10 +70,11 @@ export type ColumnSpec = Nullable &
      * Values shaped by a production profile's statistics (NULLs included in the shape); the planner
      * sets it from a table's `stats`, a model does not write it. Rank k is `values[k]` (a listed
      * column, most common first), else `pool`'s value at row k (a column whose checks its
-     * generator knows), else a value of the column's type that sorts like k, `width` bytes wide;
+     * generator knows), else a value of the column's type that sorts like k, `width` bytes wide,
+     * numbers and times spread along their range by `histogram` (a profile's histogram shape);
      * `common` is a boolean column's most common value.
      */
-    | { kind: 'profiled'; shape: ValueShape; width?: number; common?: boolean; values?: readonly (string | number | boolean)[]; pool?: ColumnSpec }
+    | { kind: 'profiled'; shape: ValueShape; width?: number; common?: boolean; values?: readonly (string | number | boolean)[]; pool?: ColumnSpec; histogram?: readonly number[] }
     /** Escape hatch: any value from the row number and a uniform random number. */
     | { kind: 'custom'; fn: (row: number, random: () => number) => string | number | boolean | null }
   );
@@ -109,6 +110,8 @@ export interface ColumnStats {
   mcvFrequencies: readonly number[];
   /** The most common values themselves, only in a profile captured with --include-values. */
   mcvValues?: readonly (string | null)[];
+  /** Numbers and times: where each histogram bound falls between the first and the last (0..1). */
+  histogramShape?: readonly number[];
 }
 
 /**

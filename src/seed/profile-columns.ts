@@ -1,5 +1,6 @@
 import type { ColumnPlanState } from './column-plan-state.ts';
 import type { ColumnSpec, ColumnStats } from './model.ts';
+import { shapedOffsets } from './histogram-shape.ts';
 import { canProfile } from './profiled-values.ts';
 import type { ColumnInfo } from './schema-snapshot.ts';
 import type { ValueShape } from './shaped-ranks.ts';
@@ -38,27 +39,35 @@ function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec
   const nulls = column.notNull ? 0 : stats.nullFrac;
   const shape = valueShape(stats, state.table.rows, nulls);
   const unique = state.unique.has(column.name);
-  if (spec.kind === 'ref') return spec.within || spec.group || unique ? { ...spec, nulls } : { ...spec, shape, nulls };
+  if (spec.kind === 'ref') return spec.within || spec.group || unique ? { ...spec, nulls } : { ...spec, shape, nulls, ...(stats.histogramShape ? { histogram: stats.histogramShape } : {}) };
   const rules = state.valueRules(column.name);
   if (unique || !(REPLACEABLE.has(spec.kind) || isOnlyRealism(spec))) return { ...spec, nulls };
   if (spec.kind === 'choice' && (column.enumLabels || rules.some((r) => r.kind === 'oneOf'))) {
     const values = listedByFrequency(spec.values, shape, stats);
     return { kind: 'profiled', shape: { ...shape, distinct: Math.min(shape.distinct, values.length) }, values, nulls: 0 };
   }
-  const spread = spreadIntegers(spec, shape.distinct);
+  const spread = spreadIntegers(spec, shape.distinct, stats.histogramShape);
   if (spread) return { kind: 'profiled', shape: { ...shape, distinct: spread.length }, values: spread, nulls: 0 };
   // The column's own generator knows its checks: its values, one per rank, keep them.
   if (rules.length > 0 || !canProfile(column)) return spec.kind === 'after' ? { ...spec, nulls } : { kind: 'profiled', shape, pool: spec, nulls: 0 };
-  return { kind: 'profiled', shape, width: stats.avgWidth, common: commonBoolean(spec, stats), nulls: 0 };
+  return { kind: 'profiled', shape, width: stats.avgWidth, common: commonBoolean(spec, stats), nulls: 0, ...(stats.histogramShape ? { histogram: stats.histogramShape } : {}) };
 }
 
-/** Integers its generator draws from a range (narrowed to the checks), spread over it in order: one per distinct value, as many as fit. */
-function spreadIntegers(spec: ColumnSpec, distinct: number): number[] | undefined {
+/**
+ * Integers its generator draws from a range (narrowed to the checks), spread
+ * over it in order, by the histogram's shape when the profile has one: one
+ * per distinct value, as many as fit.
+ */
+function spreadIntegers(spec: ColumnSpec, distinct: number, histogram: readonly number[] | undefined): number[] | undefined {
   if (spec.kind !== 'int' || (spec.dist.kind !== 'uniform' && spec.dist.kind !== 'zipf')) return undefined;
   const min = Math.ceil(spec.dist.min);
   const span = Math.floor(spec.dist.max) - min + 1;
   if (span < 1 || distinct > MAX_SPREAD) return undefined;
   const count = Math.min(distinct, span);
+  if (histogram) {
+    const offset = shapedOffsets(histogram, 0, count, span);
+    return Array.from({ length: count }, (_, k) => min + offset(k));
+  }
   return Array.from({ length: count }, (_, k) => min + Math.floor((k * span) / count));
 }
 

@@ -4,10 +4,15 @@ import type { ColumnSpec } from './model.ts';
 import { uuidOf } from './pattern-values.ts';
 import { randomU32 } from './prng.ts';
 import type { Raw } from './row-context.ts';
+import { shapedOffsets } from './histogram-shape.ts';
 import type { ColumnInfo } from './schema-snapshot.ts';
 import { shapedRanks } from './shaped-ranks.ts';
 
 const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
+/** The largest value of each integer type, less one: offsets start at 1. */
+const INTEGER_ROOM: Record<string, number> = { int2: 32_766, int4: 2_147_483_646, int8: Number.MAX_SAFE_INTEGER - 1 };
+/** With a histogram shape, values spread over up to this many steps per distinct value. */
+const SHAPE_SPREAD = 10;
 const NUMBER_TYPES = new Set(['numeric', 'float4', 'float8', 'money']);
 const SECOND = 1000;
 const DAY = 86_400_000;
@@ -54,17 +59,31 @@ function isText(column: ColumnInfo): boolean {
 function rankRenderer(spec: Profiled, column: ColumnInfo, stream: number): (rank: number) => Raw {
   const type = column.baseType;
   const distinct = Math.max(1, spec.shape.distinct);
-  if (INTEGER_TYPES.has(type)) return (rank) => rank + 1;
-  if (NUMBER_TYPES.has(type)) return numberRenderer(column, distinct);
+  /** Rank → step along the column's range: the histogram's shape when the profile has one, else one step per rank. */
+  const steps = (span: number) => (spec.histogram ? shapedOffsets(spec.histogram, Math.min(spec.shape.frequencies.length, distinct), distinct, span) : (rank: number) => rank);
+  if (INTEGER_TYPES.has(type)) {
+    const offset = steps(Math.min(INTEGER_ROOM[type]!, distinct * SHAPE_SPREAD));
+    return (rank) => offset(rank) + 1;
+  }
+  if (NUMBER_TYPES.has(type)) return numberRenderer(column, distinct, steps);
   if (type === 'bool') return (rank) => (rank === 0 ? spec.common !== false : spec.common === false);
   if (TIMESTAMP_TYPES.has(type)) {
     const start = Date.parse(DATA_EPOCH_START);
-    const step = Math.max(SECOND, Math.floor((Date.parse(DATA_EPOCH_END) - start) / distinct / SECOND) * SECOND);
+    const seconds = Math.floor((Date.parse(DATA_EPOCH_END) - start) / SECOND);
+    if (spec.histogram) {
+      const offset = steps(Math.max(distinct, seconds));
+      return (rank) => start + offset(rank) * SECOND;
+    }
+    const step = Math.max(SECOND, Math.floor(seconds / distinct) * SECOND);
     return (rank) => start + rank * step;
   }
   if (type === 'date') {
     const end = Math.floor(Date.parse(DATA_EPOCH_END) / DAY);
     const days = Math.max(distinct, end - Math.floor(Date.parse(DATA_EPOCH_START) / DAY));
+    if (spec.histogram) {
+      const offset = steps(days);
+      return (rank) => (end - days + offset(rank)) * DAY;
+    }
     return (rank) => (end - days + Math.floor((rank * days) / distinct)) * DAY;
   }
   if (type === 'time') {
@@ -77,12 +96,21 @@ function rankRenderer(spec: Profiled, column: ColumnInfo, stream: number): (rank
   return text;
 }
 
-/** rank + 1, or hundredths of it when the column's precision cannot hold that many whole numbers. */
-function numberRenderer(column: ColumnInfo, distinct: number): (rank: number) => number {
+/**
+ * rank + 1 (spread by the histogram's shape when there is one), in whole
+ * numbers, or in the column's smallest unit when its precision cannot hold
+ * that many whole numbers.
+ */
+function numberRenderer(column: ColumnInfo, distinct: number, steps: (span: number) => (rank: number) => number): (rank: number) => number {
   const whole = column.precision !== undefined ? 10 ** (column.precision - (column.scale ?? 0)) - 1 : Infinity;
-  if (distinct <= whole) return (rank) => rank + 1;
+  const wanted = distinct * SHAPE_SPREAD;
+  if (distinct <= whole) {
+    const offset = steps(Math.min(whole - 1, wanted));
+    return (rank) => offset(rank) + 1;
+  }
   const unit = 10 ** -(column.scale ?? 0);
-  return (rank) => Math.round((rank + 1) * unit * 1e6) / 1e6;
+  const offset = steps(Math.min(10 ** (column.precision ?? 0) - 2, wanted));
+  return (rank) => Math.round((offset(rank) + 1) * unit * 1e6) / 1e6;
 }
 
 /** The rank's first 48 bits, so uuids sort by rank; the rest random per rank. */

@@ -5,6 +5,7 @@ import { DistinctPicker, popularRow, popularRows } from './distinct-picks.ts';
 import type { ColumnSpec } from './model.ts';
 import { randomBelow, randomUnit, streamId } from './prng.ts';
 import { parentOfRow } from './row-counts.ts';
+import { shapedOffsets } from './histogram-shape.ts';
 import { shapedRanks, type ValueShape } from './shaped-ranks.ts';
 import type { RowContext, ValueFn } from './row-context.ts';
 
@@ -53,7 +54,7 @@ export function refColumn(spec: Extract<ColumnSpec, { kind: 'ref' }>, env: Compi
   const salt = popularitySalt(env, spec.table);
   const popular = popularRows(pick, n, salt);
   let choose: (ctx: RowContext, row: number) => number = (_ctx, row) => popular(randomUnit(groupStream, row));
-  if (spec.shape) choose = shapedChooser(spec.shape, env.table.rows, n, groupStream);
+  if (spec.shape) choose = shapedChooser(spec.shape, env.table.rows, n, groupStream, spec.histogram);
   if (spec.within) choose = withinChooser(spec.within, target, pick, env, groupStream, salt);
   const value: ValueFn = groupKey
     ? (ctx, row) => {
@@ -69,13 +70,19 @@ export function refColumn(spec: Extract<ColumnSpec, { kind: 'ref' }>, env: Compi
  * A foreign key shaped by the referencing column's statistics: as many
  * distinct parents as production's, the most referenced ones as often (a
  * few parents with most children), in production's physical order. Ranks
- * are spread over the parents in order, so the order carries over to the
- * keys. NULLs are the spec's `nulls`, so the shape here has none.
+ * are spread over the parents in order (by the histogram's shape when the
+ * profile has one: production's most referenced keys bunched where
+ * production's are), so the order carries over to the keys. NULLs are the
+ * spec's `nulls`, so the shape here has none.
  */
-function shapedChooser(shape: ValueShape, rows: number, parents: number, stream: number): (ctx: RowContext, row: number) => number {
+function shapedChooser(shape: ValueShape, rows: number, parents: number, stream: number, histogram?: readonly number[]): (ctx: RowContext, row: number) => number {
   const present = Math.max(1e-9, 1 - shape.nulls);
   const distinct = Math.max(1, Math.min(shape.distinct, parents));
   const ranks = shapedRanks({ ...shape, nulls: 0, frequencies: shape.frequencies.map((f) => f / present), distinct }, rows, stream);
+  if (histogram) {
+    const parentOf = shapedOffsets(histogram, Math.min(shape.frequencies.length, distinct), distinct, parents);
+    return (_ctx, row) => parentOf(Math.max(0, ranks(row)));
+  }
   return (_ctx, row) => Math.floor((Math.max(0, ranks(row)) * parents) / distinct);
 }
 
