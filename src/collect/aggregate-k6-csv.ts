@@ -1,18 +1,18 @@
-import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { InfrastructureError } from '../errors.ts';
 import type { K6Results } from '../run/run-record-schema.ts';
 import { K6SampleAggregator, type K6SampleAggregatorOptions } from './k6-sample-aggregator.ts';
+import { UsedLinesThreads } from './used-lines-threads.ts';
 
 type TextStream = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 
 /**
  * Streams k6's raw CSV output (`--out csv=<file>`, or `<file>.gz`, which k6
  * also writes gzipped) through a {@link K6SampleAggregator}, as bytes: only
- * the fields it uses are ever decoded. Memory stays flat whatever the file
- * size: one chunk per file and the aggregator's histograms.
+ * the fields it uses are ever decoded. The files are gunzipped and rid of
+ * the lines of metrics rehearse does not read in worker threads (see
+ * UsedLinesThreads), beside the aggregation. Memory stays flat whatever the
+ * file size: a few chunks per file and the aggregator's histograms.
  *
  * Several files are several runners of one load (execution segments, k6-operator
  * pods): they are read into ONE aggregation, so per-page percentiles are
@@ -32,20 +32,15 @@ export async function aggregateK6Csv(files: string | readonly string[], options:
       throw new InfrastructureError(`k6 raw output ${file} does not exist: k6 wrote no samples (did it run with --out csv=${file}?)`);
     });
   }
+  const threads = new UsedLinesThreads(list);
   try {
-    return await aggregateStreams(list.map(openText), options);
+    return await aggregateStreams(threads.streams, options);
   } catch (error) {
     if (error instanceof InfrastructureError) throw error;
     throw new InfrastructureError(`could not read k6 raw output ${list.join(', ')}: ${(error as Error).message}`);
+  } finally {
+    await threads.stop();
   }
-}
-
-function openText(file: string): Readable {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  if (!file.endsWith('.gz')) return raw;
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  raw.on('error', (error) => gunzip.destroy(error));
-  return raw.pipe(gunzip);
 }
 
 /** One stream of k6 CSV text (see {@link aggregateStreams}). */

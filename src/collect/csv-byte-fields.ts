@@ -20,7 +20,10 @@ export class CsvByteFields {
   private readonly doubledQuotes: Uint8Array;
   private readonly interner = new TextInterner();
   private bytes: Buffer = Buffer.alloc(0);
+  private end = 0;
+  private position = 0;
   private count = 0;
+  private ended = false;
 
   constructor(maxFields: number) {
     this.starts = new Int32Array(maxFields);
@@ -31,30 +34,41 @@ export class CsvByteFields {
   /**
    * Splits the record in `bytes` from `start` to `end` (exclusive) into at
    * most `fieldCount` fields, as `splitCsvFields` does; false when it must
-   * be read as text instead (see the class).
+   * be read as text instead (see the class). {@link extend} reads on.
    */
   split(bytes: Buffer, start: number, end: number, fieldCount: number): boolean {
     this.bytes = bytes;
-    let position = start;
-    let count = 0;
-    while (count < fieldCount) {
+    this.position = start;
+    this.end = end;
+    this.count = 0;
+    this.ended = false;
+    return this.extend(fieldCount);
+  }
+
+  /** Reads the record on up to `fieldCount` fields: a record's later fields are read only when its first ones call for them. */
+  extend(fieldCount: number): boolean {
+    const { bytes, end, starts, ends } = this;
+    let position = this.position;
+    let count = this.count;
+    while (count < fieldCount && !this.ended) {
       if (position < end && bytes[position] === QUOTE) {
         const close = this.closingQuote(bytes, position + 1, end, count);
         if (close === -1 || (close + 1 < end && bytes[close + 1] !== COMMA)) return false;
-        this.starts[count] = position + 1;
-        this.ends[count] = close;
+        starts[count] = position + 1;
+        ends[count] = close;
         position = close + 2;
       } else {
         let comma = position;
         while (comma < end && bytes[comma] !== COMMA) comma += 1;
-        this.starts[count] = position;
-        this.ends[count] = comma;
+        starts[count] = position;
+        ends[count] = comma;
         this.doubledQuotes[count] = 0;
         position = comma + 1;
       }
       count += 1;
-      if (position > end) break;
+      if (position > end) this.ended = true;
     }
+    this.position = position;
     this.count = count;
     return true;
   }

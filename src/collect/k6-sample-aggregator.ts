@@ -106,6 +106,8 @@ export class K6SampleAggregator {
   private readonly columns: Columns;
   private readonly fieldCount: number;
   private readonly failureFieldCount: number;
+  /** Per metric, the fields the byte path reads before it knows whether it needs more (see addRecordBytes). */
+  private readonly fieldsRead: number[];
   private readonly wanted: boolean[];
   private readonly byteFields: CsvByteFields;
   private readonly splitFields = new SplitFields();
@@ -133,6 +135,15 @@ export class K6SampleAggregator {
     this.failureFieldCount = Math.max(this.fieldCount, this.columns.status, this.columns.error, this.columns.errorCode) + 1;
     this.wanted = Array.from({ length: this.failureFieldCount }, (_, index) => Object.values(this.columns).includes(index));
     this.byteFields = new CsvByteFields(this.failureFieldCount);
+    const sample = Math.max(timestamp, value) + 1;
+    this.fieldsRead = [];
+    this.fieldsRead[Metric.Duration] = Math.max(sample, this.columns.name + 1, scenario + 1);
+    this.fieldsRead[Metric.Failed] = sample;
+    this.fieldsRead[Metric.Checks] = Math.max(sample, check + 1);
+    this.fieldsRead[Metric.Iterations] = Math.max(sample, scenario + 1);
+    this.fieldsRead[Metric.Dropped] = Math.max(sample, scenario + 1);
+    this.fieldsRead[Metric.Vus] = sample;
+    this.fieldsRead[Metric.VusMax] = sample;
     this.timeline = new PerSecondTimeline(options.timelineLagSeconds);
   }
 
@@ -179,10 +190,11 @@ export class K6SampleAggregator {
   private addRecordBytes(metric: Metric, bytes: Buffer, start: number, end: number, limit: number): number {
     const recordEnd = end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
     const fields = this.byteFields;
-    if (!fields.split(bytes, start, recordEnd, metric === Metric.Failed ? this.failureFieldCount : this.fieldCount)) {
-      return this.addRecordAsText(metric, bytes, start, end, limit);
-    }
-    this.addSample(metric, secondOfFields(fields, this.columns.timestamp), fields.number(this.columns.value), fields);
+    if (!fields.split(bytes, start, recordEnd, this.fieldsRead[metric]!)) return this.addRecordAsText(metric, bytes, start, end, limit);
+    const value = fields.number(this.columns.value);
+    // Only a failed request's record needs its status and error fields.
+    if (metric === Metric.Failed && value === 1 && !fields.extend(this.failureFieldCount)) return this.addRecordAsText(metric, bytes, start, end, limit);
+    this.addSample(metric, secondOfFields(fields, this.columns.timestamp), value, fields);
     return end;
   }
 
@@ -402,6 +414,13 @@ function recogniseMetric(text: string, start: number): Metric {
   }
   return Metric.Other;
 }
+
+/**
+ * The metrics K6SampleAggregator reads, as k6 names them at the start of
+ * their lines: a reader may drop every other line before it reaches the
+ * aggregator (see UsedLinesThreads).
+ */
+export const USED_METRIC_NAMES = ['http_req_duration', 'http_req_failed', 'checks', 'iterations', 'dropped_iterations', 'vus', 'vus_max'] as const;
 
 /** The metric from the record's first bytes, before any parsing (see recogniseMetric). */
 function recogniseMetricBytes(bytes: Buffer, start: number, end: number): Metric {
