@@ -85,28 +85,36 @@ function commonHeader(readers: readonly RecordReader[]): string {
 
 /**
  * Feeds every reader's records up to a common second (the watermark: the
- * newest second the slowest stream has reached), then reads on. Runners
- * write their samples roughly in time order, so the aggregator's per-second
+ * newest second the slowest stream has reached, and at most one second past
+ * the earliest second still pending anywhere), then reads on. Runners write
+ * their samples roughly in time order, so the aggregator's per-second
  * timeline sees every runner's samples of a second together, as from one
  * file, instead of one runner's whole run after another's (whose early
- * seconds would already be closed).
+ * seconds would already be closed). The one-second step matters when a
+ * runner's whole file comes in one chunk (a short or light run): it would
+ * otherwise go in whole before the next runner's.
  */
 async function feedInTimeOrder(aggregator: K6SampleAggregator, readers: readonly RecordReader[]): Promise<void> {
   for (;;) {
     await Promise.all(readers.map((reader) => reader.fill()));
     const streaming = readers.filter((reader) => !reader.done);
     if (readers.every((reader) => reader.pending.length === 0)) return;
-    // Once every stream has ended, nothing newer can come: the rest goes in whole.
+    // Once every stream has ended, nothing newer can come: only the step bounds what goes in.
     const leader = streaming.length === 0 ? undefined : minBy(streaming, (reader) => reader.lastSecond(aggregator));
-    const watermark = leader?.lastSecond(aggregator) ?? Number.POSITIVE_INFINITY;
+    const newest = leader?.lastSecond(aggregator) ?? Number.POSITIVE_INFINITY;
+    const earliest = Math.min(...readers.filter((reader) => reader.pending.length > 0).map((reader) => reader.firstSecond(aggregator)));
+    const watermark = Math.min(newest, earliest + FEED_STEP_SECONDS);
     for (const [source, reader] of readers.entries()) {
-      const cut = reader === leader || watermark === Number.POSITIVE_INFINITY ? reader.pending.length : cutAfter(reader.pending, watermark, aggregator);
+      const whole = watermark === Number.POSITIVE_INFINITY || (reader === leader && watermark === newest);
+      const cut = whole ? reader.pending.length : cutAfter(reader.pending, watermark, aggregator);
       if (cut === 0) continue;
       aggregator.addBytes(reader.pending, cut - 1, source);
       reader.pending = reader.pending.subarray(cut);
     }
   }
 }
+
+const FEED_STEP_SECONDS = 1;
 
 /**
  * Where `records` (whole records, each ending in "\n") stops holding records of
@@ -151,6 +159,16 @@ class RecordReader {
   /** Reads until there are records pending or the stream has ended. */
   async fill(): Promise<void> {
     while (this.pending.length === 0 && !this.done) await this.read();
+  }
+
+  /** The second of the first pending record; +Infinity when none can be read (it sets no bound). */
+  firstSecond(aggregator: K6SampleAggregator): number {
+    for (let start = 0; start < this.pending.length; start = this.pending.indexOf(NEWLINE, start) + 1) {
+      const second = aggregator.secondAt(this.pending, start);
+      if (!Number.isNaN(second)) return second;
+      if (this.pending.indexOf(NEWLINE, start) === -1) break;
+    }
+    return Number.POSITIVE_INFINITY;
   }
 
   /** The second of the last pending record; -Infinity when none can be read (fed whole, so reading goes on). */
