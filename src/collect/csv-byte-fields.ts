@@ -151,6 +151,8 @@ export function readDecimal(bytes: Buffer, start: number, end: number): number {
 }
 
 const MAX_INTERNED = 4096;
+/** Values of one key kept: error texts that differ only in an id share keys. */
+const MAX_SHARING_KEY = 8;
 
 /**
  * Strings for byte ranges, decoded once per distinct value: page names,
@@ -159,23 +161,23 @@ const MAX_INTERNED = 4096;
  * decoded each time instead of kept.
  */
 class TextInterner {
-  private readonly byHash = new Map<number, Array<{ bytes: Uint8Array; text: string }>>();
+  private readonly byKey = new Map<number, Array<{ bytes: Uint8Array; text: string }>>();
   private size = 0;
 
   text(bytes: Buffer, start: number, end: number): string {
     if (end <= start) return '';
-    let hash = 0x811c9dc5;
-    for (let position = start; position < end; position++) hash = Math.imul(hash ^ bytes[position]!, 0x01000193);
-    const entries = this.byHash.get(hash);
+    // A key from the length and three bytes, not a hash of every byte: the comparison reads them all anyway.
+    const key = (end - start) * 0x1000000 + bytes[start]! * 0x10000 + bytes[(start + end) >>> 1]! * 0x100 + bytes[end - 1]!;
+    const entries = this.byKey.get(key);
     if (entries) {
       for (const entry of entries) if (sameBytes(entry.bytes, bytes, start, end)) return entry.text;
     }
     const text = bytes.toString('utf8', start, end);
-    if (this.size >= MAX_INTERNED) return text;
+    if (this.size >= MAX_INTERNED || (entries && entries.length >= MAX_SHARING_KEY)) return text;
     this.size += 1;
     const entry = { bytes: Uint8Array.prototype.slice.call(bytes, start, end), text };
     if (entries) entries.push(entry);
-    else this.byHash.set(hash, [entry]);
+    else this.byKey.set(key, [entry]);
     return text;
   }
 }
