@@ -35,13 +35,23 @@ export class CsvByteFields {
    * Splits the record in `bytes` from `start` to `end` (exclusive) into at
    * most `fieldCount` fields, as `splitCsvFields` does; false when it must
    * be read as text instead (see the class). {@link extend} reads on.
+   * `firstFieldLength`: the length of a first field the caller knows is
+   * plain and followed by a comma.
    */
-  split(bytes: Buffer, start: number, end: number, fieldCount: number): boolean {
+  split(bytes: Buffer, start: number, end: number, fieldCount: number, firstFieldLength = -1): boolean {
     this.bytes = bytes;
     this.position = start;
     this.end = end;
     this.count = 0;
     this.ended = false;
+    // A first field the caller has already matched (plain, followed by a comma) is not walked again.
+    if (firstFieldLength >= 0 && start + firstFieldLength < end && fieldCount > 0) {
+      this.starts[0] = start;
+      this.ends[0] = start + firstFieldLength;
+      this.doubledQuotes[0] = 0;
+      this.position = start + firstFieldLength + 1;
+      this.count = 1;
+    }
     return this.extend(fieldCount);
   }
 

@@ -190,7 +190,10 @@ export class K6SampleAggregator {
   private addRecordBytes(metric: Metric, bytes: Buffer, start: number, end: number, limit: number): number {
     const recordEnd = end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
     const fields = this.byteFields;
-    if (!fields.split(bytes, start, recordEnd, this.fieldsRead[metric]!)) return this.addRecordAsText(metric, bytes, start, end, limit);
+    // The metric's name, the first field, is known from recogniseMetricBytes: splitting starts after it.
+    if (!fields.split(bytes, start, recordEnd, this.fieldsRead[metric]!, METRIC_PREFIXES[metric]!.length - 1)) {
+      return this.addRecordAsText(metric, bytes, start, end, limit);
+    }
     const value = fields.number(this.columns.value);
     // Only a failed request's record needs its status and error fields.
     if (metric === Metric.Failed && value === 1 && !fields.extend(this.failureFieldCount)) return this.addRecordAsText(metric, bytes, start, end, limit);
@@ -450,6 +453,8 @@ const ITERATIONS = Buffer.from('iterations,');
 const DROPPED_ITERATIONS = Buffer.from('dropped_iterations,');
 const VUS = Buffer.from('vus,');
 const VUS_MAX = Buffer.from('vus_max,');
+/** Per Metric, the start of its lines. */
+const METRIC_PREFIXES = [HTTP_REQ_DURATION, HTTP_REQ_FAILED, CHECKS, ITERATIONS, DROPPED_ITERATIONS, VUS, VUS_MAX];
 
 function startsWithBytes(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
   if (end - start < prefix.length) return false;
