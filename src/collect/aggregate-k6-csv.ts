@@ -1,19 +1,18 @@
-import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { InfrastructureError } from '../errors.ts';
 import type { K6Results } from '../run/run-record-schema.ts';
 import { K6SampleAggregator, type K6SampleAggregatorOptions } from './k6-sample-aggregator.ts';
+import { UsedLinesThreads } from './used-lines-threads.ts';
 
 type TextStream = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 
 /**
  * Streams k6's raw CSV output (`--out csv=<file>`, or `<file>.gz`, which k6
- * also writes gzipped) through a {@link K6SampleAggregator}. Memory stays
- * flat whatever the file size: one chunk of text per file and the
- * aggregator's histograms.
+ * also writes gzipped) through a {@link K6SampleAggregator}, as bytes: only
+ * the fields it uses are ever decoded. The files are gunzipped and rid of
+ * the lines of metrics rehearse does not read in worker threads (see
+ * UsedLinesThreads), beside the aggregation. Memory stays flat whatever the
+ * file size: a few chunks per file and the aggregator's histograms.
  *
  * Several files are several runners of one load (execution segments, k6-operator
  * pods): they are read into ONE aggregation, so per-page percentiles are
@@ -33,20 +32,15 @@ export async function aggregateK6Csv(files: string | readonly string[], options:
       throw new InfrastructureError(`k6 raw output ${file} does not exist: k6 wrote no samples (did it run with --out csv=${file}?)`);
     });
   }
+  const threads = new UsedLinesThreads(list);
   try {
-    return await aggregateStreams(list.map(openText), options);
+    return await aggregateStreams(threads.streams, options);
   } catch (error) {
     if (error instanceof InfrastructureError) throw error;
     throw new InfrastructureError(`could not read k6 raw output ${list.join(', ')}: ${(error as Error).message}`);
+  } finally {
+    await threads.stop();
   }
-}
-
-function openText(file: string): Readable {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  if (!file.endsWith('.gz')) return raw;
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  raw.on('error', (error) => gunzip.destroy(error));
-  return raw.pipe(gunzip);
 }
 
 /** One stream of k6 CSV text (see {@link aggregateStreams}). */
@@ -91,61 +85,70 @@ function commonHeader(readers: readonly RecordReader[]): string {
 
 /**
  * Feeds every reader's records up to a common second (the watermark: the
- * newest second the slowest stream has reached), then reads on. Runners
- * write their samples roughly in time order, so the aggregator's per-second
+ * newest second the slowest stream has reached, and at most one second past
+ * the earliest second still pending anywhere), then reads on. Runners write
+ * their samples roughly in time order, so the aggregator's per-second
  * timeline sees every runner's samples of a second together, as from one
  * file, instead of one runner's whole run after another's (whose early
- * seconds would already be closed).
+ * seconds would already be closed). The one-second step matters when a
+ * runner's whole file comes in one chunk (a short or light run): it would
+ * otherwise go in whole before the next runner's.
  */
 async function feedInTimeOrder(aggregator: K6SampleAggregator, readers: readonly RecordReader[]): Promise<void> {
   for (;;) {
     await Promise.all(readers.map((reader) => reader.fill()));
     const streaming = readers.filter((reader) => !reader.done);
     if (readers.every((reader) => reader.pending.length === 0)) return;
-    // Once every stream has ended, nothing newer can come: the rest goes in whole.
+    // Once every stream has ended, nothing newer can come: only the step bounds what goes in.
     const leader = streaming.length === 0 ? undefined : minBy(streaming, (reader) => reader.lastSecond(aggregator));
-    const watermark = leader?.lastSecond(aggregator) ?? Number.POSITIVE_INFINITY;
+    const newest = leader?.lastSecond(aggregator) ?? Number.POSITIVE_INFINITY;
+    const earliest = Math.min(...readers.filter((reader) => reader.pending.length > 0).map((reader) => reader.firstSecond(aggregator)));
+    const watermark = Math.min(newest, earliest + FEED_STEP_SECONDS);
     for (const [source, reader] of readers.entries()) {
-      const cut = reader === leader || watermark === Number.POSITIVE_INFINITY ? reader.pending.length : cutAfter(reader.pending, watermark, aggregator);
+      const whole = watermark === Number.POSITIVE_INFINITY || (reader === leader && watermark === newest);
+      const cut = whole ? reader.pending.length : cutAfter(reader.pending, watermark, aggregator);
       if (cut === 0) continue;
-      // The slice (no copy in V8) bounds the aggregator's searches for each metric's lines to what is fed now.
-      aggregator.addChunk(cut === reader.pending.length ? reader.pending : reader.pending.slice(0, cut), cut - 1, source);
-      reader.pending = reader.pending.slice(cut);
+      aggregator.addBytes(reader.pending, cut - 1, source);
+      reader.pending = reader.pending.subarray(cut);
     }
   }
 }
 
+const FEED_STEP_SECONDS = 1;
+
 /**
- * Where `text` (whole records, each ending in "\n") stops holding records of
+ * Where `records` (whole records, each ending in "\n") stops holding records of
  * `watermark` or earlier: a binary search over line starts, as records are
  * in time order give or take k6's flush jitter. A line that is not a
  * record's start (inside a quoted field) never becomes the cut.
  */
-function cutAfter(text: string, watermark: number, aggregator: K6SampleAggregator): number {
+function cutAfter(records: Buffer, watermark: number, aggregator: K6SampleAggregator): number {
   let low = 0;
-  let high = text.length;
+  let high = records.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    const start = text.lastIndexOf('\n', middle - 1) + 1;
-    const second = aggregator.secondAt(text, start);
-    if (Number.isNaN(second) || second <= watermark) low = text.indexOf('\n', middle) + 1;
+    const start = middle === 0 ? 0 : records.lastIndexOf(NEWLINE, middle - 1) + 1;
+    const second = aggregator.secondAt(records, start);
+    if (Number.isNaN(second) || second <= watermark) low = records.indexOf(NEWLINE, middle) + 1;
     else high = start;
   }
   return low;
 }
 
+const NEWLINE = 10;
+
 function minBy<T>(items: readonly T[], key: (item: T) => number): T {
   return items.reduce((best, item) => (key(item) < key(best) ? item : best));
 }
 
-/** One runner's text, cut into whole records: the header, then `pending` records not yet aggregated. */
+/** One runner's bytes, cut into whole records: the header, then `pending` records not yet aggregated. */
 class RecordReader {
   private readonly iterator: AsyncIterator<Buffer | string>;
-  private readonly decoder = new StringDecoder('utf8');
-  private carry = '';
+  /** The start of a record whose end has not come yet. */
+  private carry: Buffer = Buffer.alloc(0);
   header: string | undefined;
   /** Whole records, each ending in "\n". */
-  pending = '';
+  pending: Buffer = Buffer.alloc(0);
   done = false;
   truncated = false;
 
@@ -158,10 +161,20 @@ class RecordReader {
     while (this.pending.length === 0 && !this.done) await this.read();
   }
 
+  /** The second of the first pending record; +Infinity when none can be read (it sets no bound). */
+  firstSecond(aggregator: K6SampleAggregator): number {
+    for (let start = 0; start < this.pending.length; start = this.pending.indexOf(NEWLINE, start) + 1) {
+      const second = aggregator.secondAt(this.pending, start);
+      if (!Number.isNaN(second)) return second;
+      if (this.pending.indexOf(NEWLINE, start) === -1) break;
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
   /** The second of the last pending record; -Infinity when none can be read (fed whole, so reading goes on). */
   lastSecond(aggregator: K6SampleAggregator): number {
-    for (let end = this.pending.length - 1; end > 0; end = this.pending.lastIndexOf('\n', end - 1)) {
-      const second = aggregator.secondAt(this.pending, this.pending.lastIndexOf('\n', end - 1) + 1);
+    for (let end = this.pending.length - 1; end > 0; end = this.pending.lastIndexOf(NEWLINE, end - 1)) {
+      const second = aggregator.secondAt(this.pending, this.pending.lastIndexOf(NEWLINE, end - 1) + 1);
       if (!Number.isNaN(second)) return second;
     }
     return Number.NEGATIVE_INFINITY;
@@ -181,35 +194,37 @@ class RecordReader {
       next = { done: true, value: undefined };
     }
     if (next.done) return this.end();
-    let text = this.carry + (typeof next.value === 'string' ? next.value : this.decoder.write(next.value));
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    // Only a chunk's cut record is copied; the rest is read where gunzip put it.
+    let bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
     if (this.header === undefined) {
-      const headerEnd = text.indexOf('\n');
+      const headerEnd = bytes.indexOf(NEWLINE);
       if (headerEnd === -1) {
-        this.carry = text;
+        this.carry = bytes;
         return;
       }
-      this.header = text.slice(0, headerEnd);
-      text = text.slice(headerEnd + 1);
+      this.header = bytes.toString('utf8', 0, headerEnd);
+      bytes = bytes.subarray(headerEnd + 1);
     }
-    const limit = text.lastIndexOf('\n');
+    const limit = bytes.lastIndexOf(NEWLINE);
     if (limit === -1) {
-      this.carry = text;
+      this.carry = bytes;
       return;
     }
-    this.pending += text.slice(0, limit + 1);
-    this.carry = text.slice(limit + 1);
+    this.pending = bytes.subarray(0, limit + 1);
+    this.carry = Buffer.from(bytes.subarray(limit + 1));
   }
 
   private end(): void {
     this.done = true;
-    const rest = this.carry + this.decoder.end();
-    this.carry = '';
+    const rest = this.carry;
+    this.carry = Buffer.alloc(0);
     if (this.header === undefined) {
-      this.header = rest;
+      this.header = rest.toString('utf8');
       return;
     }
     // The last line of a file k6 did not finish may be cut short: not a record.
-    if (rest.length > 0 && !this.truncated) this.pending += `${rest}\n`;
+    if (rest.length > 0 && !this.truncated) this.pending = Buffer.concat([this.pending, rest, Buffer.from('\n')]);
   }
 }
 

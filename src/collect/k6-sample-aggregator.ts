@@ -1,6 +1,7 @@
 import { InfrastructureError } from '../errors.ts';
 import type { CheckResult, K6Results, PageResult, ScenarioResult } from '../run/run-record-schema.ts';
 import { compareText } from './compare-text.ts';
+import { CsvByteFields } from './csv-byte-fields.ts';
 import { parseCsvLine, splitCsvFields } from './csv-fields.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import { PerSecondTimeline } from './per-second-timeline.ts';
@@ -32,19 +33,21 @@ const enum Metric {
   Other,
 }
 
-/** The only metrics read; durations first (see addChunk). */
-const RELEVANT_METRICS: ReadonlyArray<readonly [string, Metric]> = [
-  ['http_req_duration,', Metric.Duration],
-  ['http_req_failed,', Metric.Failed],
-  ['checks,', Metric.Checks],
-  ['iterations,', Metric.Iterations],
-  ['dropped_iterations,', Metric.Dropped],
-  ['vus,', Metric.Vus],
-  ['vus_max,', Metric.VusMax],
-];
+const NEWLINE = 10;
+const CARRIAGE_RETURN = 13;
 
-function lineAfter(newline: number): number {
-  return newline === -1 ? -1 : newline + 1;
+/** One record's fields, split from text or read from bytes. */
+interface RecordFields {
+  text(index: number): string | undefined;
+}
+
+/** A record split from text by splitCsvFields. */
+class SplitFields implements RecordFields {
+  fields: string[] = [];
+
+  text(index: number): string | undefined {
+    return this.fields[index];
+  }
 }
 
 class PageAccumulator {
@@ -88,7 +91,7 @@ export interface K6SampleAggregatorOptions {
  *
  * Only `http_req_duration`, `http_req_failed`, `checks` and the executor's
  * `iterations`, `dropped_iterations`, `vus` and `vus_max` are used; lines of
- * every other metric are skipped before any CSV parsing (see addChunk). The
+ * every other metric are skipped from their first bytes (see addBytes). The
  * page is the `name` tag, which rehearse's scripts set to the page name; the
  * k6 scenario (a journey, or one plateau of a stepped load) is the
  * `scenario` tag, and each gets its own per-page results.
@@ -103,7 +106,11 @@ export class K6SampleAggregator {
   private readonly columns: Columns;
   private readonly fieldCount: number;
   private readonly failureFieldCount: number;
+  /** Per metric, the fields the byte path reads before it knows whether it needs more (see addRecordBytes). */
+  private readonly fieldsRead: number[];
   private readonly wanted: boolean[];
+  private readonly byteFields: CsvByteFields;
+  private readonly splitFields = new SplitFields();
   private readonly pages = new Map<string, PageAccumulator>();
   private readonly all = new PageAccumulator();
   private readonly checks = new Map<string, CheckResult>();
@@ -119,6 +126,7 @@ export class K6SampleAggregator {
   private lastSecond = Number.NEGATIVE_INFINITY;
   private lastTimestampText = '';
   private lastSecondParsed = Number.NaN;
+  private histogramsAddedUp = false;
 
   constructor(header: string, options: K6SampleAggregatorOptions = {}) {
     this.columns = readColumns(header);
@@ -126,6 +134,16 @@ export class K6SampleAggregator {
     this.fieldCount = Math.max(timestamp, value, check, name, scenario) + 1;
     this.failureFieldCount = Math.max(this.fieldCount, this.columns.status, this.columns.error, this.columns.errorCode) + 1;
     this.wanted = Array.from({ length: this.failureFieldCount }, (_, index) => Object.values(this.columns).includes(index));
+    this.byteFields = new CsvByteFields(this.failureFieldCount);
+    const sample = Math.max(timestamp, value) + 1;
+    this.fieldsRead = [];
+    this.fieldsRead[Metric.Duration] = Math.max(sample, this.columns.name + 1, scenario + 1);
+    this.fieldsRead[Metric.Failed] = sample;
+    this.fieldsRead[Metric.Checks] = Math.max(sample, check + 1);
+    this.fieldsRead[Metric.Iterations] = Math.max(sample, scenario + 1);
+    this.fieldsRead[Metric.Dropped] = Math.max(sample, scenario + 1);
+    this.fieldsRead[Metric.Vus] = sample;
+    this.fieldsRead[Metric.VusMax] = sample;
     this.timeline = new PerSecondTimeline(options.timelineLagSeconds);
   }
 
@@ -135,12 +153,12 @@ export class K6SampleAggregator {
   }
 
   /**
-   * Every record in `text` up to `limit` (exclusive), where `text` starts at a
-   * record. Instead of walking every line, it searches for the lines of each
-   * metric it uses ("\nhttp_req_duration," …), so the skipped metrics, most
-   * of the file, cost only the substring search. Durations go first, which
-   * keeps the per-second timeline in time order; a chunk's order between
-   * metrics does not change any result.
+   * Every record in `bytes` up to `limit` (exclusive), where `bytes` starts
+   * at a record: k6's output as it comes out of gunzip, never decoded whole.
+   * Each line's metric is told from its first bytes; only the records of the
+   * metrics used are split, and only the fields used become strings (see
+   * CsvByteFields), so the skipped metrics, most of the file, cost one
+   * search for the line's end.
    *
    * A quoted field that spans lines is followed to the next line break
    * within `limit`; one that runs past `limit` counts as malformed.
@@ -148,24 +166,14 @@ export class K6SampleAggregator {
    * `source` tells runners apart when several runners' files are read into
    * one aggregation: only the VU gauges need it (see finish).
    */
-  addChunk(text: string, limit: number, source = 0): void {
+  addBytes(bytes: Buffer, limit: number, source = 0): void {
     this.source = source;
-    for (const [prefix, metric] of RELEVANT_METRICS) {
-      const needle = `\n${prefix}`;
-      let start = text.startsWith(prefix) ? 0 : lineAfter(text.indexOf(needle));
-      while (start !== -1 && start < limit) {
-        let end = text.indexOf('\n', start);
-        if (end === -1 || end > limit) end = limit;
-        while (!this.addMetricRecord(metric, text, start, end)) {
-          const next = text.indexOf('\n', end + 1);
-          if (next === -1 || next > limit) {
-            this.malformed += 1;
-            break;
-          }
-          end = next;
-        }
-        start = lineAfter(text.indexOf(needle, end));
-      }
+    for (let start = 0; start < limit; ) {
+      let end = bytes.indexOf(NEWLINE, start);
+      if (end === -1 || end > limit) end = limit;
+      const metric = recogniseMetricBytes(bytes, start, end);
+      if (metric !== Metric.Other) end = this.addRecordBytes(metric, bytes, start, end, limit);
+      start = end + 1;
     }
   }
 
@@ -178,39 +186,75 @@ export class K6SampleAggregator {
     return this.addMetricRecord(recogniseMetric(text, start), text, start, end);
   }
 
+  /** The record's end: past `end` when a quoted field ran onto further lines. */
+  private addRecordBytes(metric: Metric, bytes: Buffer, start: number, end: number, limit: number): number {
+    const recordEnd = end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
+    const fields = this.byteFields;
+    // The metric's name, the first field, is known from recogniseMetricBytes: splitting starts after it.
+    if (!fields.split(bytes, start, recordEnd, this.fieldsRead[metric]!, METRIC_PREFIXES[metric]!.length - 1)) {
+      return this.addRecordAsText(metric, bytes, start, end, limit);
+    }
+    const value = fields.number(this.columns.value);
+    // Only a failed request's record needs its status and error fields.
+    if (metric === Metric.Failed && value === 1 && !fields.extend(this.failureFieldCount)) return this.addRecordAsText(metric, bytes, start, end, limit);
+    this.addSample(metric, secondOfFields(fields, this.columns.timestamp), value, fields);
+    return end;
+  }
+
+  /** A record the byte reader leaves to text (a quoted field holding a line break), joined line by line until it closes. */
+  private addRecordAsText(metric: Metric, bytes: Buffer, start: number, end: number, limit: number): number {
+    for (;;) {
+      const text = bytes.toString('utf8', start, end);
+      if (this.addMetricRecord(metric, text, 0, text.length)) return end;
+      const next = bytes.indexOf(NEWLINE, end + 1);
+      if (next === -1 || next > limit) {
+        this.malformed += 1;
+        return end;
+      }
+      end = next;
+    }
+  }
+
   private addMetricRecord(metric: Metric, text: string, start: number, end: number): boolean {
-    if (end > start && text.charCodeAt(end - 1) === 13) end -= 1;
+    if (end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN) end -= 1;
     if (metric === Metric.Other || end <= start) return true;
     const fields = splitCsvFields(text, start, end, metric === Metric.Failed ? this.failureFieldCount : this.fieldCount, this.wanted);
     if (fields === undefined) return false;
-    const second = this.secondOf(fields[this.columns.timestamp]);
-    const value = Number(fields[this.columns.value]);
+    this.splitFields.fields = fields;
+    this.addSample(metric, this.secondOf(fields[this.columns.timestamp]), Number(fields[this.columns.value]), this.splitFields);
+    return true;
+  }
+
+  private addSample(metric: Metric, second: number, value: number, fields: RecordFields): void {
     if (!Number.isFinite(second) || !Number.isFinite(value)) {
       this.malformed += 1;
-      return true;
+      return;
     }
     // Counts of the executor, not of requests: they do not move the run's window (k6 writes VUs every second, init included).
     if (metric >= Metric.Iterations) {
-      this.addExecution(metric, fields[this.columns.scenario], value);
-      return true;
+      this.addExecution(metric, fields, value);
+      return;
     }
     this.used += 1;
     this.firstSecond = Math.min(this.firstSecond, second);
     this.lastSecond = Math.max(this.lastSecond, second);
-    if (metric === Metric.Checks) this.addCheck(fields[this.columns.check] ?? '', value);
-    else if (metric === Metric.Duration) this.addDuration(fields[this.columns.name] ?? '', fields[this.columns.scenario], second, value);
+    if (metric === Metric.Checks) this.addCheck(fields.text(this.columns.check) ?? '', value);
+    else if (metric === Metric.Duration) this.addDuration(fields.text(this.columns.name) ?? '', fields.text(this.columns.scenario), second, value);
     else this.addFailed(fields, second, value);
-    return true;
   }
 
   /** The second of the record starting at `start`; NaN when the line is not a record's start (a quoted field's continuation). */
-  secondAt(text: string, start: number): number {
-    const end = text.indexOf('\n', start);
-    const fields = splitCsvFields(text, start, end === -1 ? text.length : end, this.columns.timestamp + 1);
+  secondAt(bytes: Buffer, start: number): number {
+    let end = bytes.indexOf(NEWLINE, start);
+    if (end === -1) end = bytes.length;
+    if (this.byteFields.split(bytes, start, end, this.columns.timestamp + 1)) return secondOfFields(this.byteFields, this.columns.timestamp);
+    const text = bytes.toString('utf8', start, end);
+    const fields = splitCsvFields(text, 0, text.length, this.columns.timestamp + 1);
     return fields === undefined ? Number.NaN : parseTimestampSecond(fields[this.columns.timestamp] ?? '');
   }
 
   finish(): K6Results {
+    this.addUpHistograms();
     const durationSeconds = this.used === 0 ? 0 : this.lastSecond - this.firstSecond + 1;
     const pages = [...this.pages.entries()]
       .sort(([a], [b]) => compareText(a, b))
@@ -235,38 +279,56 @@ export class K6SampleAggregator {
     };
   }
 
+  /**
+   * A duration goes into one histogram: its scenario's page's, or for a
+   * sample without a scenario its page's own. The page's and the run's
+   * histograms are those added up in finish (HDR histograms add exactly),
+   * which saves two HDR records per request, the most costly step here.
+   */
   private addDuration(page: string, scenario: string | undefined, second: number, milliseconds: number): void {
-    const accumulators = [this.page(page), this.all];
+    const pageAccumulator = this.page(page);
+    pageAccumulator.requests += 1;
+    this.all.requests += 1;
     const inScenario = this.scenario(scenario);
     if (inScenario) {
-      accumulators.push(inScenario.page(page));
+      const inScenarioPage = inScenario.page(page);
+      inScenarioPage.requests += 1;
+      inScenarioPage.histogram.record(milliseconds);
       inScenario.firstSecond = Math.min(inScenario.firstSecond, second);
       inScenario.lastSecond = Math.max(inScenario.lastSecond, second);
-    }
-    for (const accumulator of accumulators) {
-      accumulator.requests += 1;
-      accumulator.histogram.record(milliseconds);
+    } else {
+      pageAccumulator.histogram.record(milliseconds);
     }
     this.timeline.addDuration(page, second, milliseconds);
   }
 
+  /** Once: each page's histogram gets its scenarios' (see addDuration), the run's every page's. */
+  private addUpHistograms(): void {
+    if (this.histogramsAddedUp) return;
+    this.histogramsAddedUp = true;
+    for (const scenario of this.scenarios.values()) {
+      for (const [page, accumulator] of scenario.pages) this.page(page).histogram.add(accumulator.histogram);
+    }
+    for (const accumulator of this.pages.values()) this.all.histogram.add(accumulator.histogram);
+  }
+
   /** k6's executor metrics: iterations finished and arrivals dropped per scenario, VUs (a gauge) at their most. */
-  private addExecution(metric: Metric, scenario: string | undefined, value: number): void {
+  private addExecution(metric: Metric, fields: RecordFields, value: number): void {
     if (metric === Metric.Vus) this.vusActive[this.source] = Math.max(this.vusActive[this.source] ?? 0, value);
     else if (metric === Metric.VusMax) this.vusAllocated[this.source] = Math.max(this.vusAllocated[this.source] ?? 0, value);
     else {
-      const accumulator = this.scenario(scenario);
+      const accumulator = this.scenario(fields.text(this.columns.scenario));
       if (!accumulator) return;
       if (metric === Metric.Iterations) accumulator.iterations += 1;
       else accumulator.dropped += value;
     }
   }
 
-  private addFailed(fields: string[], second: number, value: number): void {
+  private addFailed(fields: RecordFields, second: number, value: number): void {
     if (value !== 1) return;
-    const page = fields[this.columns.name] ?? '';
-    const cause = causeOf(fields[this.columns.status], fields[this.columns.error], fields[this.columns.errorCode]);
-    const inScenario = this.scenario(fields[this.columns.scenario]);
+    const page = fields.text(this.columns.name) ?? '';
+    const cause = causeOf(fields.text(this.columns.status), fields.text(this.columns.error), fields.text(this.columns.errorCode));
+    const inScenario = this.scenario(fields.text(this.columns.scenario));
     for (const accumulator of inScenario ? [this.page(page), this.all, inScenario.page(page)] : [this.page(page), this.all]) {
       accumulator.errors += 1;
       countCause(accumulator.errorCauses, cause);
@@ -357,19 +419,72 @@ function recogniseMetric(text: string, start: number): Metric {
 }
 
 /**
+ * The metrics K6SampleAggregator reads, as k6 names them at the start of
+ * their lines: a reader may drop every other line before it reaches the
+ * aggregator (see UsedLinesThreads).
+ */
+export const USED_METRIC_NAMES = ['http_req_duration', 'http_req_failed', 'checks', 'iterations', 'dropped_iterations', 'vus', 'vus_max'] as const;
+
+/** The metric from the record's first bytes, before any parsing (see recogniseMetric). */
+function recogniseMetricBytes(bytes: Buffer, start: number, end: number): Metric {
+  switch (bytes[start]) {
+    case 104 /* h */:
+      if (bytes[start + 9] === 100 /* d */) return startsWithBytes(bytes, start, end, HTTP_REQ_DURATION) ? Metric.Duration : Metric.Other;
+      if (bytes[start + 9] === 102 /* f */) return startsWithBytes(bytes, start, end, HTTP_REQ_FAILED) ? Metric.Failed : Metric.Other;
+      return Metric.Other;
+    case 99 /* c */:
+      return startsWithBytes(bytes, start, end, CHECKS) ? Metric.Checks : Metric.Other;
+    case 105 /* i */:
+      return startsWithBytes(bytes, start, end, ITERATIONS) ? Metric.Iterations : Metric.Other;
+    case 100 /* d */:
+      return startsWithBytes(bytes, start, end, DROPPED_ITERATIONS) ? Metric.Dropped : Metric.Other;
+    case 118 /* v */:
+      if (startsWithBytes(bytes, start, end, VUS)) return Metric.Vus;
+      return startsWithBytes(bytes, start, end, VUS_MAX) ? Metric.VusMax : Metric.Other;
+    default:
+      return Metric.Other;
+  }
+}
+
+const HTTP_REQ_DURATION = Buffer.from('http_req_duration,');
+const HTTP_REQ_FAILED = Buffer.from('http_req_failed,');
+const CHECKS = Buffer.from('checks,');
+const ITERATIONS = Buffer.from('iterations,');
+const DROPPED_ITERATIONS = Buffer.from('dropped_iterations,');
+const VUS = Buffer.from('vus,');
+const VUS_MAX = Buffer.from('vus_max,');
+/** Per Metric, the start of its lines. */
+const METRIC_PREFIXES = [HTTP_REQ_DURATION, HTTP_REQ_FAILED, CHECKS, ITERATIONS, DROPPED_ITERATIONS, VUS, VUS_MAX];
+
+function startsWithBytes(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  if (end - start < prefix.length) return false;
+  for (let index = 0; index < prefix.length; index++) if (bytes[start + index] !== prefix[index]) return false;
+  return true;
+}
+
+/** The record's second from its timestamp field read as bytes; NaN when it has none (see parseTimestampSecond). */
+function secondOfFields(fields: CsvByteFields, timestamp: number): number {
+  if (!fields.has(timestamp)) return Number.NaN;
+  const number = fields.number(timestamp);
+  return Number.isFinite(number) ? secondOfNumber(number) : parseTimestampSecond(fields.text(timestamp, false) ?? '');
+}
+
+/**
  * k6 writes unix seconds by default; `timeFormat` can make it milliseconds,
  * microseconds, nanoseconds or RFC 3339. Integers are told apart by size.
  */
 export function parseTimestampSecond(text: string): number {
   const number = Number(text);
-  if (text !== '' && Number.isFinite(number)) {
-    if (number >= 1e17) return Math.floor(number / 1e9);
-    if (number >= 1e14) return Math.floor(number / 1e6);
-    if (number >= 1e11) return Math.floor(number / 1e3);
-    return Math.floor(number);
-  }
+  if (text !== '' && Number.isFinite(number)) return secondOfNumber(number);
   const parsed = Date.parse(text);
   return Number.isNaN(parsed) ? Number.NaN : Math.floor(parsed / 1000);
+}
+
+function secondOfNumber(number: number): number {
+  if (number >= 1e17) return Math.floor(number / 1e9);
+  if (number >= 1e14) return Math.floor(number / 1e6);
+  if (number >= 1e11) return Math.floor(number / 1e3);
+  return Math.floor(number);
 }
 
 function causeOf(status: string | undefined, error: string | undefined, errorCode: string | undefined): string {

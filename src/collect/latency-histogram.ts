@@ -7,6 +7,13 @@ import { build, type Histogram } from 'hdr-histogram-js';
  */
 export class LatencyHistogram {
   private readonly histogram: Histogram;
+  /**
+   * The largest value recorded, in microseconds, kept here rather than read
+   * from the HDR histogram: its `add` can leave a bucket's lower bound as the
+   * max (when the two histograms were sized differently), and a merged
+   * histogram must answer exactly as one that recorded every value itself.
+   */
+  private maxMicros = 0;
 
   constructor(significantDigits: 1 | 2 | 3 = 3) {
     this.histogram = build({ numberOfSignificantValueDigits: significantDigits, autoResize: true, lowestDiscernibleValue: 1 });
@@ -17,7 +24,20 @@ export class LatencyHistogram {
   }
 
   record(milliseconds: number): void {
-    this.histogram.recordValue(milliseconds > 0 ? Math.round(milliseconds * 1000) : 0);
+    const micros = milliseconds > 0 ? Math.round(milliseconds * 1000) : 0;
+    this.histogram.recordValue(micros);
+    if (micros > this.maxMicros) this.maxMicros = micros;
+  }
+
+  /**
+   * Adds `other`'s values: the result answers every percentile, the max and
+   * the mean exactly as one histogram that recorded both sets of values
+   * (HDR counts add bucket by bucket).
+   */
+  add(other: LatencyHistogram): void {
+    if (other.count === 0) return;
+    this.histogram.add(other.histogram);
+    this.maxMicros = Math.max(this.maxMicros, other.maxMicros);
   }
 
   /**
@@ -27,11 +47,11 @@ export class LatencyHistogram {
    */
   percentile(percentile: number): number {
     if (this.histogram.totalCount === 0) return 0;
-    return Math.min(this.histogram.getValueAtPercentile(percentile), this.histogram.maxValue) / 1000;
+    return Math.min(this.histogram.getValueAtPercentile(percentile), this.maxMicros) / 1000;
   }
 
   get max(): number {
-    return this.histogram.totalCount === 0 ? 0 : this.histogram.maxValue / 1000;
+    return this.histogram.totalCount === 0 ? 0 : this.maxMicros / 1000;
   }
 
   get mean(): number {
@@ -40,5 +60,6 @@ export class LatencyHistogram {
 
   reset(): void {
     this.histogram.reset();
+    this.maxMicros = 0;
   }
 }

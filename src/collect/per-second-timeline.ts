@@ -17,7 +17,10 @@ interface OpenSecond {
  * Requests, errors, p95 and p50 per page per second, in memory that does not grow
  * with the sample count. k6 writes samples roughly in time order, so only the
  * last `lagSeconds` seconds keep a histogram; older seconds are closed into
- * plain points and their histograms reused. A sample for a closed second
+ * plain points and their histograms reused. A duration is recorded in its
+ * page's histogram only; a second's histogram over every page is their sum,
+ * made when the second closes (one HDR record per sample instead of two).
+ * A sample for a closed second
  * still counts as a request or error there, but a late duration cannot
  * change its p95: those are counted as `late`. What grows is one small point
  * per page per second: with the run's length, not its sample count.
@@ -47,7 +50,6 @@ export class PerSecondTimeline {
     bucket.requests += 1;
     bucket.histogram.record(milliseconds);
     open.all.requests += 1;
-    open.all.histogram.record(milliseconds);
   }
 
   addError(page: string, second: number): void {
@@ -106,6 +108,7 @@ export class PerSecondTimeline {
     if (limit <= this.closedBefore) return;
     for (const [second, open] of this.open) {
       if (second >= limit) continue;
+      for (const bucket of open.pages.values()) open.all.histogram.add(bucket.histogram);
       this.closedAll.set(second, this.close(second, open.all));
       for (const [page, bucket] of open.pages) this.pagePoints(page).set(second, this.close(second, bucket));
       this.open.delete(second);

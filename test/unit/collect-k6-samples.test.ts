@@ -4,8 +4,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { aggregateK6Csv, aggregateStream, aggregateStreams } from '../../src/collect/aggregate-k6-csv.ts';
+import { readDecimal } from '../../src/collect/csv-byte-fields.ts';
 import { parseCsvLine, splitCsvFields } from '../../src/collect/csv-fields.ts';
 import { K6SampleAggregator, parseTimestampSecond } from '../../src/collect/k6-sample-aggregator.ts';
+import { LatencyHistogram } from '../../src/collect/latency-histogram.ts';
 import { InfrastructureError } from '../../src/errors.ts';
 
 const HEADER =
@@ -50,6 +52,15 @@ describe('CSV fields as Go writes them', () => {
     expect(parseCsvLine('a,"b, ""c""",,d')).toEqual(['a', 'b, "c"', '', 'd']);
     expect(parseCsvLine('a,b,')).toEqual(['a', 'b', '']);
     expect(parseCsvLine('"x\ny",z')).toEqual(['x\ny', 'z']);
+  });
+
+  it('reads a number from bytes exactly as Number() reads its text', () => {
+    const texts = ['12.345678', '0.000001', '-3.5', '-0.000000', '1795659348', '1795659348123456789', '1.', '.5', '', ' 7', '1e3', 'NaN', '-', '.', '0.1234567890123456789', '4503599627370495.5'];
+    const generated = Array.from({ length: 2000 }, (_, index) => ((index * 7919.123457) % 99_999).toFixed(index % 7));
+    for (const text of [...texts, ...generated]) {
+      const bytes = Buffer.from(`x,${text},y`);
+      expect(Object.is(readDecimal(bytes, 2, 2 + text.length), Number(text)), text).toBe(true);
+    }
   });
 
   it('stops after the fields asked for and reports a record continuing on the next line', () => {
@@ -303,6 +314,76 @@ describe('several runners read as one run', () => {
       expect(merged.checks.map((entry) => entry.passes + entry.fails)).toEqual(byRunner[0]!.checks.map((entry, index) => entry.passes + entry.fails + byRunner[1]!.checks[index]!.passes + byRunner[1]!.checks[index]!.fails));
       await writeFile(path.join(dir, 'other.csv'), `${HEADER.replace(',metadata', '')}\n`);
       await expect(aggregateK6Csv([files[0]!, path.join(dir, 'other.csv')])).rejects.toThrow(/runner 2's k6 CSV header differs/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('merged histograms', () => {
+  const values = Array.from({ length: 5000 }, (_, index) => 0.2 + ((index * 7919) % 4999) * 0.0731 + (index % 17) * 3.3);
+
+  it('answer every percentile, the mean and the max as one histogram of all the values', () => {
+    const whole = new LatencyHistogram(2);
+    for (const value of values) whole.record(value);
+    // One part was used before for far larger values and reset (the timeline reuses its histograms): sized differently.
+    const parts = [new LatencyHistogram(2), new LatencyHistogram(2), new LatencyHistogram(2)];
+    parts[1]!.record(900_000);
+    parts[1]!.reset();
+    values.forEach((value, index) => parts[index % 3]!.record(value));
+    const merged = new LatencyHistogram(2);
+    for (const part of [parts[1]!, parts[0]!, parts[2]!]) merged.add(part);
+    expect(merged.count).toBe(whole.count);
+    for (const percentile of [50, 90, 95, 99, 100]) expect(merged.percentile(percentile), `p${percentile}`).toBe(whole.percentile(percentile));
+    expect(merged.mean).toBe(whole.mean);
+    expect(merged.max).toBe(whole.max);
+  });
+});
+
+describe('runner files read in a reader thread', () => {
+  it('reads the same as the text read in one thread: unused metrics, quoted line breaks, CRLF, UTF-8, a last line without its break', async () => {
+    const multiline = check('multi\nline "quoted", check', 100, true);
+    const unusedMultiline = 'http_req_waiting,100,1.000000,,,,true,,GET,"Posts\nchecks,100,1,,,,,,,,,default,,,,,,,",HTTP/1.1,default,,200,,,x,,';
+    const lines = [
+      HEADER,
+      ...request('Élèves, "feed"', 100, 20),
+      multiline,
+      unusedMultiline,
+      ...request('Login', 101, 5, 500, 'dial: refused'),
+      check('Login: status 200', 101, false),
+      ...request('Login', 102, 7).map((line) => `${line}\r`),
+      'vus,102,3.000000,,,,,,,,,,,,,,,,',
+      `iterations,102,1.000000,,,,,,,,,default,,,,,,,`,
+    ];
+    const text = lines.join('\n');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-reader-thread-'));
+    try {
+      await writeFile(path.join(dir, 'runner.csv.gz'), gzipSync(text));
+      await writeFile(path.join(dir, 'runner.csv'), text);
+      const inThread = await aggregateStream([text]);
+      expect(await aggregateK6Csv(path.join(dir, 'runner.csv.gz'))).toEqual(inThread);
+      expect(await aggregateK6Csv(path.join(dir, 'runner.csv'))).toEqual(inThread);
+      // A line is told by its start, in a quoted field of an unused record too: that "checks," line counts, in both readings.
+      expect(inThread.checks.map((entry) => entry.name)).toEqual(['', 'Login: status 200', 'multi\nline "quoted", check']);
+      expect(inThread.totals.requests).toBe(3);
+      expect(inThread.delivered.scenarios[0]).toMatchObject({ iterations: 1 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('merges many runner files through fewer threads, as the same samples in one file', async () => {
+    const runners = 5;
+    const second = (index: number) => 100 + Math.floor(index / 40);
+    const all = Array.from({ length: 2000 }, (_, index) => request(['Login', 'Feed'][index % 2]!, second(index), 1 + ((index * 31) % 200) * 0.7, index % 13 === 0 ? 500 : 200));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-reader-threads-'));
+    try {
+      const files = Array.from({ length: runners }, (_, runner) => path.join(dir, `runner-${runner}.csv.gz`));
+      for (const [runner, file] of files.entries()) {
+        await writeFile(file, gzipSync(`${[HEADER, ...all.filter((_, index) => index % runners === runner).flat()].join('\n')}\n`));
+      }
+      const single = await aggregateStream([`${[HEADER, ...all.flat()].join('\n')}\n`]);
+      expect(await aggregateK6Csv(files)).toEqual(single);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
