@@ -121,6 +121,13 @@ const budgetsSchema = z.strictObject({
       maxRecoverySeconds: z.number().nonnegative().optional(),
     })
     .optional(),
+  /** What the cache server (`services.redis`) may use during the load; exit 1 past it. */
+  cache: z
+    .strictObject({
+      /** Its busiest interval's CPU, % of one core (Redis runs commands on one thread). */
+      maxCpuPercent: z.number().positive().optional(),
+    })
+    .optional(),
 });
 
 /** What one named release changes in how the app starts; `rehearse run --release <name>` applies it. */
