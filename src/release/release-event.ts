@@ -75,6 +75,7 @@ export function releaseEventCollector(inputs: ReleaseEventInputs): Collector<{ r
       const migrated = await inputs.runMigrateCommand();
       section.statements = migrated.statements;
       section.migrateCommand = migrated.result;
+      section.findings.push(...migrated.findings);
       section.lockSampleFailures += migrated.sampleFailures;
       // As a deploy pipeline does: a failed migration stops the rollout, and the baseline keeps serving.
       if (migrated.error) return void (action.error = `migration failed: ${migrated.error}`);

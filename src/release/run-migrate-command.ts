@@ -9,8 +9,10 @@ import { OutputTail } from '../system/output-tail.ts';
 import { ownedEnv } from '../system/process-identity.ts';
 import { RedactingLines } from '../system/redact-secrets.ts';
 import { summarizeLockSamples, takeLockSample, type LockSample } from './lock-samples.ts';
+import { lintMigration } from './migration-lint.ts';
+import { splitMigration, stripLeadingComments, type MigrationStatementSource } from './migration-sql.ts';
 import { nameWaitingQueries } from './waiting-queries.ts';
-import type { MigrateCommandResult, MigrationStatement } from './release-event-schema.ts';
+import type { MigrateCommandResult, MigrationFinding, MigrationStatement } from './release-event-schema.ts';
 import { LOCK_SAMPLE_INTERVAL_MS } from './run-migration.ts';
 
 /** The application_name a migrate command's sessions get (PGAPPNAME): how the lock sampler tells them from the app's. */
@@ -38,6 +40,8 @@ export interface MigrateCommandOptions {
 export interface MigrateCommandRun {
   result: MigrateCommandResult;
   statements: MigrationStatement[];
+  /** The static check of the statements its session was seen running. */
+  findings: MigrationFinding[];
   /** Why the migration failed (a non-zero exit, with its last output line); null when it succeeded. */
   error: string | null;
   sampleFailures: number;
@@ -71,7 +75,7 @@ export async function runMigrateCommand(options: MigrateCommandOptions): Promise
       log: options.logName,
     };
     const statements = await measureStatements(options.command, statementsOf(samples, startedAt, endedAt));
-    return { result, statements, error: failure(result), sampleFailures: sampler.failures.count };
+    return { result, statements, findings: await lintSeen(statements), error: failure(result), sampleFailures: sampler.failures.count };
   } finally {
     await watcher.end().catch(() => undefined);
   }
@@ -163,7 +167,7 @@ async function measureStatements(command: string, stretches: readonly CommandSta
     measured.push({
       file: command,
       index: position + 1,
-      sql: stretch.sql ?? UNKNOWN_STATEMENT,
+      sql: stretch.sql === null ? UNKNOWN_STATEMENT : stripLeadingComments(stretch.sql),
       startedAt: stretch.startedAt,
       durationMs: stretch.endedAt - stretch.startedAt,
       error: null,
@@ -174,3 +178,20 @@ async function measureStatements(command: string, stretches: readonly CommandSta
   }
   return measured;
 }
+
+/**
+ * The static check of what the command was seen running, each finding on the
+ * statement it measured. Only the per-statement rules: whether the tool set
+ * lock_timeout is not seen (a quick SET falls between two samples), and text
+ * Postgres truncated (track_activity_query_size) does not parse.
+ */
+async function lintSeen(statements: readonly MigrationStatement[]): Promise<MigrationFinding[]> {
+  const sources: MigrationStatementSource[] = [];
+  for (const statement of statements) {
+    if (statement.sql === UNKNOWN_STATEMENT) continue;
+    const parsed = await splitMigration(statement.file, statement.sql).catch(() => []);
+    sources.push(...parsed.map((source) => ({ ...source, index: statement.index })));
+  }
+  return lintMigration(sources).filter((finding) => finding.rule !== 'no-lock-timeout');
+}
+

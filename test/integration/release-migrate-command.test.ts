@@ -71,6 +71,9 @@ describe('a release’s migrate command run during a deploy', () => {
     const rewrite = run.statements.find((statement) => statement.sql.includes('alter table appointments add column token'));
     expect(rewrite, JSON.stringify(run.statements)).toBeDefined();
     expect(rewrite!.file).toBe(MIGRATE);
+    // As pg_stat_activity showed it, the comment above it left out; checked like migration SQL.
+    expect(rewrite!.sql).toMatch(/^alter table appointments add column token uuid not null default gen_random_uuid\(\);/);
+    expect(run.findings).toContainEqual(expect.objectContaining({ rule: 'volatile-default', file: MIGRATE, index: rewrite!.index, relation: 'appointments' }));
     expect(rewrite!.locks).toContainEqual(expect.objectContaining({ relation: 'appointments', mode: 'AccessExclusiveLock', granted: true }));
     expect(rewrite!.durationMs).toBeGreaterThanOrEqual(1_000);
     expect(rewrite!.sessionsBlocked).toBeGreaterThanOrEqual(1);
