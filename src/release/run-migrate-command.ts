@@ -118,7 +118,11 @@ async function runLogged(options: MigrateCommandOptions): Promise<ExitWithOutput
     return redacting;
   });
   const stopGroup = () => {
-    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
   };
   options.signal?.addEventListener('abort', stopGroup, { once: true });
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
