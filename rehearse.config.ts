@@ -36,6 +36,11 @@ export default defineConfig({
     'bookings-query-rewritten': portal('bookings-query-rewritten', 'the My Bookings query rewritten with a CTE, same plan and rows (harmless)'),
     'posts-summary-column': migrating('posts-summary-column', 'a migration adds a nullable posts.summary column, catalog only (harmless)'),
     'appointments-token-rewrite': migrating('appointments-token-rewrite', 'a migration adds appointments.token with a volatile default: the table is rewritten under ACCESS EXCLUSIVE'),
+    // The same rewrite, migrated by a command (a node script that runs the SQL), as projects with a migration tool do.
+    'appointments-token-command': {
+      ...portal('appointments-token-rewrite', 'the appointments.token rewrite applied by a migrate command, not by rehearse'),
+      migrate: 'node fixtures/school-portal/releases/appointments-token-command/migrate.mjs',
+    },
     'appointments-token-batched': migrating('appointments-token-batched', 'the same token column added without the long lock: catalog-only column, batched backfill, NOT VALID check validated'),
     'posts-body-renamed': migrating('posts-body-renamed', 'a migration renames posts.body to content and the code reads content: the baseline cannot read Posts once migrated'),
   },

@@ -5,6 +5,7 @@ import type { Thresholds } from './thresholds.ts';
 import type { PageVerdict } from './timing-verdict.ts';
 import type { UslFit } from './usl.ts';
 import type { ReleaseEventSummary } from './release-checks.ts';
+import type { CacheServerRun } from './cache-server-summary.ts';
 
 /** Bump on any change a reader of the previous analysis JSON would misread. */
 export const ANALYSIS_SCHEMA_VERSION = 1;
@@ -27,6 +28,7 @@ export const CHECK_KINDS = [
   'response-bytes',
   'app-cpu-per-request',
   'cache-commands-per-request',
+  'cache-cpu',
   'query-calls',
   'query-blocks',
   'query-rows',
@@ -36,6 +38,7 @@ export const CHECK_KINDS = [
   'budget-unmeasured',
   'budget-queries-per-request',
   'budget-response-bytes',
+  'budget-cache-cpu',
   'budget-query-calls',
   'budget-query-rows',
   'budget-query-blocks',
@@ -150,6 +153,9 @@ export interface PageCounters {
   appCpuMsPerRequest?: number | null;
   /** Cache server commands per request (probe); null when not measured (no `services.redis`, older records). */
   cacheCommandsPerRequest?: number | null;
+  /** …by command (`get` → 1), and the lookups that missed, per request; empty and null when not measured. */
+  cacheCommands?: Record<string, number>;
+  cacheMissesPerRequest?: number | null;
 }
 
 export interface PageRow {
@@ -435,6 +441,8 @@ export interface Analysis {
   capacity?: CapacitySummary | null;
   /** The change of capacity against a stepped baseline; null otherwise. */
   capacityChange?: CapacityChange | null;
+  /** Each run's cache server over the load; null when no run configured one (`services.redis`), absent in older analyses. */
+  cacheServer?: CacheServerRun[] | null;
   /** The deploy and rollback rehearsed during the load; absent or null on a run without one. */
   releaseEvent?: ReleaseEventSummary | null;
   /** Things the reader should know: a run that did not complete, evicted statements, budgets that could not be read. */

@@ -19,6 +19,8 @@ import { checkTimings, type TimingOutcome } from './timing-checks.ts';
 import { buildTimeline } from './timeline-points.ts';
 import { analyzeWaits } from './waits.ts';
 import { analyzeReleaseEvent } from './release-checks.ts';
+import { checkCacheServer } from './cache-checks.ts';
+import { cacheServerRuns } from './cache-server-summary.ts';
 
 export interface AnalyzeOptions {
   /** The run(s) under judgement; several are repeats of one release. */
@@ -223,6 +225,8 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
   const budgetOutcome = checkBudgets(candidate, budgets, thresholds, strict);
   unordered.push(...budgetOutcome.checks);
   unordered.push(...checkRunStatus(options.candidates, baselines), ...(options.k6Thresholds === false ? [] : checkK6Thresholds(options.candidates, hasScenarioBudgets(budgets))));
+  const cache = checkCacheServer({ candidates: options.candidates, baselines, thresholds, ...(budgets.cache ? { budget: budgets.cache } : {}) });
+  unordered.push(...cache.checks);
   const releaseEvent = analyzeReleaseEvent(options.candidates[0]!, budgets.release);
   unordered.push(...(releaseEvent?.checks ?? []));
   const delivery = summarizeDelivery(options.candidates, baselines, thresholds.loadDelivery);
@@ -243,7 +247,7 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     const baseProfile = baseline?.profiles.find((entry) => entry.page === page.page);
     const counters = (entry: typeof profile) =>
       entry
-        ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest, transactionsPerRequest: entry.transactionsPerRequest, appCpuMsPerRequest: entry.appCpuMsPerRequest, cacheCommandsPerRequest: entry.cacheCommandsPerRequest }
+        ? { queriesPerRequest: entry.queriesPerRequest, rowsPerRequest: entry.rowsPerRequest, blocksPerRequest: entry.blocksPerRequest, responseBytesPerRequest: entry.responseBytesPerRequest, transactionsPerRequest: entry.transactionsPerRequest, appCpuMsPerRequest: entry.appCpuMsPerRequest, cacheCommandsPerRequest: entry.cacheCommandsPerRequest, cacheCommands: entry.cacheCommands, cacheMissesPerRequest: entry.cacheMissesPerRequest }
         : null;
     return {
       page: page.page,
@@ -281,8 +285,9 @@ export function analyzeRuns(options: AnalyzeOptions): Analysis {
     delivery,
     capacity,
     capacityChange: change,
+    cacheServer: cacheServerRuns(options.candidates, baselines),
     releaseEvent: releaseEvent?.summary ?? null,
     context: { candidate: options.candidates[0]!.context, baseline: baselines[0]?.context ?? null },
-    notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...dataNotes(options.candidates, baselines), ...serverNotes(options.candidates, baselines, queries.compared), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
+    notes: [...(options.notes ?? []), ...budgetOutcome.notes, ...cache.notes, ...dataNotes(options.candidates, baselines), ...serverNotes(options.candidates, baselines, queries.compared), ...notesFor(options.candidates, 'Candidate'), ...notesFor(baselines, 'Baseline')],
   };
 }

@@ -6,6 +6,7 @@ import type { PooledSide } from './pool-runs.ts';
 import { secondP95s } from './p95-ratio-interval.ts';
 import type { Thresholds } from './thresholds.ts';
 import type { ReleaseBudget } from './release-checks.ts';
+import type { CacheBudget } from './cache-checks.ts';
 import { judgeBudget, percentileInterval, type SideSamples } from './timing-verdict.ts';
 
 /** Where a budget came from, said in its sentence. */
@@ -40,6 +41,8 @@ export interface BudgetSets {
   queries?: readonly QueryBudgetRule[];
   /** `budgets.release` of rehearse.config.ts: what a deploy or rollback under load may cost. */
   release?: ReleaseBudget;
+  /** `budgets.cache` of rehearse.config.ts: what the cache server may use during the load. */
+  cache?: CacheBudget;
 }
 
 const PAGE_FIELDS = ['p95Ms', 'p99Ms', 'errorRate', 'queriesPerRequest', 'responseBytes'] as const;

@@ -1,4 +1,4 @@
-import type { CacheServerSection } from '../run/run-record-schema.ts';
+import type { CacheServerSection, RunRecord } from '../run/run-record-schema.ts';
 
 /** The cache server over a load, from its per-second samples. */
 export interface CacheServerSummary {
@@ -34,4 +34,22 @@ export function summarizeCacheServer(section: CacheServerSection | undefined): C
     peakMemoryBytes: Math.max(...samples.map((sample) => sample.usedMemoryBytes)),
     peakClients: Math.max(...samples.map((sample) => sample.connectedClients)),
   };
+}
+
+/** One run's cache server in an analysis: its summary, or why it was not measured. */
+export interface CacheServerRun {
+  run: string;
+  role: 'candidate' | 'baseline';
+  /** `started` (rehearse ran redis-server) or `url`; null when not measured. */
+  source: CacheServerSection['source'];
+  notMeasured: string | null;
+  summary: CacheServerSummary | null;
+}
+
+/** The cache server of every run that configured one, candidates first; null when none did. */
+export function cacheServerRuns(candidates: readonly RunRecord[], baselines: readonly RunRecord[]): CacheServerRun[] | null {
+  const side = (runs: readonly RunRecord[], role: CacheServerRun['role']) =>
+    runs.flatMap((run) => (run.cacheServer ? [{ run: run.id, role, source: run.cacheServer.source, notMeasured: run.cacheServer.notMeasured, summary: summarizeCacheServer(run.cacheServer) }] : []));
+  const runs = [...side(candidates, 'candidate'), ...side(baselines, 'baseline')];
+  return runs.length > 0 ? runs : null;
 }

@@ -1,5 +1,5 @@
-import type { MigrationFinding, MigrationLock, ReleaseEvent } from '../release/release-event-schema.ts';
-import type { RunRecord, TimelinePoint } from '../run/run-record-schema.ts';
+import type { MigrateCommandResult, MigrationFinding, MigrationLock, ReleaseEvent } from '../release/release-event-schema.ts';
+import type { QueryProfile, RunRecord, TimelinePoint } from '../run/run-record-schema.ts';
 import type { Check, CheckKind } from './analysis.ts';
 import { formatCount, formatMs, formatPercent, shortQuery } from './format-number.ts';
 import { preEventBand, releaseWindows, windowStats, WINDOW_SECONDS, type ActionWindows } from './release-windows.ts';
@@ -14,12 +14,19 @@ export interface ReleaseBudget {
   maxRecoverySeconds?: number;
 }
 
-/** A page whose requests were slower while a migration statement ran than in the seconds before it. */
+/** A page whose requests waited behind a migration statement, or were slower while it ran than in the seconds before it. */
 export interface PageThatWaited {
   page: string;
+  /** The page's requests while the statement ran. */
   requests: number;
   p95Ms: number | null;
   beforeP95Ms: number | null;
+  /**
+   * Its requests seen waiting on the statement's lock: the waiting sessions' statements mapped to the page
+   * through the probe's query fingerprints; null when no waiting statement mapped to a page, and the page
+   * is here because its p95 left its band while the statement ran.
+   */
+  requestsWaited: number | null;
 }
 
 /** One migration statement with what it measurably cost the app. */
@@ -48,6 +55,8 @@ export interface ReleaseEventSummary {
   findings: (MigrationFinding & { cost: string })[];
   proxyErrors: number;
   firstErrorAfterRollback: string | null;
+  /** The release's migrate command as the deploy ran it; null when it migrates by SQL files, or not at all. */
+  migrateCommand: MigrateCommandResult | null;
 }
 
 /**
@@ -64,35 +73,66 @@ export function analyzeReleaseEvent(run: RunRecord, budget: ReleaseBudget = {}):
     const fallback: ActionWindows = { kind: action.kind, startedSecond: null, switchedSecond: null, pages: [], failedDuringSwitch: 0, restoredService: null };
     return { ...(placed ?? fallback), atSeconds: action.atSeconds, error: action.error };
   });
-  const statements = event.statements.map((statement) => statementCost(statement, run.timeline.pages));
+  const statements = event.statements.map((statement) => statementCost(statement, run.timeline.pages, run.queryProfiles));
   const findings = event.findings.map((finding) => ({ ...finding, cost: findingCost(finding, statements) }));
-  const summary: ReleaseEventSummary = { baseline: event.baseline, candidate: event.candidate, actions, statements, findings, proxyErrors: event.proxyErrors, firstErrorAfterRollback: event.firstErrorAfterRollback };
+  const summary: ReleaseEventSummary = { baseline: event.baseline, candidate: event.candidate, actions, statements, findings, proxyErrors: event.proxyErrors, firstErrorAfterRollback: event.firstErrorAfterRollback, migrateCommand: event.migrateCommand ?? null };
   return { summary, checks: releaseChecks(summary, event, budget) };
 }
 
-function statementCost(statement: ReleaseEvent['statements'][number], pages: RunRecord['timeline']['pages']): StatementCost {
+function statementCost(statement: ReleaseEvent['statements'][number], pages: RunRecord['timeline']['pages'], profiles: readonly QueryProfile[]): StatementCost {
   const from = Math.floor(statement.startedAt / 1000) * 1000;
   const to = Math.floor((statement.startedAt + statement.durationMs) / 1000) * 1000 + 1000;
-  const pagesWaited = pages.flatMap(({ page, points }) => waitedOn(page, points, from, to));
-  const { samples: _samples, startedAt: _startedAt, ...rest } = statement;
+  const waited = requestsWaitedPerPage(statement.waitingQueries ?? [], profiles);
+  const pagesWaited =
+    waited.size > 0
+      ? [...waited].map(([page, requests]) => ({ ...pageWindows(pages.find((entry) => entry.page === page)?.points ?? [], from, to, page), requestsWaited: requests }))
+      : pages.flatMap(({ page, points }) => slowedDuring(page, points, from, to));
+  const { samples: _samples, startedAt: _startedAt, waitingQueries: _waitingQueries, ...rest } = statement;
   return { ...rest, pagesWaited, cost: describeCost(statement, pagesWaited) };
 }
 
-/** The page, when its p95 while the statement ran was out of the band of the seconds before it. */
-function waitedOn(page: string, points: readonly TimelinePoint[], from: number, to: number): PageThatWaited[] {
+/**
+ * The statements that waited behind the migration, mapped to pages by the
+ * fingerprints the per-page probe recorded. A statement several pages run is
+ * shared among them by how often each runs it per request.
+ */
+export function requestsWaitedPerPage(waiting: NonNullable<ReleaseEvent['statements'][number]['waitingQueries']>, profiles: readonly QueryProfile[]): Map<string, number> {
+  const perPage = new Map<string, number>();
+  for (const query of waiting) {
+    const runs = profiles.flatMap((profile) => profile.statements.filter((statement) => statement.fingerprint === query.fingerprint).map((statement) => ({ page: profile.page, calls: statement.callsPerRequest })));
+    const calls = runs.reduce((sum, run) => sum + run.calls, 0);
+    for (const run of runs) perPage.set(run.page, (perPage.get(run.page) ?? 0) + (calls > 0 ? (query.requests * run.calls) / calls : query.requests / runs.length));
+  }
+  return new Map([...perPage].map(([page, requests]) => [page, Math.round(requests)] as const).filter(([, requests]) => requests > 0).sort((a, b) => b[1] - a[1]));
+}
+
+function pageWindows(points: readonly TimelinePoint[], from: number, to: number, page: string): Omit<PageThatWaited, 'requestsWaited'> {
+  const during = windowStats(points, [from, to]);
+  const before = windowStats(points, [from - WINDOW_SECONDS * 1000, from]);
+  return { page, requests: during.requests, p95Ms: during.p95Ms, beforeP95Ms: before.p95Ms };
+}
+
+/** The fallback when no waiting statement maps to a page: the page, when its p95 while the statement ran was out of the band of the seconds before it. */
+function slowedDuring(page: string, points: readonly TimelinePoint[], from: number, to: number): PageThatWaited[] {
   const during = windowStats(points, [from, to]);
   const band = preEventBand(points, [from - WINDOW_SECONDS * 1000, from]);
   if (during.requests === 0 || during.p95Ms === null || !band || during.p95Ms <= Math.max(band.p95Ms * 1.25, band.p95Ms + 5)) return [];
-  const before = windowStats(points, [from - WINDOW_SECONDS * 1000, from]);
-  return [{ page, requests: during.requests, p95Ms: during.p95Ms, beforeP95Ms: before.p95Ms }];
+  return [{ ...pageWindows(points, from, to, page), requestsWaited: null }];
 }
 
 function describeCost(statement: ReleaseEvent['statements'][number], pagesWaited: readonly PageThatWaited[]): string {
   const strongest = [...statement.locks].sort((a, b) => b.heldMs - a.heldMs)[0];
   const held = strongest ? `held ${strongest.mode} on ${strongest.relation} for ${formatSeconds(strongest.heldMs)}` : `ran ${formatSeconds(statement.durationMs)}`;
   const queued = statement.sessionsBlocked > 0 ? `; ${formatCount(statement.sessionsBlocked)} session(s) waited behind it (at most ${statement.sessionsQueued} at once, longest ${formatMs(statement.longestWaitMs)})` : '; no session waited behind it';
-  const pages = pagesWaited.map((page) => `${page.page} p95 ${formatMs(page.p95Ms ?? 0)} vs ${formatMs(page.beforeP95Ms ?? 0)} before`).join(', ');
+  const pages = pagesWaited.map(pageWaitedText).join(', ');
   return `${held}${queued}${pages ? `; ${pages}` : ''}`;
+}
+
+/** "37 My Bookings requests waited (p95 4,300 ms vs 9 ms before)", or from the band: "My Bookings p95 4,300 ms vs 9 ms before". */
+export function pageWaitedText(page: PageThatWaited): string {
+  const p95 = page.p95Ms === null ? '' : `p95 ${formatMs(page.p95Ms)} vs ${formatMs(page.beforeP95Ms ?? 0)} before`;
+  if (page.requestsWaited === null) return `${page.page} ${p95}`;
+  return `${formatCount(page.requestsWaited)} ${page.page} request(s) waited${p95 ? ` (${p95})` : ''}`;
 }
 
 function formatSeconds(ms: number): string {

@@ -121,6 +121,13 @@ const budgetsSchema = z.strictObject({
       maxRecoverySeconds: z.number().nonnegative().optional(),
     })
     .optional(),
+  /** What the cache server (`services.redis`) may use during the load; exit 1 past it. */
+  cache: z
+    .strictObject({
+      /** Its busiest interval's CPU, % of one core (Redis runs commands on one thread). */
+      maxCpuPercent: z.number().positive().optional(),
+    })
+    .optional(),
 });
 
 /** What one named release changes in how the app starts; `rehearse run --release <name>` applies it. */
@@ -139,6 +146,17 @@ const releaseSchema = z.strictObject({
    * statement timed and its locks sampled. The app is then started with REHEARSE_MIGRATIONS_APPLIED=1.
    */
   migrations: z.string().min(1).optional(),
+  /**
+   * Instead of `migrations`: the shell command that migrates the database to this release (e.g.
+   * `npm run migrate`), run by a deploy rehearsed during the load in the release's app directory with its
+   * environment (DATABASE_URL as the app gets it, PGAPPNAME so its sessions' locks are told apart).
+   */
+  migrate: z.string().min(1).optional(),
+});
+
+const releaseEntrySchema = releaseSchema.refine((release) => release.migrations === undefined || release.migrate === undefined, {
+  message: 'expected one of "migrations" (a folder of .sql files) or "migrate" (a command), not both',
+  path: ['migrate'],
 });
 
 /** What `rehearse capacity` judges a release against. */
@@ -172,7 +190,7 @@ export const configSchema = z.strictObject({
   db: dbSchema.default({ settings: {} }),
   app: appSchema.optional(),
   /** Named releases and how to select each; without it `--release` is only a label. */
-  releases: z.record(z.string().regex(RELEASE_NAME, 'a release name of letters, digits, ".", "_" and "-"'), releaseSchema).optional(),
+  releases: z.record(z.string().regex(RELEASE_NAME, 'a release name of letters, digits, ".", "_" and "-"'), releaseEntrySchema).optional(),
   data: dataSchema.default({ scale: 1, seed: 42 }),
   scenarios: scenariosSchema.default({ dir: 'scenarios' }),
   budgets: budgetsSchema.default({ pages: {}, queries: {}, tolerance: 0.1 }),

@@ -46,6 +46,6 @@ export async function splitMigration(file: string, sql: string): Promise<Migrati
 }
 
 /** libpg_query's statement spans start after the previous `;`, so they carry the comments above them. */
-function stripLeadingComments(text: string): string {
+export function stripLeadingComments(text: string): string {
   return text.replace(/^(\s*--[^\n]*\n|\s+)*/, '').trim();
 }

@@ -34,6 +34,11 @@ export const migrationStatementSchema = z.object({
   longestWaitMs: nonNegative,
   /** Lock samples taken while it ran. */
   samples: count,
+  /**
+   * The statements that waited behind it (pg_stat_activity of the blocked sessions), normalized, each with how
+   * many of its executions waited: what maps the wait to pages. Absent in records written before rehearse kept them.
+   */
+  waitingQueries: z.array(z.object({ fingerprint: z.string(), query: z.string(), requests: count })).optional(),
 });
 export type MigrationStatement = z.infer<typeof migrationStatementSchema>;
 
@@ -47,6 +52,23 @@ export const migrationFindingSchema = z.object({
   message: z.string(),
 });
 export type MigrationFinding = z.infer<typeof migrationFindingSchema>;
+
+/** A release's migrate command (`releases.<name>.migrate`) as the deploy ran it. */
+export const migrateCommandSchema = z.object({
+  command: z.string(),
+  /** Where it ran: the release's app directory. */
+  cwd: z.string(),
+  startedAt: epochMs,
+  durationMs: nonNegative,
+  /** null when a signal ended it. */
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  /** The last lines of its output (credentials masked); the whole output is in `log`. */
+  outputTail: z.string(),
+  /** Its output's file in the run folder. */
+  log: z.string(),
+});
+export type MigrateCommandResult = z.infer<typeof migrateCommandSchema>;
 
 export const RELEASE_ACTIONS = ['deploy', 'rollback'] as const;
 
@@ -71,7 +93,13 @@ export const releaseEventSchema = z.object({
   actions: z.array(releaseActionSchema),
   /** How the candidate migrates: its SQL files (each statement measured), a command (measured as one), or nothing. */
   migrate: z.object({ kind: z.enum(['sql', 'command', 'none']), source: z.string().nullable() }),
+  /**
+   * The migration statements as measured: for SQL files, each statement; for a command, each statement its
+   * session was seen running in pg_stat_activity (or one, "the migrate command", when none was seen).
+   */
   statements: z.array(migrationStatementSchema),
+  /** The migrate command's run; absent without one. */
+  migrateCommand: migrateCommandSchema.optional(),
   findings: z.array(migrationFindingSchema),
   /** Requests the proxy could not deliver (the upstream refused or reset): k6 saw them as errors. */
   proxyErrors: count,

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import type pg from 'pg';
 import type { Collector, PhaseStart } from '../collect/collector.ts';
 import type { MigrationStatementSource } from './migration-sql.ts';
+import type { MigrateCommandRun } from './run-migrate-command.ts';
 import { runMigration } from './run-migration.ts';
 import type { MigrationFinding, ReleaseAction, ReleaseEvent } from './release-event-schema.ts';
 import type { TrafficProxy } from './traffic-proxy.ts';
@@ -24,6 +25,8 @@ export interface ReleaseEventInputs {
   baselineUrl: string;
   /** The baseline app's log file, read after a rollback for its first error. */
   baselineLog: string | null;
+  /** Runs the candidate's migrate command (`plan.migrate.kind` "command") on the live database, its locks sampled. */
+  runMigrateCommand?(): Promise<MigrateCommandRun>;
   /** Starts the candidate app (its owner stops it with the run) and returns its URL and log file. */
   startCandidate(): Promise<{ baseUrl: string; logFile: string }>;
   log(line: string): void;
@@ -65,6 +68,16 @@ export function releaseEventCollector(inputs: ReleaseEventInputs): Collector<{ r
       const migrated = await runMigration(connection!, plan.statements);
       section.statements = migrated.statements;
       section.lockSampleFailures += migrated.sampleFailures;
+      if (migrated.error) return void (action.error = `migration failed: ${migrated.error}`);
+    }
+    if (plan.migrate.kind === 'command' && inputs.runMigrateCommand) {
+      inputs.log(`release event: running ${plan.migrate.source} on the live database`);
+      const migrated = await inputs.runMigrateCommand();
+      section.statements = migrated.statements;
+      section.migrateCommand = migrated.result;
+      section.findings.push(...migrated.findings);
+      section.lockSampleFailures += migrated.sampleFailures;
+      // As a deploy pipeline does: a failed migration stops the rollout, and the baseline keeps serving.
       if (migrated.error) return void (action.error = `migration failed: ${migrated.error}`);
     }
     const candidate = await inputs.startCandidate();

@@ -3,6 +3,7 @@ import { startIntervalSampler } from '../collect/interval-sampler.ts';
 import type { MigrationStatementSource } from './migration-sql.ts';
 import { summarizeLockSamples, takeLockSample, type LockSample } from './lock-samples.ts';
 import type { MigrationStatement } from './release-event-schema.ts';
+import { nameWaitingQueries } from './waiting-queries.ts';
 
 /** Often enough to see a lock held for a few hundred milliseconds, and the requests queued behind it. */
 export const LOCK_SAMPLE_INTERVAL_MS = 100;
@@ -31,7 +32,7 @@ export async function runMigration(connection: pg.ClientConfig, statements: read
     const measured: MigrationStatement[] = [];
     let sampleFailures = 0;
     for (const statement of statements) {
-      const sampler = startIntervalSampler<LockSample>(() => takeLockSample(watcher, pid), { intervalMs: LOCK_SAMPLE_INTERVAL_MS });
+      const sampler = startIntervalSampler<LockSample>(() => takeLockSample(watcher, { pid }), { intervalMs: LOCK_SAMPLE_INTERVAL_MS });
       const startedAt = Date.now();
       const error = await migration.query(statement.sql).then(
         () => null,
@@ -40,8 +41,9 @@ export async function runMigration(connection: pg.ClientConfig, statements: read
       const endedAt = Date.now();
       const samples = await sampler.stop();
       sampleFailures += sampler.failures.count;
-      const summary = summarizeLockSamples(samples, pid, endedAt);
-      measured.push({ file: statement.file, index: statement.index, sql: statement.sql, startedAt, durationMs: endedAt - startedAt, error, ...summary, samples: samples.length });
+      const { waiting, ...summary } = summarizeLockSamples(samples, endedAt);
+      const waitingQueries = await nameWaitingQueries(waiting);
+      measured.push({ file: statement.file, index: statement.index, sql: statement.sql, startedAt, durationMs: endedAt - startedAt, error, ...summary, samples: samples.length, waitingQueries });
       if (error) return { statements: measured, error: `${statement.file} statement ${statement.index}: ${error}`, sampleFailures };
     }
     return { statements: measured, error: null, sampleFailures };

@@ -1,9 +1,21 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Analysis, CapacitySummary, QueryRow } from '../analyze/analysis.ts';
+import type { CacheServerRun } from '../analyze/cache-server-summary.ts';
 import type { DeliverySummary } from '../analyze/load-delivery.ts';
 import type { ReportFile } from './report-file.ts';
 
 const round = (value: number | null | undefined, digits = 3) => (value === null || value === undefined ? '' : Number(value.toFixed(digits)));
+
+/** At the end of pages.csv, so the columns before them keep their place. */
+const CACHE_PAGE_COLUMNS = ['cache_commands_per_request', 'baseline_cache_commands_per_request', 'cache_commands_by_type', 'baseline_cache_commands_by_type', 'cache_misses_per_request', 'baseline_cache_misses_per_request'];
+
+/** "get=1; set=1": a page's cache commands per request by type; empty when not measured. */
+function commandMix(commands: Record<string, number> | undefined): string {
+  return Object.entries(commands ?? {})
+    .filter(([, calls]) => calls > 0)
+    .map(([command, calls]) => `${command}=${round(calls)}`)
+    .join('; ');
+}
 
 function pagesCsv(analysis: Analysis): string {
   return stringify(
@@ -37,6 +49,12 @@ function pagesCsv(analysis: Analysis): string {
       p50_ratio_high: round(page.p50Ratio?.high),
       app_cpu_ms_per_request: round(page.counters?.appCpuMsPerRequest),
       baseline_app_cpu_ms_per_request: round(page.baselineCounters?.appCpuMsPerRequest),
+      cache_commands_per_request: round(page.counters?.cacheCommandsPerRequest),
+      baseline_cache_commands_per_request: round(page.baselineCounters?.cacheCommandsPerRequest),
+      cache_commands_by_type: commandMix(page.counters?.cacheCommands),
+      baseline_cache_commands_by_type: commandMix(page.baselineCounters?.cacheCommands),
+      cache_misses_per_request: round(page.counters?.cacheMissesPerRequest),
+      baseline_cache_misses_per_request: round(page.baselineCounters?.cacheMissesPerRequest),
       verdict: page.verdict,
       p95_verdict: page.p95Verdict?.verdict ?? '',
       p95_direction: page.p95Verdict?.direction ?? '',
@@ -44,7 +62,7 @@ function pagesCsv(analysis: Analysis): string {
       candidate_runs: page.p95Verdict?.runs.candidate ?? '',
       p95_verdict_reason: page.p95Verdict?.reason ?? '',
     })),
-    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'transactions_per_request', 'baseline_transactions_per_request', 'p50_ratio', 'p50_ratio_low', 'p50_ratio_high', 'app_cpu_ms_per_request', 'baseline_app_cpu_ms_per_request', 'verdict', 'p95_verdict', 'p95_direction', 'baseline_runs', 'candidate_runs', 'p95_verdict_reason'] },
+    { header: true, columns: ['page', 'requests', 'errors', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'baseline_p95_ms', 'p95_ratio', 'p95_ratio_low', 'p95_ratio_high', 'queries_per_request', 'baseline_queries_per_request', 'rows_per_request', 'blocks_per_request', 'response_bytes_per_request', 'baseline_response_bytes_per_request', 'budget_p95_ms', 'budget_p99_ms', 'budget_error_rate', 'budget_queries_per_request', 'budget_response_bytes', 'transactions_per_request', 'baseline_transactions_per_request', 'p50_ratio', 'p50_ratio_low', 'p50_ratio_high', 'app_cpu_ms_per_request', 'baseline_app_cpu_ms_per_request', 'verdict', 'p95_verdict', 'p95_direction', 'baseline_runs', 'candidate_runs', 'p95_verdict_reason', ...CACHE_PAGE_COLUMNS] },
   );
 }
 
@@ -88,7 +106,9 @@ function queriesCsv(analysis: Analysis): string {
 
 function timelineCsv(analysis: Analysis): string {
   const pages = analysis.timeline.pages;
-  const columns = ['second', 'requests', 'errors', ...pages.map((page) => `p95_ms ${page}`), 'db_active', 'db_waiting', 'db_lock_waiting', 'db_idle_in_transaction', 'pool_waiting'];
+  // The cache server's columns only where the run watched one, as the timeline itself does.
+  const cache = analysis.timeline.points.some((point) => 'cacheCommands' in point);
+  const columns = ['second', 'requests', 'errors', ...pages.map((page) => `p95_ms ${page}`), 'db_active', 'db_waiting', 'db_lock_waiting', 'db_idle_in_transaction', 'pool_waiting', ...(cache ? ['cache_commands', 'cache_cpu_cores'] : [])];
   return stringify(
     analysis.timeline.points.map((point) => [
       point.second,
@@ -100,6 +120,7 @@ function timelineCsv(analysis: Analysis): string {
       point.lockWaiting ?? '',
       point.idleInTransaction ?? '',
       point.poolWaiting ?? '',
+      ...(cache ? [point.cacheCommands ?? '', round(point.cacheCpuCores)] : []),
     ]),
     { header: true, columns },
   );
@@ -222,7 +243,26 @@ function capacityCsv(capacity: CapacitySummary): string {
   );
 }
 
-/** pages.csv, queries.csv, timeline.csv, waits.csv (per page), blocking.csv and, when the records kept their load, load.csv, for a spreadsheet; capacity.csv for a capacity run. */
+/** Per run, the cache server over the load: commands, hits, CPU, memory and clients, or why it was not measured. */
+function cacheCsv(runs: readonly CacheServerRun[]): string {
+  return stringify(
+    runs.map(({ run, role, source, notMeasured, summary }) => ({
+      run,
+      role,
+      source: source ?? '',
+      mean_commands_per_second: round(summary?.meanCommandsPerSecond),
+      peak_commands_per_second: round(summary?.peakCommandsPerSecond),
+      hit_ratio: round(summary?.hitRatio, 5),
+      peak_cpu_percent: round(summary ? summary.peakCpuCores * 100 : null, 2),
+      peak_memory_bytes: summary?.peakMemoryBytes ?? '',
+      peak_clients: summary?.peakClients ?? '',
+      not_measured: notMeasured ?? '',
+    })),
+    { header: true, columns: ['run', 'role', 'source', 'mean_commands_per_second', 'peak_commands_per_second', 'hit_ratio', 'peak_cpu_percent', 'peak_memory_bytes', 'peak_clients', 'not_measured'] },
+  );
+}
+
+/** pages.csv, queries.csv, timeline.csv, waits.csv (per page), blocking.csv and, when the records kept their load, load.csv, for a spreadsheet; capacity.csv for a capacity run; cache.csv when a run configured a cache server. */
 export function renderCsv(analysis: Analysis): ReportFile[] {
   return [
     ...(analysis.capacity ? [{ name: 'capacity.csv', text: capacityCsv(analysis.capacity) }] : []),
@@ -232,5 +272,6 @@ export function renderCsv(analysis: Analysis): ReportFile[] {
     { name: 'waits.csv', text: waitsCsv(analysis) },
     { name: 'blocking.csv', text: blockingCsv(analysis) },
     ...(analysis.delivery ? [{ name: 'load.csv', text: loadCsv(analysis.delivery) }] : []),
+    ...(analysis.cacheServer ? [{ name: 'cache.csv', text: cacheCsv(analysis.cacheServer) }] : []),
   ];
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Analysis, PageBudgetLimits, QueryBudgetLimits } from '../analyze/analysis.ts';
 import { analyzeRuns } from '../analyze/analyze-runs.ts';
 import type { ReleaseBudget } from '../analyze/release-checks.ts';
+import type { CacheBudget } from '../analyze/cache-checks.ts';
 import type { BudgetSets } from '../analyze/budget-checks.ts';
 import { readRunRecord, type RunRecord } from '../run/run-record.ts';
 import { renderMarkdownText } from './render-markdown.ts';
@@ -21,7 +22,7 @@ export interface ReportRunsOptions {
   /** Timing tolerance (fraction). */
   tolerance?: number;
   /** `budgets.pages` and `budgets.queries` from the config. */
-  configBudgets?: { pages?: Record<string, PageBudgetLimits>; queries?: Record<string, QueryBudgetLimits>; release?: ReleaseBudget };
+  configBudgets?: { pages?: Record<string, PageBudgetLimits>; queries?: Record<string, QueryBudgetLimits>; release?: ReleaseBudget; cache?: CacheBudget };
   /** Read the scenario file's budgets too (default true). */
   scenarioBudgets?: boolean;
   /** Folders a record's relative scenario path is tried against (default: the working directory). */
@@ -85,7 +86,7 @@ export async function analyzeRecords(candidates: readonly RunRecord[], baselines
   return analyzeRuns({
     candidates,
     baselines,
-    budgets: { config: options.configBudgets?.pages, scenario, overall, queries: await queryBudgetRules(options.configBudgets?.queries ?? {}), ...(options.configBudgets?.release ? { release: options.configBudgets.release } : {}) },
+    budgets: { config: options.configBudgets?.pages, scenario, overall, queries: await queryBudgetRules(options.configBudgets?.queries ?? {}), ...(options.configBudgets?.release ? { release: options.configBudgets.release } : {}), ...(options.configBudgets?.cache ? { cache: options.configBudgets.cache } : {}) },
     notes,
     k6Thresholds: scenarioBudgets,
     strict: options.strict ?? false,

@@ -1,17 +1,20 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Collector } from '../collect/collector.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { resolveRelease } from '../config/resolve-release.ts';
-import type { AppConfig } from '../config/schema.ts';
+import type { AppConfig, ReleaseConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { lintMigration } from '../release/migration-lint.ts';
 import { readMigrationFolder, type MigrationStatementSource } from '../release/migration-sql.ts';
 import { releaseEventCollector, type ReleaseEventPlan } from '../release/release-event.ts';
+import { runMigrateCommand } from '../release/run-migrate-command.ts';
 import { startTrafficProxy } from '../release/traffic-proxy.ts';
 import type { PlannedScenario } from './run-record-schema.ts';
 import { APP_LOG_FILE, startAppUnderTest, type AppUnderTest, type RunInProgress } from './setup-stages.ts';
 
 export const CANDIDATE_LOG_FILE = 'app-candidate.log';
+export const MIGRATE_LOG_FILE = 'migrate.log';
 
 /** `--deploy-at` and `--rollback-at`, in seconds after the load starts; `from` is the release serving before the deploy. */
 export interface ReleaseEventOptions {
@@ -26,6 +29,8 @@ export interface PreparedReleaseEvent {
   plan: ReleaseEventPlan;
   baselineApp: AppConfig;
   candidateApp: AppConfig;
+  /** Where the candidate's migrate command runs: its app's directory. */
+  migrateCwd: string;
 }
 
 /**
@@ -42,19 +47,34 @@ export async function prepareReleaseEvent(loaded: LoadedConfig, candidate: strin
   const baselineApp = startedApp((await resolveRelease(loaded, event.from)).app, `the baseline${event.from ? ` release ${event.from}` : ''}`);
   const candidateApp = startedApp((await resolveRelease(loaded, candidate)).app, `release ${candidate}`);
   const statements = release.migrations ? await readMigrations(loaded, candidate, release.migrations) : [];
+  const migrateCwd = path.resolve(loaded.root, candidateApp.cwd ?? '.');
+  if (release.migrate) await checkMigrateCwd(loaded, candidate, migrateCwd);
   return {
     baselineApp,
     candidateApp,
+    migrateCwd,
     plan: {
       baseline: event.from ?? 'baseline',
       candidate,
       deployAtSeconds: event.deployAtSeconds,
       ...(event.rollbackAtSeconds !== undefined ? { rollbackAtSeconds: event.rollbackAtSeconds } : {}),
-      migrate: release.migrations ? { kind: 'sql', source: release.migrations } : { kind: 'none', source: null },
+      migrate: migrateOf(release),
       statements,
       findings: lintMigration(statements),
     },
   };
+}
+
+function migrateOf(release: ReleaseConfig): ReleaseEventPlan['migrate'] {
+  if (release.migrations) return { kind: 'sql', source: release.migrations };
+  if (release.migrate) return { kind: 'command', source: release.migrate };
+  return { kind: 'none', source: null };
+}
+
+async function checkMigrateCwd(loaded: LoadedConfig, candidate: string, cwd: string): Promise<void> {
+  const folder = await stat(cwd).catch(() => undefined);
+  if (folder?.isDirectory()) return;
+  throw new UsageError(`${loaded.file ?? 'rehearse.config.ts'}: releases.${candidate}.migrate: runs in the release's app directory, and there is no folder ${cwd} (set app.cwd, or the release's config, to where the command runs)`);
 }
 
 function checkTimes(event: ReleaseEventOptions, loadSeconds: number): void {
@@ -88,13 +108,25 @@ export async function startReleaseEvent(run: RunInProgress, event: PreparedRelea
   const proxy = await startTrafficProxy(baseline.baseUrl);
   run.cleanups.push(() => proxy.stop());
   run.options.log(`  release event: k6 targets the proxy at ${proxy.baseUrl}`);
-  const migrated: Record<string, string> = event.plan.statements.length > 0 ? { REHEARSE_MIGRATIONS_APPLIED: '1' } : {};
+  const migrated: Record<string, string> = event.plan.migrate.kind !== 'none' ? { REHEARSE_MIGRATIONS_APPLIED: '1' } : {};
+  const { options } = run;
   const collector = releaseEventCollector({
     plan: event.plan,
     proxy,
     baselineUrl: baseline.baseUrl,
     baselineLog: baseline.logged ? path.join(run.dir, APP_LOG_FILE) : null,
     log: run.options.log,
+    runMigrateCommand: () =>
+      runMigrateCommand({
+        command: event.plan.migrate.source!,
+        cwd: event.migrateCwd,
+        // The environment the candidate app gets, as a release pipeline gives its migration step.
+        env: { ...event.candidateApp.env, ...env, ...options.appEnv },
+        databaseUrl: runUrl,
+        logFile: path.join(run.dir, MIGRATE_LOG_FILE),
+        logName: MIGRATE_LOG_FILE,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
     async startCandidate() {
       const candidate = await startAppUnderTest(run, runUrl, { app: event.candidateApp, logFile: CANDIDATE_LOG_FILE, env: { ...env, ...migrated } });
       return { baseUrl: candidate.baseUrl, logFile: CANDIDATE_LOG_FILE };

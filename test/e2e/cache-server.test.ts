@@ -70,7 +70,7 @@ describe.skipIf(!redisServer)('rehearse run with a cache server (services.redis:
 
   it('fails posts-cache-per-user against baseline on the Posts page: every lookup misses on the cache server', async () => {
     const dir = path.join(out, 'posts-cache-per-user');
-    const result = await runCli(['compare', runs.get('baseline')!, runs.get('posts-cache-per-user')!, '--format', 'json,md', '--out', dir], { cwd: project.dir });
+    const result = await runCli(['compare', runs.get('baseline')!, runs.get('posts-cache-per-user')!, '--format', 'json,md,csv', '--out', dir], { cwd: project.dir });
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const analysis = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as Analysis;
     const check = analysis.checks.find((entry) => entry.kind === 'cache-commands-per-request' && entry.page === 'Posts')!;
@@ -79,6 +79,18 @@ describe.skipIf(!redisServer)('rehearse run with a cache server (services.redis:
     expect(check.sentence).toMatch(/^Posts: [\d.]+ cache commands per request, baseline [\d.]+/);
     expect(check.sentence).toMatch(/GET 1, SET 1 per request \(baseline GET 1[^)]*\); 1 missed lookups per request, baseline /);
     expect(await readFile(path.join(dir, 'report.md'), 'utf8')).toContain('cache commands per request');
+    // The server's CPU is judged too; at this load both runs' Redis is nearly idle, inside the threshold.
+    const cpu = analysis.checks.find((entry) => entry.kind === 'cache-cpu')!;
+    expect(cpu.sentence).toMatch(/^Cache server: CPU [\d.]+ % of a core at peak, baseline [\d.]+ %/);
+    expect(cpu.status, cpu.sentence).toBe('pass');
+    // The CSV report carries the cache server's counters per page and per run.
+    const pages = (await readFile(path.join(dir, 'pages.csv'), 'utf8')).trim().split('\n');
+    // The cache columns close each row (an earlier cell may be a quoted sentence with commas).
+    expect(pages[0]!.split(',').slice(-6, -4)).toEqual(['cache_commands_per_request', 'baseline_cache_commands_per_request']);
+    const posts = pages.find((line) => line.startsWith('Posts,'))!.split(',');
+    expect(Number(posts.at(-6))).toBeGreaterThan(Number(posts.at(-5)));
+    const cache = (await readFile(path.join(dir, 'cache.csv'), 'utf8')).trim().split('\n');
+    expect(cache.slice(1).map((line) => line.split(',').slice(1, 3).join(','))).toEqual(['candidate,started', 'baseline,started']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import repositoryConfig from '../../rehearse.config.ts';
@@ -30,10 +30,14 @@ function releasesFromRepository() {
   );
 }
 
+/** A migrate command that fails the way a migration tool does: a message, then a non-zero exit. */
+const FAILING_MIGRATE = `node -e "console.log('migrating 003_posts_index.sql'); console.error('error: relation \\"postz\\" does not exist'); process.exit(3)"`;
+
 describe('rehearse run --deploy-at --rollback-at, end to end on the school-portal fixture', () => {
   let project: RunProject;
   beforeAll(async () => {
-    project = await createRunProject(0.002, SCHOOL_PORTAL, { releases: releasesFromRepository(), budgets: { release: { maxLockWaitMs: 2_000, maxErrorRateDuringSwitch: 0.05 } } } as never);
+    const releases = { ...releasesFromRepository(), 'migrate-fails': { env: { PORTAL_RELEASE: 'baseline' }, migrate: FAILING_MIGRATE } };
+    project = await createRunProject(0.002, SCHOOL_PORTAL, { releases, budgets: { release: { maxLockWaitMs: 2_000, maxErrorRateDuringSwitch: 0.05 } } } as never);
     await writeFile(path.join(project.dir, 'release-load.ts'), SCENARIO);
   });
   afterAll(async () => {
@@ -68,6 +72,43 @@ describe('rehearse run --deploy-at --rollback-at, end to end on the school-porta
     expect(report).toMatch(/### Release event/);
     expect(report).toMatch(/alter table posts add column summary text/);
     expect(code, stdout).toBe(0);
+    expect(leftoverProcesses(project)).toEqual([]);
+  });
+
+  it('deploys a release that migrates by a command: run in the app directory on the run database, output in migrate.log', async () => {
+    await rm(path.join(project.dir, 'reports'), { recursive: true, force: true });
+    const args = ['run', 'release-load.ts', '--config', project.config, '--release', 'appointments-token-command', '--probe-requests', '2', '--deploy-at', '5s'];
+    const { code, stdout, stderr } = await runCli(args, { cwd: project.dir, timeoutMs: 240_000 });
+    expect(stderr, stderr).toMatch(/release event: running node fixtures\/school-portal\/releases\/appointments-token-command\/migrate\.mjs on the live database/);
+    expect(stderr, stderr).toMatch(/release event: traffic moved to appointments-token-command/);
+
+    const record = await project.onlyRecord();
+    const event = record.releaseEvent!;
+    expect(event.migrate).toEqual({ kind: 'command', source: 'node fixtures/school-portal/releases/appointments-token-command/migrate.mjs' });
+    expect(event.migrateCommand).toMatchObject({ exitCode: 0, cwd: REPO_ROOT, log: 'migrate.log' });
+    expect(event.actions.map((action) => [action.kind, action.error, action.switchedAt !== null])).toEqual([['deploy', null, true]]);
+    // Its statements, each as its session was seen running it (a fast one may fall between two samples).
+    expect(event.statements.length).toBeGreaterThanOrEqual(1);
+    expect(event.statements.every((statement) => statement.file === event.migrate.source)).toBe(true);
+    const log = await readFile(path.join(project.dir, 'reports', record.id, 'migrate.log'), 'utf8');
+    expect(log).toMatch(/migrated 002_appointments_token\.sql in \d+ ms/);
+    expect(stdout).toMatch(/Migrate command `node fixtures\/school-portal\/releases\/appointments-token-command\/migrate\.mjs` \(in .*\): exited 0 after/);
+    expect(code, stdout).toBe(0);
+    expect(leftoverProcesses(project)).toEqual([]);
+  });
+
+  it('stops the deploy where the migrate command fails, as a pipeline does: the baseline keeps serving, the report shows its last lines', async () => {
+    await rm(path.join(project.dir, 'reports'), { recursive: true, force: true });
+    const args = ['run', 'release-load.ts', '--config', project.config, '--release', 'migrate-fails', '--probe-requests', '2', '--deploy-at', '5s'];
+    const { code, stdout } = await runCli(args, { cwd: project.dir, timeoutMs: 240_000 });
+    const record = await project.onlyRecord();
+    const event = record.releaseEvent!;
+    expect(event.migrateCommand).toMatchObject({ exitCode: 3, outputTail: 'migrating 003_posts_index.sql\nerror: relation "postz" does not exist' });
+    expect(event.actions[0]).toMatchObject({ kind: 'deploy', switchedAt: null, error: expect.stringMatching(/^migration failed: node -e .* exited 3: error: relation "postz" does not exist$/) as string });
+    expect(event.candidateLog).toBeNull();
+    expect(await readdir(path.join(project.dir, 'reports', record.id))).not.toContain('app-candidate.log');
+    expect(stdout).toMatch(/exited 3 after .* — the deploy stopped there and baseline kept serving\. Last lines of its output:\n {4}\| migrating 003_posts_index\.sql\n {4}\| error: relation "postz" does not exist/);
+    expect(code, stdout).toBe(1);
     expect(leftoverProcesses(project)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig, type LoadedConfig } from '../../src/config/load-config.ts';
-import { UsageError } from '../../src/errors.ts';
+import { ConfigError, UsageError } from '../../src/errors.ts';
 import { prepareReleaseEvent } from '../../src/run/release-event-stage.ts';
 import type { PlannedScenario } from '../../src/run/run-record-schema.ts';
 
@@ -20,7 +20,12 @@ describe('checking a release event before anything starts (exit 2)', () => {
     await writeFile(path.join(root, 'migrations/broken/001.sql'), 'alter tabel posts;');
     const config = {
       app: { command: 'node server.js' },
-      releases: { next: { env: { RELEASE: 'next' }, migrations: 'migrations/next' }, broken: { migrations: 'migrations/broken' }, missing: { migrations: 'migrations/none' } },
+      releases: {
+        next: { env: { RELEASE: 'next' }, migrations: 'migrations/next' },
+        broken: { migrations: 'migrations/broken' },
+        missing: { migrations: 'migrations/none' },
+        commanded: { env: { RELEASE: 'commanded' }, migrate: 'npm run migrate' },
+      },
     };
     loaded = { config: validateConfig('rehearse.config.ts', config), file: path.join(root, 'rehearse.config.ts'), root };
   });
@@ -52,5 +57,27 @@ describe('checking a release event before anything starts (exit 2)', () => {
     expect(await refusal('nope', { deployAtSeconds: 5 })).toMatch(/must be one of the config's releases .* known: next, broken, missing/);
     expect(await refusal('broken', { deployAtSeconds: 5 })).toMatch(/releases\.broken\.migrations: migrations\/broken\/001\.sql: not valid SQL/);
     expect(await refusal('missing', { deployAtSeconds: 5 })).toMatch(/releases\.missing\.migrations: no folder migrations\/none/);
+  });
+
+  it('plans a migrate command in the release’s app directory, with nothing to check statically', async () => {
+    const event = await prepareReleaseEvent(loaded, 'commanded', { deployAtSeconds: 10 }, LOAD);
+    expect(event.plan.migrate).toEqual({ kind: 'command', source: 'npm run migrate' });
+    expect(event.migrateCwd).toBe(root);
+    expect(event.plan.statements).toEqual([]);
+    expect(event.candidateApp.env).toEqual({ RELEASE: 'commanded' });
+  });
+
+  it('refuses a release with both migrations and a migrate command, naming the file and the path', () => {
+    const both = { app: { command: 'node server.js' }, releases: { next: { migrations: 'migrations/next', migrate: 'npm run migrate' } } };
+    expect(() => validateConfig('rehearse.config.ts', both)).toThrow(ConfigError);
+    expect(() => validateConfig('rehearse.config.ts', both)).toThrow(/rehearse\.config\.ts.*releases\.next\.migrate.*one of "migrations" \(a folder of \.sql files\) or "migrate" \(a command\), not both/s);
+    expect(() => validateConfig('rehearse.config.ts', { releases: { next: { migrate: '' } } })).toThrow(/releases\.next\.migrate/);
+  });
+
+  it('refuses a migrate command whose app directory is not there', async () => {
+    const elsewhere = { ...loaded, config: { ...loaded.config, app: { ...loaded.config.app!, cwd: 'no-such-app' } } };
+    const error = await prepareReleaseEvent(elsewhere, 'commanded', { deployAtSeconds: 5 }, LOAD).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(/rehearse\.config\.ts: releases\.commanded\.migrate: runs in the release's app directory, and there is no folder .*no-such-app/);
   });
 });

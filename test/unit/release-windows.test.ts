@@ -105,3 +105,45 @@ describe('the rollback verdict', () => {
     ]);
   });
 });
+
+describe('the pages stuck behind a migration statement', () => {
+  const BOOKINGS = { fingerprint: 'aaaaaaaaaaaaaaaa', query: 'select * from appointments where parent_id = $1' };
+  const SHARED = { fingerprint: 'bbbbbbbbbbbbbbbb', query: 'select name from parents where id = $1' };
+  const profile = (page: string, statements: Array<[typeof BOOKINGS, number]>) => ({
+    page,
+    statements: statements.map(([query, callsPerRequest]) => ({ ...query, id: query.fingerprint.slice(0, 8), calls: 1, callsPerRequest, rowsPerCall: 1, sharedBlocksPerCall: 1, meanMs: 1 })),
+  });
+  const PROFILES = [profile('My Bookings', [[BOOKINGS, 1], [SHARED, 1]]), profile('Posts', [[SHARED, 3]])];
+
+  const statement = (waitingQueries: Array<{ fingerprint: string; query: string; requests: number }> | undefined) => ({
+    file: '002.sql', index: 1, sql: 'alter table appointments add column token uuid not null default gen_random_uuid()', startedAt: at(12), durationMs: 4_200, error: null,
+    locks: [{ relation: 'appointments', mode: 'AccessExclusiveLock', granted: true, heldMs: 4_200 }],
+    sessionsQueued: 4, sessionsBlocked: 9, longestWaitMs: 4_100, samples: 42, ...(waitingQueries ? { waitingQueries } : {}),
+  });
+
+  const record = (migration: ReturnType<typeof statement>) => {
+    const bookings = points([...steady(12), [4_300, 5], [4_300, 5], [4_300, 5], [4_300, 5], [4_300, 5], ...steady(8)]);
+    const releaseEvent = { ...event([{ kind: 'deploy', atSeconds: 12, startedAt: at(12), switchedAt: at(17), error: null }]), migrate: { kind: 'sql', source: 'migrations' }, statements: [migration] };
+    const posts = points(steady(25));
+    return {
+      timeline: { bucketSeconds: 1, all: bookings, pages: [{ page: 'My Bookings', points: bookings }, { page: 'Posts', points: posts }] },
+      queryProfiles: PROFILES,
+      releaseEvent,
+    } as unknown as RunRecord;
+  };
+
+  it('come from the waiting sessions’ own statements, mapped to pages by the probe’s fingerprints', () => {
+    const analysed = analyzeReleaseEvent(record(statement([{ ...BOOKINGS, requests: 37 }, { ...SHARED, requests: 8 }])))!;
+    // The shared query goes to its pages by calls per request: 1 of 4 to My Bookings, 3 of 4 to Posts.
+    expect(analysed.summary.statements[0]!.pagesWaited.map((page) => [page.page, page.requestsWaited])).toEqual([['My Bookings', 39], ['Posts', 6]]);
+    expect(analysed.summary.statements[0]!.cost).toMatch(/held AccessExclusiveLock on appointments for 4\.2 s; .*39 My Bookings request\(s\) waited \(p95 4300 ms vs 10\.0 ms before\), 6 Posts request\(s\) waited/);
+  });
+
+  it('fall back to the pages whose p95 left their band when no waiting statement maps to a page', () => {
+    for (const waiting of [undefined, [{ fingerprint: 'cccccccccccccccc', query: 'select 1', requests: 3 }]]) {
+      const analysed = analyzeReleaseEvent(record(statement(waiting)))!;
+      expect(analysed.summary.statements[0]!.pagesWaited.map((page) => [page.page, page.requestsWaited])).toEqual([['My Bookings', null]]);
+      expect(analysed.summary.statements[0]!.cost).toMatch(/My Bookings p95 4300 ms vs 10.0 ms before/);
+    }
+  });
+});

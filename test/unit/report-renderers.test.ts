@@ -99,12 +99,41 @@ describe('renderers', () => {
     const files = Object.fromEntries(renderCsv(analysis).map((file) => [file.name, file.text]));
     expect(Object.keys(files)).toEqual(['pages.csv', 'queries.csv', 'timeline.csv', 'waits.csv', 'blocking.csv']);
     expect(files['pages.csv']!.split('\n')[0]).toBe(
-      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,response_bytes_per_request,baseline_response_bytes_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,budget_queries_per_request,budget_response_bytes,transactions_per_request,baseline_transactions_per_request,p50_ratio,p50_ratio_low,p50_ratio_high,app_cpu_ms_per_request,baseline_app_cpu_ms_per_request,verdict,p95_verdict,p95_direction,baseline_runs,candidate_runs,p95_verdict_reason',
+      'page,requests,errors,error_rate,p50_ms,p95_ms,p99_ms,baseline_p95_ms,p95_ratio,p95_ratio_low,p95_ratio_high,queries_per_request,baseline_queries_per_request,rows_per_request,blocks_per_request,response_bytes_per_request,baseline_response_bytes_per_request,budget_p95_ms,budget_p99_ms,budget_error_rate,budget_queries_per_request,budget_response_bytes,transactions_per_request,baseline_transactions_per_request,p50_ratio,p50_ratio_low,p50_ratio_high,app_cpu_ms_per_request,baseline_app_cpu_ms_per_request,verdict,p95_verdict,p95_direction,baseline_runs,candidate_runs,p95_verdict_reason,cache_commands_per_request,baseline_cache_commands_per_request,cache_commands_by_type,baseline_cache_commands_by_type,cache_misses_per_request,baseline_cache_misses_per_request',
     );
     expect(files['pages.csv']).toContain('My Bookings,100,0,0,20,40,60,40,1,');
     expect(files['queries.csv']).toContain('"select first_name, last_name from parents where id = $1"');
     expect(files['timeline.csv']!.split('\n')[0]).toBe('second,requests,errors,p95_ms My Bookings,p95_ms Login,db_active,db_waiting,db_lock_waiting,db_idle_in_transaction,pool_waiting');
     expect(files['timeline.csv']!.trim().split('\n')).toHaveLength(31);
+  });
+
+  it('CSV: the cache server’s counters per page, per second and per run, where it was watched', () => {
+    const cacheProfile = (misses: number, commands: Record<string, number>) => ({ ...profile('Posts', [{ name: 'a1', query: SESSION, callsPerRequest: 1 }]), cacheCommands: commands, cacheCommandsPerRequest: Object.values(commands).reduce((sum, calls) => sum + calls, 0), cacheMissesPerRequest: misses });
+    const watched = (id: string, cores: number, misses: number, commands: Record<string, number>): RunRecord => {
+      const record = runRecord({ id, pages: [page('Posts', { p95: 30 })], statements: [statement('a1', SESSION)], profiles: [cacheProfile(misses, commands)] });
+      const start = record.timeline.all[0]!.time;
+      const samples = [0, 1].map((second) => ({ time: start + second * 1000, commands: commands, hits: 8, misses: 2, inputBytes: 100, outputBytes: 900, usedMemoryBytes: 1_048_576, connectedClients: 2, cpuCores: cores * (second + 1) }));
+      return { ...record, cacheServer: { source: 'started', notMeasured: null, intervalMs: 1000, samples, failures: { count: 0, last: null } } };
+    };
+    const unwatched = runRecord({ id: 'old', pages: [page('Posts', { p95: 30 })] });
+    const files = Object.fromEntries(
+      renderCsv(analyzeRuns({ baselines: [watched('base', 0.01, 0, { get: 1 })], candidates: [watched('cand', 0.2, 1, { get: 1, set: 1 })], k6Thresholds: false })).map((file) => [file.name, file.text]),
+    );
+    const [header, posts] = files['pages.csv']!.trim().split('\n');
+    expect(header!.split(',').slice(-6)).toEqual(['cache_commands_per_request', 'baseline_cache_commands_per_request', 'cache_commands_by_type', 'baseline_cache_commands_by_type', 'cache_misses_per_request', 'baseline_cache_misses_per_request']);
+    expect(posts!.split(',').slice(-6)).toEqual(['2', '1', 'get=1; set=1', 'get=1', '1', '0']);
+    const timeline = files['timeline.csv']!.trim().split('\n');
+    expect(timeline[0]!.split(',').slice(-2)).toEqual(['cache_commands', 'cache_cpu_cores']);
+    expect(timeline[2]!.split(',').slice(-2)).toEqual(['2', '0.4']);
+    expect(files['cache.csv']!.trim().split('\n')).toEqual([
+      'run,role,source,mean_commands_per_second,peak_commands_per_second,hit_ratio,peak_cpu_percent,peak_memory_bytes,peak_clients,not_measured',
+      'cand,candidate,started,2,2,0.8,40,1048576,2,',
+      'base,baseline,started,1,1,0.8,2,1048576,2,',
+    ]);
+    // A run without a cache server keeps the CSV files it always had.
+    const plain = Object.fromEntries(renderCsv(analyzeRuns({ candidates: [unwatched], k6Thresholds: false })).map((file) => [file.name, file.text]));
+    expect(Object.keys(plain)).not.toContain('cache.csv');
+    expect(plain['timeline.csv']!.split('\n')[0]).not.toContain('cache_');
   });
 
   it('JUnit: one test case per check, failures carrying the sentence', () => {
