@@ -405,6 +405,8 @@ export const loadRunnerSchema = z.object({
   rawFile: z.string(),
   /** null when it never finished. */
   exitCode: z.number().int().nullable(),
+  /** The host it ran on through a command prefix (`--runners` with hosts); absent on rehearse's own. */
+  host: z.string().optional(),
 });
 export type LoadRunner = z.infer<typeof loadRunnerSchema>;
 
