@@ -9,10 +9,11 @@
  *    app namespace (veth + bridge), against both on loopback; alternated over
  *    two rounds; k6's `http_reqs` rate. No target: it says whether the link
  *    limits what a runner can offer.
- * 2. Talking to a runner through its host's prefix: one status read of a
- *    paused k6 (waitUntilRunnerPaused returns at once) through
- *    `ip netns exec <ns> node k6-control-process.mjs`, against the same read
- *    made directly; ten each, median. It is paid twice per runner per phase.
+ * 2. Releasing runners through their hosts' prefix: two k6 started
+ *    `--paused` (an idle one-iteration script: no traffic), in two runner
+ *    namespaces with `ip netns exec … node k6-control-process.mjs` polling
+ *    and resuming them, against two on this machine controlled directly;
+ *    time until both wait, and to release both; three rounds, median.
  *
  * Needs root with CAP_NET_ADMIN and `ip`. Run alone: `npx tsx bench/netns.ts`.
  */
@@ -23,7 +24,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { locateK6, type K6Binary } from '../src/k6/locate-k6.ts';
 import { runK6 } from '../src/k6/run-k6.ts';
-import { THIS_MACHINE, waitUntilRunnerPaused, type RunnerHost } from '../src/k6/runner-host.ts';
+import { controlRunner, THIS_MACHINE, type RunnerHost } from '../src/k6/runner-host.ts';
 import { stopChild } from '../src/system/child-process.ts';
 import { findFreePort } from '../src/system/free-port.ts';
 import { createPrivateNetwork, networkNamespacesUnavailable } from '../test/support/network-namespaces.ts';
@@ -32,7 +33,7 @@ const ROUNDS = 2;
 const LOAD_SECONDS = Number(process.env.REHEARSE_BENCH_LOAD_SECONDS ?? 5);
 const LOAD_VUS = 20;
 const LOAD_RATE = 20_000;
-const CONTROL_READS = 10;
+const RELEASE_ROUNDS = 3;
 const SERVER_PORT = 8080;
 
 const SERVER = `import http from 'node:http';
@@ -52,12 +53,19 @@ export default function () {
 }
 `;
 
+/** One iteration that does nothing: a runner to release, no traffic. */
+const IDLE_SCRIPT = `export const options = { vus: 1, iterations: 1 };
+
+export default function () {}
+`;
+
 export interface NetnsBenchResult {
   loopbackRps: number[];
   linkRps: number[];
   linkRatio: number;
-  directControlMs: number;
-  prefixedControlMs: number;
+  /** Two runners started paused: until both wait, and to release both (ms, medians). */
+  direct: { ready: number; release: number };
+  prefixed: { ready: number; release: number };
 }
 
 export async function run(log: (line: string) => void = console.log): Promise<{ passed: boolean; result?: NetnsBenchResult }> {
@@ -68,12 +76,13 @@ export async function run(log: (line: string) => void = console.log): Promise<{ 
   }
   const k6 = await locateK6();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-bench-netns-'));
-  const network = await createPrivateNetwork(1);
+  const network = await createPrivateNetwork(2);
   const runner = network.runners[0]!;
   const servers: ChildProcess[] = [];
   try {
     await writeFile(path.join(dir, 'server.mjs'), SERVER);
     await writeFile(path.join(dir, 'minimal.js'), MINIMAL_SCRIPT);
+    await writeFile(path.join(dir, 'idle.js'), IDLE_SCRIPT);
     servers.push(await startServer(path.join(dir, 'server.mjs'), '127.0.0.1', []));
     servers.push(await startServer(path.join(dir, 'server.mjs'), network.app.address, network.app.commandPrefix));
     const loopbackRps: number[] = [];
@@ -83,10 +92,11 @@ export async function run(log: (line: string) => void = console.log): Promise<{ 
       linkRps.push(await requestsPerSecond(k6, dir, runner, `http://${network.app.address}:${SERVER_PORT}`));
       log(`netns: round ${round + 1}: loopback ${loopbackRps.at(-1)!.toFixed(0)} req/s, runner namespace -> app namespace ${linkRps.at(-1)!.toFixed(0)} req/s`);
     }
-    const directControlMs = await controlMs(k6, dir, THIS_MACHINE);
-    const prefixedControlMs = await controlMs(k6, dir, runner);
-    const result = { loopbackRps, linkRps, linkRatio: median(linkRps) / median(loopbackRps), directControlMs, prefixedControlMs };
-    log(`netns: private link / loopback req/s ratio ${result.linkRatio.toFixed(2)}; a paused runner's status read ${directControlMs.toFixed(1)} ms direct, ${prefixedControlMs.toFixed(1)} ms through ip netns exec (median of ${CONTROL_READS})`);
+    const direct = await releaseMs(k6, dir, [THIS_MACHINE, THIS_MACHINE]);
+    const prefixed = await releaseMs(k6, dir, network.runners);
+    const result = { loopbackRps, linkRps, linkRatio: median(linkRps) / median(loopbackRps), direct, prefixed };
+    log(`netns: private link / loopback req/s ratio ${result.linkRatio.toFixed(2)}`);
+    log(`netns: 2 paused runners ready in ${direct.ready.toFixed(0)} ms, released in ${direct.release.toFixed(1)} ms on this machine; ${prefixed.ready.toFixed(0)} ms and ${prefixed.release.toFixed(1)} ms in namespaces through ip netns exec (median of ${RELEASE_ROUNDS})`);
     return { passed: true, result };
   } finally {
     for (const server of servers) await stopChild(server, 'SIGTERM', 2_000);
@@ -112,24 +122,32 @@ async function requestsPerSecond(k6: K6Binary, dir: string, host: RunnerHost, ba
   return exported.metrics.http_reqs.rate;
 }
 
-/** Median time of one status read of a paused k6 on `host` (it is paused before the first read, so each read is the last). */
-async function controlMs(k6: K6Binary, dir: string, host: RunnerHost): Promise<number> {
-  const address = `127.0.0.1:${await findFreePort()}`;
-  const stop = new AbortController();
-  const exit = runK6(k6, { script: path.join(dir, 'minimal.js'), args: ['--paused', '--address', address, '--quiet'], env: { BASE_URL: 'http://127.0.0.1:1' }, host, signal: stop.signal }).catch(() => undefined);
-  try {
-    await waitUntilRunnerPaused(host, address, AbortSignal.timeout(30_000));
-    const times: number[] = [];
-    for (let read = 0; read < CONTROL_READS; read += 1) {
-      const started = performance.now();
-      await waitUntilRunnerPaused(host, address, AbortSignal.timeout(30_000));
-      times.push(performance.now() - started);
+/** Two runners on `hosts` started `--paused`, released together: median time until both wait (k6 start included), and to release both. */
+async function releaseMs(k6: K6Binary, dir: string, hosts: readonly RunnerHost[]): Promise<{ ready: number; release: number }> {
+  const ready: number[] = [];
+  const release: number[] = [];
+  for (let round = 0; round < RELEASE_ROUNDS; round += 1) {
+    const stop = new AbortController();
+    const started = performance.now();
+    const runners = await Promise.all(hosts.map(async (host) => ({ host, address: `127.0.0.1:${await findFreePort()}` })));
+    const exits = runners.map((runner) =>
+      runK6(k6, { script: path.join(dir, 'idle.js'), args: ['--paused', '--address', runner.address, '--quiet'], host: runner.host, signal: stop.signal }),
+    );
+    const controls = runners.map((runner) => controlRunner(runner.host, runner.address, AbortSignal.timeout(60_000)));
+    try {
+      await Promise.all(controls.map((control) => control.paused));
+      const paused = performance.now();
+      await Promise.all(controls.map((control) => control.resume()));
+      ready.push(paused - started);
+      release.push(performance.now() - paused);
+      await Promise.all(exits);
+    } finally {
+      for (const control of controls) control.stop();
+      stop.abort();
+      await Promise.allSettled(exits);
     }
-    return median(times);
-  } finally {
-    stop.abort();
-    await exit;
   }
+  return { ready: median(ready), release: median(release) };
 }
 
 function median(values: readonly number[]): number {

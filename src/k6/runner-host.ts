@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { InfrastructureError } from '../errors.ts';
-import { runCommand, tailOf } from '../system/child-process.ts';
+import { whenAborted } from '../system/abort.ts';
+import type { ExitStatus } from '../system/child-process.ts';
+import { guardChild } from '../system/orphan-guard.ts';
+import { OutputTail } from '../system/output-tail.ts';
+import { ownedEnv } from '../system/process-identity.ts';
 import { resumeK6, waitUntilPausedBeforeRun } from './k6-rest-api.ts';
 
 const CONTROL_SCRIPT = fileURLToPath(new URL('./k6-control-process.mjs', import.meta.url));
@@ -31,28 +36,61 @@ export function onHost(host: RunnerHost, command: string, args: readonly string[
   return program === undefined ? { command, args: [...args] } : { command: program, args: [...prefixArgs, command, ...args] };
 }
 
+/** Releasing one k6 started `--paused`: wait for `paused`, then `resume()`; `stop()` once done either way. */
+export interface RunnerControl {
+  /** Resolves once the runner has initialised its VUs and waits; rejects when it cannot be reached (or `signal` aborts). */
+  readonly paused: Promise<void>;
+  resume(): Promise<void>;
+  stop(): void;
+}
+
 /**
- * Waits until the k6 started with `--paused --address <address>` on `host`
- * is ready to be resumed. On another host its API listens on that host's
- * loopback, so the polling runs there (k6-control-process.mjs), through the
- * prefix; gives up only when `signal` aborts.
+ * Control of the k6 started with `--paused --address <address>` on `host`.
+ * On this machine, k6's REST API directly. On another host the API listens
+ * on that host's loopback, so a small process started there through the
+ * prefix (k6-control-process.mjs) polls it and resumes it on a line from
+ * rehearse: releasing several runners together costs a write each, not a
+ * process start each.
  */
-export async function waitUntilRunnerPaused(host: RunnerHost, address: string, signal: AbortSignal): Promise<void> {
-  if (host.commandPrefix.length === 0) return waitUntilPausedBeforeRun(address, signal);
-  await controlOnHost(host, 'wait', address, signal);
-}
-
-/** Resumes the paused k6 on `host` (k6's PATCH /v1/status). */
-export async function resumeRunner(host: RunnerHost, address: string, signal: AbortSignal): Promise<void> {
-  if (host.commandPrefix.length === 0) return resumeK6(address, signal);
-  await controlOnHost(host, 'resume', address, signal);
-}
-
-async function controlOnHost(host: RunnerHost, action: 'wait' | 'resume', address: string, signal: AbortSignal): Promise<void> {
-  const { command, args } = onHost(host, process.execPath, [CONTROL_SCRIPT, action, address]);
-  const result = await runCommand(command, args, { signal });
-  signal.throwIfAborted();
-  if (result.code !== 0) {
-    throw new InfrastructureError(`could not ${action} the k6 runner at ${address} on ${host.name} (${command} exited with ${result.code ?? result.signal})`, tailOf(result));
+export function controlRunner(host: RunnerHost, address: string, signal: AbortSignal): RunnerControl {
+  if (host.commandPrefix.length === 0) {
+    return { paused: waitUntilPausedBeforeRun(address, signal), resume: () => resumeK6(address, signal), stop: () => undefined };
   }
+  const { command, args } = onHost(host, process.execPath, [CONTROL_SCRIPT, address]);
+  const child = spawn(command, args, { env: ownedEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  guardChild(child);
+  const tail = new OutputTail(20);
+  child.stderr.on('data', (chunk: Buffer) => tail.push(chunk.toString()));
+  child.stdin.on('error', () => undefined);
+  // 'close', not 'exit': its last line is read by then.
+  const closed = new Promise<ExitStatus>((resolve) => child.once('close', (code, exitSignal) => resolve({ code, signal: exitSignal })));
+  const failure = (what: string, status: ExitStatus) =>
+    new InfrastructureError(`could not ${what} the k6 runner at ${address} on ${host.name} (${command} exited with ${status.code ?? status.signal})`, tail.toString());
+  const stopListening = whenAborted(signal, () => child.kill('SIGTERM'));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const said = (line: string, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => output.split('\n').includes(line) && resolve();
+      child.stdout.on('data', check);
+      check();
+      void closed.then((status) => {
+        check();
+        reject(signal.aborted ? signal.reason : failure(what, status));
+      });
+    });
+  const paused = said('paused', 'reach');
+  paused.catch(() => undefined);
+  return {
+    paused,
+    resume() {
+      child.stdin.end('resume\n');
+      return said('resumed', 'resume');
+    },
+    stop() {
+      stopListening();
+      child.stdin.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+  };
 }

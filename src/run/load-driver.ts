@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { planExecutionSegments } from '../k6/execution-segments.ts';
-import { resumeRunner, THIS_MACHINE, waitUntilRunnerPaused, type RunnerHost } from '../k6/runner-host.ts';
+import { controlRunner, THIS_MACHINE, type RunnerHost } from '../k6/runner-host.ts';
 import { runK6 } from '../k6/run-k6.ts';
 import { readFailedThresholds } from '../k6/threshold-outcome.ts';
 import type { K6Binary } from '../k6/locate-k6.ts';
@@ -134,16 +134,30 @@ async function runSegmentedK6(k6: K6Binary, phase: LoadPhase, count: number, hos
     }),
   );
   // A runner that fails (or exits) before the others are released ends the wait for it.
-  for (const exit of exits) exit.then(() => undefined, () => stopRunners.abort('a runner failed'));
+  // The runner that failed first is the one to report: the others then die of the stop it caused.
+  let firstFailed: unknown;
+  for (const exit of exits) {
+    exit.then(
+      () => undefined,
+      (error: unknown) => {
+        firstFailed ??= error;
+        stopRunners.abort('a runner failed');
+      },
+    );
+  }
+  const controls = runners.map((runner) => controlRunner(runner.host, runner.address, signal));
   try {
-    await Promise.all(runners.map((runner) => waitUntilRunnerPaused(runner.host, runner.address, signal)));
-    await Promise.all(runners.map((runner) => resumeRunner(runner.host, runner.address, signal)));
+    await Promise.all(controls.map((control) => control.paused));
+    await Promise.all(controls.map((control) => control.resume()));
   } catch (error) {
     stopRunners.abort('the runners could not be released together');
-    throw firstFailure(await Promise.allSettled(exits)) ?? error;
+    const settled = await Promise.allSettled(exits);
+    throw firstFailed ?? firstFailure(settled) ?? error;
+  } finally {
+    for (const control of controls) control.stop();
   }
   const settled = await Promise.allSettled(exits);
-  const failure = firstFailure(settled);
+  const failure = firstFailed ?? firstFailure(settled);
   if (failure) throw failure;
   const exitCodes = settled.map((result) => (result.status === 'fulfilled' ? result.value.exitCode : null));
   return {

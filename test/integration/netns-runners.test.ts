@@ -111,6 +111,8 @@ describe.skipIf(unavailable !== undefined)('k6 runners on hosts of their own (ne
       expect(results.totals.requests).toBeGreaterThan(0);
       expect(results.totals.errors).toBe(0);
     }
+    // Released together through their namespaces: their first requests fall within a second or so of each other.
+    expect(Math.abs(perRunner[0]!.totals.firstSampleAt! - perRunner[1]!.totals.firstSampleAt!)).toBeLessThanOrEqual(1_000);
     const collected = await collectRunnerOutputs({ dir: outputs, scenarioFile, reportsDir: path.join(dir, 'reports') });
     const requestsOf = (page: string) => perRunner.reduce((sum, results) => sum + (results.pages.find((entry) => entry.page === page)?.requests ?? 0), 0);
     expect(collected.rawFiles).toHaveLength(2);
@@ -120,6 +122,18 @@ describe.skipIf(unavailable !== undefined)('k6 runners on hosts of their own (ne
     // The app's requests came over the links, so its database was reached through the socket relay, not a route.
     expect(portal.stderr()).not.toMatch(/ECONNREFUSED|ENETUNREACH/);
   }, 90_000);
+
+  it('stops the phase with a failure naming the host when a runner cannot be started there', async () => {
+    const gone = { name: 'a namespace that is gone', commandPrefix: ['ip', 'netns', 'exec', `rehearse-${process.pid}-gone`] };
+    const started = Date.now();
+    const driven = await localK6Driver(k6, { runners: 2, hosts: [network.runners[0]!, gone] }).run(
+      [{ name: 'load', script: path.join(dir, 'netns-runners.js'), rawFile: path.join(dir, 'gone', 'k6-samples.csv.gz'), env: { BASE_URL: portal.url } }],
+      { signal: AbortSignal.timeout(60_000), onPhase: () => undefined },
+    );
+    expect(driven.failure?.message).toMatch(/on a namespace that is gone/);
+    expect(driven.failure?.message).toMatch(/Cannot open network namespace/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
 
   it('deletes its namespaces on stop, ending what still ran inside', async () => {
     const spare = await createPrivateNetwork(1);
