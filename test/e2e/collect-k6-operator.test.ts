@@ -119,7 +119,7 @@ describe('a k6-operator run collected into one record', () => {
       expect(mark.stdout).toMatch(/marked \d+ statement\(s\) of 127\.0\.0\.1:\d+\/postgres/);
       await database.admin.query('insert into kube_visits values (1)');
 
-      const collected = await runCli(['collect', path.join(dir, 'runner-outputs'), '--scenario', path.join(dir, 'kube-home.ts'), '--db-url', database.url, '--since', 'before.json', '--no-report'], { cwd: dir });
+      const collected = await runCli(['collect', path.join(dir, 'runner-outputs'), '--scenario', path.join(dir, 'kube-home.ts'), '--db-url', database.url, '--since', 'before.json'], { cwd: dir });
       expect(collected.code, collected.stderr + collected.stdout).toBe(0);
       expect(collected.stdout).toMatch(/collect statements: ok/);
       expect(collected.stdout).toMatch(/collect activity: skipped/);
