@@ -135,8 +135,13 @@ describe.skipIf(unavailable !== undefined)('k6 runners on hosts of their own (ne
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);
 
-  it('deletes its namespaces on stop, ending what still ran inside', async () => {
+  it('deletes its namespaces on stop, ending what still ran inside, and those of a killed test process on the next start', async () => {
+    const exited = spawn('true');
+    await new Promise((resolve) => exited.once('exit', resolve));
+    const leftover = `rehearse-${exited.pid}-1-app`;
+    await runCommand('ip', ['netns', 'add', leftover]);
     const spare = await createPrivateNetwork(1);
+    expect(await namespaceNames()).not.toContain(leftover);
     const names = [spare.app.name, spare.runners[0]!.name];
     const [program, ...args] = [...spare.runners[0]!.commandPrefix, 'sleep', '600'];
     const sleeper = spawn(program!, args, { stdio: 'ignore' });

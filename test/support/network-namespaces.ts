@@ -30,7 +30,8 @@ export const PRIVATE_SUBNET = '10.200.0.0/24';
 const PREFIX_LENGTH = 24;
 const APP_ADDRESS = '10.200.0.1';
 const runnerAddress = (index: number) => `10.200.0.${11 + index}`;
-const NAME = /^rehearse-(\d+)-\d+-(app|r\d+)$/;
+/** The names this file gives, the owning test process's pid first. */
+const NAME = /^rehearse-(\d+)-(probe|\d+-(app|r\d+))$/;
 
 let sets = 0;
 
