@@ -134,13 +134,15 @@ async function runSegmentedK6(k6: K6Binary, phase: LoadPhase, count: number, hos
     }),
   );
   // A runner that fails (or exits) before the others are released ends the wait for it.
-  // The runner that failed first is the one to report: the others then die of the stop it caused.
+  // The runner that failed first is the one to report, not the others dying of the stop it (or a
+  // failed release) caused.
   let firstFailed: unknown;
+  let stopping = false;
   for (const exit of exits) {
     exit.then(
       () => undefined,
       (error: unknown) => {
-        firstFailed ??= error;
+        if (!stopping) firstFailed ??= error;
         stopRunners.abort('a runner failed');
       },
     );
@@ -150,9 +152,10 @@ async function runSegmentedK6(k6: K6Binary, phase: LoadPhase, count: number, hos
     await Promise.all(controls.map((control) => control.paused));
     await Promise.all(controls.map((control) => control.resume()));
   } catch (error) {
+    stopping = true;
     stopRunners.abort('the runners could not be released together');
-    const settled = await Promise.allSettled(exits);
-    throw firstFailed ?? firstFailure(settled) ?? error;
+    await Promise.allSettled(exits);
+    throw firstFailed ?? error;
   } finally {
     for (const control of controls) control.stop();
   }
