@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --only seed|k6|runners|profile|capacity|ab-aa] [options]`: the benchmarks, from
+// `npm run bench [-- --only seed|k6|runners|netns|profile|capacity|ab-aa] [options]`: the benchmarks, from
 // their TypeScript sources through tsx. Each part prints its figures and its
 // ratio or target; the exit code is 1 when a part missed its target.
 import { register } from 'tsx/esm/api';
@@ -20,6 +20,11 @@ if (only === undefined || only === 'k6') {
 // Two minutes with 40 s of loopback k6 load: only when asked for by name.
 if (only === 'runners') {
   const { run } = await import('../bench/runners.ts');
+  if (!(await run()).passed) exitCode ||= 1;
+}
+// Root with CAP_NET_ADMIN, 20 s of load over a private link: only when asked for by name.
+if (only === 'netns') {
+  const { run } = await import('../bench/netns.ts');
   if (!(await run()).passed) exitCode ||= 1;
 }
 if (only === 'profile') {

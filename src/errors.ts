@@ -72,6 +72,11 @@ export class ScenarioError extends FileError {
   readonly code = 'scenario';
 }
 
+/** A statement mark (`rehearse collect --mark-start`) that cannot be used: missing, not one, or another database's. Exit 2. */
+export class StatementMarkError extends FileError {
+  readonly code = 'statement-mark';
+}
+
 /**
  * A run record that cannot be used: missing, not JSON, not a run record, or
  * written by an incompatible schema version. Exit 2: the input is wrong.

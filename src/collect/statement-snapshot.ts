@@ -40,8 +40,10 @@ export interface StatementSnapshot {
  */
 export const OBSERVER_MARK = '/* rehearse observer */';
 
+// Marked itself, so that reading a database's statements through a connection to that very database
+// (rehearse collect --db-url) leaves the reading out of what it reads next time.
 const SNAPSHOT_SQL = `
-select s.userid::text as "userId", s.queryid::text as "queryId", s.toplevel, s.query,
+select ${OBSERVER_MARK} s.userid::text as "userId", s.queryid::text as "queryId", s.toplevel, s.query,
        s.calls::float8 as calls, s.total_exec_time as "totalMs", s.mean_exec_time as "meanMs",
        s.stddev_exec_time as "stddevMs", s.min_exec_time as "minMs", s.max_exec_time as "maxMs",
        s.rows::float8 as rows, s.shared_blks_hit::float8 as "sharedBlocksHit",
@@ -77,7 +79,7 @@ export async function snapshotStatementStats(db: Queryable, database: string): P
 }
 
 async function readDeallocations(db: Queryable, database: string): Promise<number> {
-  const { rows } = await guard(database, () => db.query<{ dealloc: number }>('select dealloc::float8 as dealloc from pg_stat_statements_info'));
+  const { rows } = await guard(database, () => db.query<{ dealloc: number }>(`select ${OBSERVER_MARK} dealloc::float8 as dealloc from pg_stat_statements_info`));
   return rows[0]?.dealloc ?? 0;
 }
 

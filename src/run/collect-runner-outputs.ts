@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { aggregateK6Csv } from '../collect/aggregate-k6-csv.ts';
+import { collectExternalDatabase, type ExternalDatabaseOptions, type ExternalDatabaseSection } from '../collect/external-database.ts';
 import { UsageError } from '../errors.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { planScript, type BuildOptions } from '../scenario/plan-script.ts';
@@ -20,6 +21,8 @@ export interface CollectOptions {
   release?: string;
   /** The load shape the script was built with (`--duration`, `--rate-scale`), so the plan matches what ran. */
   build?: BuildOptions;
+  /** The app's database, read after the load (`--db-url`, `--since`); without it the record has no database sections. */
+  database?: ExternalDatabaseOptions;
 }
 
 export interface CollectedRun {
@@ -33,8 +36,9 @@ export interface CollectedRun {
  * One run record from k6 runners rehearse did not start (k6-operator pods,
  * another machine): their raw samples merged as one run, the scenario's load
  * as planned beside what they delivered, its budgets for the report. The
- * app and the database were not rehearse's: the record says so, and has no
- * Postgres or app sections.
+ * app and the database were not rehearse's: the record says so. Given the
+ * database's URL (`database`), the collectors that can run after the load
+ * read it (statements since a mark); the stages say which ran and why not.
  *
  * @example
  * const { recordFile } = await collectRunnerOutputs({ dir: 'runner-outputs', scenarioFile: 'scenarios/steady-browse.ts', reportsDir: 'reports' });
@@ -43,6 +47,8 @@ export async function collectRunnerOutputs(options: CollectOptions): Promise<Col
   const rawFiles = await findRawFiles(options.dir);
   const { scenario, file } = await loadScenario(options.scenarioFile);
   const plan = plannedScenarios(planScript(scenario, path.relative(process.cwd(), file), options.build));
+  // The database first: a bad mark is refused before minutes of merging, and its window ends nearer the load's end.
+  const database = options.database ? await collectExternalDatabase(options.database) : undefined;
   const results = await aggregateK6Csv(rawFiles);
   const root = path.dirname(path.resolve(options.reportsDir));
   const { id, dir } = await createRunDirectory(options.reportsDir, scenario.name, options.release);
@@ -54,27 +60,38 @@ export async function collectRunnerOutputs(options: CollectOptions): Promise<Col
       rehearseVersion: REHEARSE_VERSION,
       node: process.version,
       k6Version: null,
-      postgresVersion: null,
+      postgresVersion: database?.postgresVersion ?? null,
       machine: describeMachine(),
       scenario: { name: scenario.name, file: path.relative(root, file), budgets: { pages: scenario.budgets?.pages ?? {}, overall: scenario.budgets?.overall ?? null } },
       release: options.release ?? null,
       scale: null,
       seed: null,
       dbProvider: 'external',
-      collected: { from: path.resolve(options.dir), runners: rawFiles.length, appAndDatabase: 'external' },
+      collected: { from: path.resolve(options.dir), runners: rawFiles.length, appAndDatabase: 'external', ...(database ? { database: database.target } : {}) },
     }),
     ...measured,
     load: { plan, ...delivered },
-    status: 'complete',
-    failure: null,
+    ...databaseSections(database),
     stages: [
       stage('load', `driven by ${rawFiles.length} k6 runner(s) outside rehearse`),
       stage('results', `${rawFiles.length} runner output(s) merged from ${options.dir}`),
+      ...(database?.stages ?? [{ name: 'collect statements', status: 'skipped' as const, startedAt: null, finishedAt: null, message: 'no --db-url: the database was not rehearse\'s, and none was given to read' }]),
     ],
     finishedAt: new Date().toISOString(),
   };
   const recordFile = await writeRunRecord(dir, record);
   return { record, dir, recordFile, rawFiles };
+}
+
+/** The statements read from the app's database, and a failed database read as the run's failure (the record is then incomplete). */
+function databaseSections(database: ExternalDatabaseSection | undefined): Pick<RunRecord, 'statements' | 'statementsDeallocated' | 'status' | 'failure'> {
+  const failed = database?.stages.find((stage) => stage.status === 'failed');
+  return {
+    statements: database?.statements ?? [],
+    statementsDeallocated: database?.statementsDeallocated ?? 0,
+    status: failed ? 'incomplete' : 'complete',
+    failure: failed ? { stage: failed.name, message: failed.message ?? 'failed' } : null,
+  };
 }
 
 /** Every k6 CSV file under `dir`, sorted; a usage error when there is none (or no such folder). */

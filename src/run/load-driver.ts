@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { planExecutionSegments } from '../k6/execution-segments.ts';
-import { resumeK6, waitUntilPausedBeforeRun } from '../k6/k6-rest-api.ts';
+import { controlRunner, THIS_MACHINE, type RunnerHost } from '../k6/runner-host.ts';
 import { runK6 } from '../k6/run-k6.ts';
 import { readFailedThresholds } from '../k6/threshold-outcome.ts';
 import type { K6Binary } from '../k6/locate-k6.ts';
@@ -48,6 +48,12 @@ export interface LocalK6Options {
    * (see runnerRawFile), read back into one aggregation.
    */
   runners?: number;
+  /**
+   * Where the runners run: runner i on `hosts[i % hosts.length]`, started
+   * and released through that host's command prefix (default: all on this
+   * machine). Given, the load is segmented even for one runner.
+   */
+  hosts?: readonly RunnerHost[];
 }
 
 type PhaseOutcome = Omit<LoadPhaseResult, 'name' | 'startedAt' | 'finishedAt'>;
@@ -55,6 +61,7 @@ type PhaseOutcome = Omit<LoadPhaseResult, 'name' | 'startedAt' | 'finishedAt'>;
 /** One k6 on this machine per phase (or `runners` segmented ones started together), phase after phase. */
 export function localK6Driver(k6: K6Binary, options: LocalK6Options = {}): LoadDriver {
   const runners = options.runners ?? 1;
+  const hosts = options.hosts?.length ? options.hosts : undefined;
   return {
     kind: 'local-k6',
     async run(phases, hooks) {
@@ -66,7 +73,7 @@ export function localK6Driver(k6: K6Binary, options: LocalK6Options = {}): LoadD
         const running: LoadPhaseResult = { name: phase.name, startedAt, finishedAt: null, exitCode: null, thresholdsFailed: false };
         results.push(running);
         try {
-          const outcome = runners === 1 ? await runOneK6(k6, phase, hooks) : await runSegmentedK6(k6, phase, runners, hooks);
+          const outcome = runners === 1 && !hosts ? await runOneK6(k6, phase, hooks) : await runSegmentedK6(k6, phase, runners, hosts ?? [THIS_MACHINE], hooks);
           Object.assign(running, { finishedAt: Date.now(), ...outcome });
         } catch (error) {
           return { phases: results, failure: error instanceof Error ? error : new Error(String(error)) };
@@ -108,38 +115,64 @@ export function runnerRawFile(rawFile: string, index: number): string {
  * The first runner's output is shown; a failing runner's own tail is in its
  * error. One runner failing stops the others.
  */
-async function runSegmentedK6(k6: K6Binary, phase: LoadPhase, count: number, hooks: LoadHooks): Promise<PhaseOutcome> {
+async function runSegmentedK6(k6: K6Binary, phase: LoadPhase, count: number, hosts: readonly RunnerHost[], hooks: LoadHooks): Promise<PhaseOutcome> {
   const { sequence, segments } = planExecutionSegments(count);
   const stopRunners = new AbortController();
   const signal = AbortSignal.any([hooks.signal, stopRunners.signal]);
-  const runners = await Promise.all(segments.map(async (segment, index) => ({ segment, rawFile: runnerRawFile(phase.rawFile, index), address: `127.0.0.1:${await findFreePort()}` })));
+  // A port free here is free on a fresh namespace's loopback too; on another machine, pick hosts where it is.
+  const runners = await Promise.all(
+    segments.map(async (segment, index) => ({ segment, host: hosts[index % hosts.length]!, rawFile: runnerRawFile(phase.rawFile, index), address: `127.0.0.1:${await findFreePort()}` })),
+  );
   const exits = runners.map((runner, index) =>
     runK6(k6, {
       script: phase.script,
       args: ['--paused', '--address', runner.address, '--execution-segment', runner.segment, '--execution-segment-sequence', sequence, '--no-thresholds', '--out', `csv=${runner.rawFile}`],
       env: phase.env,
+      host: runner.host,
       signal,
       ...(index === 0 && hooks.onOutput ? { onOutput: hooks.onOutput } : {}),
     }),
   );
   // A runner that fails (or exits) before the others are released ends the wait for it.
-  for (const exit of exits) exit.then(() => undefined, () => stopRunners.abort('a runner failed'));
+  // The runner that failed first is the one to report, not the others dying of the stop it (or a
+  // failed release) caused.
+  let firstFailed: unknown;
+  let stopping = false;
+  for (const exit of exits) {
+    exit.then(
+      () => undefined,
+      (error: unknown) => {
+        if (!stopping) firstFailed ??= error;
+        stopRunners.abort('a runner failed');
+      },
+    );
+  }
+  const controls = runners.map((runner) => controlRunner(runner.host, runner.address, signal));
   try {
-    await Promise.all(runners.map((runner) => waitUntilPausedBeforeRun(runner.address, signal)));
-    await Promise.all(runners.map((runner) => resumeK6(runner.address, signal)));
+    await Promise.all(controls.map((control) => control.paused));
+    await Promise.all(controls.map((control) => control.resume()));
   } catch (error) {
+    stopping = true;
     stopRunners.abort('the runners could not be released together');
-    throw firstFailure(await Promise.allSettled(exits)) ?? error;
+    await Promise.allSettled(exits);
+    throw firstFailed ?? error;
+  } finally {
+    for (const control of controls) control.stop();
   }
   const settled = await Promise.allSettled(exits);
-  const failure = firstFailure(settled);
+  const failure = firstFailed ?? firstFailure(settled);
   if (failure) throw failure;
   const exitCodes = settled.map((result) => (result.status === 'fulfilled' ? result.value.exitCode : null));
   return {
     exitCode: Math.max(...exitCodes.map((code) => code ?? 0)),
     thresholdsFailed: false,
     segmentSequence: sequence,
-    runners: runners.map((runner, index) => ({ segment: runner.segment, rawFile: path.basename(runner.rawFile), exitCode: exitCodes[index] ?? null })),
+    runners: runners.map((runner, index) => ({
+      segment: runner.segment,
+      rawFile: path.basename(runner.rawFile),
+      exitCode: exitCodes[index] ?? null,
+      ...(runner.host === THIS_MACHINE ? {} : { host: runner.host.name }),
+    })),
   };
 }
 

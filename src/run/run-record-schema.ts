@@ -370,7 +370,15 @@ export const runContextSchema = z.object({
    * app and a database that were not rehearse's, so the record has no database or app sections.
    * Absent for runs rehearse drove.
    */
-  collected: z.object({ from: z.string(), runners: count, appAndDatabase: z.literal('external') }).optional(),
+  collected: z
+    .object({
+      from: z.string(),
+      runners: count,
+      appAndDatabase: z.literal('external'),
+      /** `host:port/database` the database collectors read (`collect --db-url`), never credentials; the stages say which ran. */
+      database: z.string().optional(),
+    })
+    .optional(),
 });
 export type RunContext = z.infer<typeof runContextSchema>;
 
@@ -405,6 +413,8 @@ export const loadRunnerSchema = z.object({
   rawFile: z.string(),
   /** null when it never finished. */
   exitCode: z.number().int().nullable(),
+  /** The host it ran on through a command prefix (`--runners` with hosts); absent on rehearse's own. */
+  host: z.string().optional(),
 });
 export type LoadRunner = z.infer<typeof loadRunnerSchema>;
 

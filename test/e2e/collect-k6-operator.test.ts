@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { createProvider } from '../../src/db/create-provider.ts';
 import { locateK6, type K6Binary } from '../../src/k6/locate-k6.ts';
 import { resumeK6, waitUntilPausedBeforeRun } from '../../src/k6/k6-rest-api.ts';
 import { planExecutionSegments } from '../../src/k6/execution-segments.ts';
@@ -106,5 +107,41 @@ describe('a k6-operator run collected into one record', () => {
     expect(home.errors).toBe(0);
     expect(record.load!.plan[0]!.plannedArrivals).toBeGreaterThan(0);
     expect(collected.stdout).toMatch(/PASS|pass/);
+    expect(collected.stdout).toMatch(/collect statements: skipped \(no --db-url/);
   }, 90_000);
+
+  it('reads the database the runners loaded between a --mark-start before the load and the collect after it', async () => {
+    const database = await createProvider({ provider: 'embedded', settings: {} }).start();
+    try {
+      await database.admin.query('create table kube_visits (id int)');
+      const mark = await runCli(['collect', '--db-url', database.url, '--mark-start', 'before.json'], { cwd: dir });
+      expect(mark.code, mark.stderr + mark.stdout).toBe(0);
+      expect(mark.stdout).toMatch(/marked \d+ statement\(s\) of 127\.0\.0\.1:\d+\/postgres/);
+      await database.admin.query('insert into kube_visits values (1)');
+
+      const collected = await runCli(['collect', path.join(dir, 'runner-outputs'), '--scenario', path.join(dir, 'kube-home.ts'), '--db-url', database.url, '--since', 'before.json'], { cwd: dir });
+      expect(collected.code, collected.stderr + collected.stdout).toBe(0);
+      expect(collected.stdout).toMatch(/collect statements: ok/);
+      expect(collected.stdout).toMatch(/collect activity: skipped/);
+      const record = await readRunRecord(path.resolve(dir, /wrote (\S+run\.json)/.exec(collected.stdout)![1]!));
+      expect(record.statements.map((statement) => statement.query)).toContainEqual(expect.stringContaining('insert into kube_visits'));
+      expect(JSON.stringify(record)).not.toContain(database.url);
+    } finally {
+      await database.stop();
+    }
+  }, 90_000);
+
+  it('says what collect needs, and exits 2, when it is given too little', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['collect'], /give the folder of runner outputs/],
+      [['collect', dir], /--scenario <file> is required/],
+      [['collect', '--mark-start', 'mark.json'], /--mark-start needs --db-url/],
+      [['collect', dir, '--scenario', 'x.ts', '--since', 'mark.json'], /--since needs --db-url/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(args, { cwd: dir });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+  }, 60_000);
 });

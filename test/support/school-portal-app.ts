@@ -22,13 +22,16 @@ export interface PortalProcessOptions {
   release?: ReleaseName;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Runs the app through this prefix (`ip netns exec <ns>`: another host); give HOST in env to listen beyond its loopback. */
+  commandPrefix?: readonly string[];
 }
 
 const serverArgs = (args: string[]) => ['--import', 'tsx', SERVER, ...args];
 
 /** Starts `node --import tsx server.ts [args]` from the repository root, as the README says to. */
-function spawnPortal(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, serverArgs(args), { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnPortal(args: string[], env: Record<string, string>, commandPrefix: readonly string[] = []): ChildProcess {
+  const [program, ...prefixArgs] = [...commandPrefix, process.execPath];
+  return spawn(program!, [...prefixArgs, ...serverArgs(args)], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs a school-portal command (such as `migrate`) to completion. */
@@ -43,7 +46,7 @@ export async function startPortalProcess(options: PortalProcessOptions): Promise
     PORT: String(port),
     PORTAL_RELEASE: options.release ?? 'baseline',
     ...options.env,
-  });
+  }, options.commandPrefix);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk));

@@ -82,5 +82,7 @@ describe('k6-operator manifests', () => {
     expect(readme).toContain('kubectl apply -f testrun.yaml');
     expect(readme).toContain('kubectl cp rehearse-soak-collect:/results ./runner-outputs');
     expect(readme).toContain('rehearse collect ./runner-outputs --scenario scenarios/soak.ts');
+    expect(readme).toContain('rehearse collect --db-url "$DATABASE_URL" --mark-start before.json');
+    expect(readme).toContain('--db-url "$DATABASE_URL" --since before.json');
   });
 });
