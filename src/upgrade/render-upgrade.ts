@@ -1,5 +1,6 @@
-import { formatBytes, formatClock, formatCount, shortQuery } from '../analyze/format-number.ts';
-import type { UpgradeResult } from './rehearse-upgrade.ts';
+import { formatBytes, formatClock, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
+import type { UpgradeResult, WindowLoad } from './rehearse-upgrade.ts';
+import type { PageUnderLoad } from './window-pages.ts';
 
 /** The upgrade rehearsal for a terminal: steps, the no-statistics window, plans in it, the extrapolation and its model. */
 export function renderUpgrade(result: UpgradeResult): string {
@@ -16,8 +17,25 @@ export function renderUpgrade(result: UpgradeResult): string {
     lines.push(`  plans in that window: ${changed.length} of ${result.windowPlans.length} queries plan otherwise until ANALYZE`);
     for (const plan of changed) lines.push(`    ${shortQuery(plan.query, 70)}: ${plan.changes.join(', ')} (without statistics → after ANALYZE)`);
   }
+  if (result.windowLoad) lines.push('', ...renderWindowLoad(result.windowLoad));
   if (result.estimate) {
     lines.push('', `  at production size: ${result.estimate.sentence}.`, `  model: ${result.estimate.model}.`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Per page, what users would see right after cutover against the same load once ANALYZE ran. */
+function renderWindowLoad(load: WindowLoad): string[] {
+  const cell = (phase: PageUnderLoad | null) => (phase ? [formatMs(phase.p95Ms), formatPercent(phase.errorRate)] : ['—', '—']);
+  const rows = load.pages.map((page) => [page.page, ...cell(page.noStatistics), ...cell(page.afterAnalyze), page.p95Ratio === null ? '—' : formatRatio(page.p95Ratio)]);
+  const header = ['page', 'p95 no stats', 'errors', 'p95 analyzed', 'errors', 'ratio'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]) => `    ${cells.map((text, column) => (column === 0 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!))).join('  ')}`;
+  const auto = load.autoAnalyzed.length > 0 ? [`    autovacuum analyzed ${load.autoAnalyzed.join(', ')} during the first load: those tables had statistics for part of it`] : [];
+  return [
+    `  the scenario ${load.scenario} on the new server: ${formatClock(load.seconds.noStatistics)} of load without statistics, then ${formatClock(load.seconds.afterAnalyze)} after ANALYZE`,
+    line(header),
+    ...rows.map(line),
+    ...auto,
+  ];
 }
