@@ -18,6 +18,7 @@ interface UpgradeFlags {
   productionRows?: string;
   queriesFrom?: string;
   scenario?: string;
+  logical?: boolean;
   duration?: string;
   rateScale?: string;
   maxVus?: string;
@@ -41,6 +42,7 @@ export function registerUpgrade(program: Command): void {
     .option('--duration <d>', `with --scenario: compress or stretch each of the two loads to this length (default ${WINDOW_LOAD_DURATION})`)
     .option('--rate-scale <f>', 'with --scenario: multiply every arrival rate, e.g. 0.5')
     .option('--max-vus <n>', "with --scenario: the most VUs k6 may be asked for (default: REHEARSE_MAX_VUS, else from this machine's memory)")
+    .option('--logical', 'also rehearse the logical-replication path: the new server subscribes to the old one (wal_level=logical); initial sync, lag under load (the --scenario, else 10 s of writes), cutover pause')
     .option('--json', 'print the result as JSON')
     .action((flags: UpgradeFlags, command: Command) => upgradeCommand(flags, command.optsWithGlobals<GlobalFlags>()));
 }
@@ -75,6 +77,7 @@ async function upgradeCommand(flags: UpgradeFlags, globals: GlobalFlags): Promis
       seed,
       queries,
       ...(flags.scenario && build ? { load: { scenarioFile: flags.scenario, loaded, build } } : {}),
+      ...(flags.logical ? { logical: true } : {}),
       signal,
       onProgress: (line) => process.stderr.write(`${line}\n`),
       ...(productionRows ? { productionRows } : {}),

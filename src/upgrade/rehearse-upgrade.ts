@@ -21,6 +21,7 @@ import { seed } from '../seed/seed.ts';
 import { copySequences, copyTable, type TableCopied } from './copy-database.ts';
 import { extrapolateDowntime, type DowntimeEstimate, type UpgradeStep } from './extrapolate-downtime.ts';
 import { prepareWindowLoad, startLoadOn, type LoadOnServer, type PreparedWindowLoad, type WindowLoadOptions } from './window-load.ts';
+import { rehearseLogicalPath, type LogicalReplicationResult } from './logical-replication.ts';
 import { compareWindowPages, type WindowPage } from './window-pages.ts';
 
 export interface UpgradeOptions {
@@ -43,6 +44,8 @@ export interface UpgradeOptions {
    * right after cutover, and once statistics exist.
    */
   load?: WindowLoadOptions;
+  /** Also rehearse the logical-replication path (the old server then runs with wal_level=logical). */
+  logical?: boolean;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
@@ -74,6 +77,8 @@ export interface UpgradeResult {
   windowPlans: WindowPlan[];
   /** The scenario's load in the no-statistics window against after ANALYZE, per page; null without a scenario. */
   windowLoad: WindowLoad | null;
+  /** The logical-replication path, measured; null unless asked for. */
+  logical: LogicalReplicationResult | null;
   estimate: DowntimeEstimate | null;
 }
 
@@ -114,14 +119,28 @@ export async function rehearseUpgrade(options: UpgradeOptions): Promise<UpgradeR
   if (source.kind !== 'migrations') throw new UsageError(`model "${options.model.name}" has no migrations: rehearse upgrade creates the schema on the new major from the model's migrations (data.model → migrations).`);
   const progress = options.onProgress;
   const load = options.load ? await prepareWindowLoad(options.load, options.signal, progress) : undefined;
-  const old = await createProjectProvider({ ...options.db, version: options.from, why: `embedded Postgres ${options.from}, the major upgraded from` }, options.root).start({ signal: options.signal, onProgress: progress });
+  // Logical decoding needs it at server start; the project cluster takes its settings at every start.
+  const db = options.logical ? { ...options.db, settings: { ...options.db.settings, wal_level: 'logical' } } : options.db;
+  const old = await createProjectProvider({ ...db, version: options.from, why: `embedded Postgres ${options.from}, the major upgraded from` }, options.root).start({ signal: options.signal, onProgress: progress });
   try {
     progress?.(`seeding model ${options.model.name} at scale ${options.scale} on Postgres ${options.from}`);
     await seed({ database: old, model: options.model, scale: options.scale, seed: options.seed, targetDatabase: SOURCE_DATABASE, ...(options.signal ? { signal: options.signal } : {}) });
     progress?.(`database: a temporary embedded Postgres ${options.to}, the major upgraded to`);
     const fresh = await new EmbeddedProvider(embeddedOptions({ ...options.db, version: options.to })).start({ signal: options.signal, onProgress: progress });
     try {
-      return await upgradeInto(old, fresh, source.sql, options, load);
+      const result = await upgradeInto(old, fresh, source.sql, options, load);
+      if (!options.logical) return result;
+      const logical = await rehearseLogicalPath({
+        old,
+        fresh,
+        sourceDatabase: SOURCE_DATABASE,
+        migrations: source.sql,
+        schema: options.model.schema ?? 'public',
+        signal: options.signal ?? new AbortController().signal,
+        ...(load ? { load } : {}),
+        ...(progress ? { onProgress: progress } : {}),
+      });
+      return { ...result, logical };
     } finally {
       await fresh.stop();
     }
@@ -191,6 +210,7 @@ async function upgradeInto(old: RunningDatabase, fresh: RunningDatabase, migrati
       noStatisticsSeconds,
       windowPlans: (options.queries ?? []).map((query, index) => windowPlan(query, withoutStatistics[index], withStatistics[index])),
       windowLoad,
+      logical: null,
       estimate: options.productionRows ? extrapolateDowntime(steps, tables, options.productionRows) : null,
     };
   } finally {

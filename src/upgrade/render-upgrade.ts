@@ -1,4 +1,5 @@
 import { formatBytes, formatClock, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
+import type { LogicalReplicationResult } from './logical-replication.ts';
 import type { UpgradeResult, WindowLoad } from './rehearse-upgrade.ts';
 import type { PageUnderLoad } from './window-pages.ts';
 
@@ -18,6 +19,7 @@ export function renderUpgrade(result: UpgradeResult): string {
     for (const plan of changed) lines.push(`    ${shortQuery(plan.query, 70)}: ${plan.changes.join(', ')} (without statistics → after ANALYZE)`);
   }
   if (result.windowLoad) lines.push('', ...renderWindowLoad(result.windowLoad));
+  if (result.logical) lines.push('', ...renderLogical(result.logical, result));
   if (result.estimate) {
     lines.push('', `  at production size: ${result.estimate.sentence}.`, `  model: ${result.estimate.model}.`);
   }
@@ -38,4 +40,19 @@ function renderWindowLoad(load: WindowLoad): string[] {
     ...rows.map(line),
     ...auto,
   ];
+}
+
+/** The logical-replication path: initial sync, lag under load, the cutover pause. */
+function renderLogical(logical: LogicalReplicationResult, result: UpgradeResult): string[] {
+  const { lagSeconds: lag, cutover } = logical;
+  const atSize = result.estimate ? `; at production size about ${formatClock(logical.initialSyncSeconds * result.estimate.factor)} (linear in the rows)` : '';
+  const load = logical.load.kind === 'scenario' ? `the scenario ${logical.load.name}` : logical.load.name;
+  const lines = [
+    `  logical replication (publication of the model's schema on ${result.from.version}, subscription on ${result.to.version}):`,
+    `    initial sync     ${formatClock(logical.initialSyncSeconds)} for ${formatCount(logical.rows)} rows${atSize}`,
+    `    lag under load   p50 ${formatMs(lag.p50 * 1000)}, p95 ${formatMs(lag.p95 * 1000)}, max ${formatMs(lag.max * 1000)} (${lag.samples} heartbeats every 250 ms, ${formatClock(logical.load.seconds)} of ${load} on the old server)`,
+    `    cutover pause    ${formatMs(cutover.pauseSeconds * 1000)}: writes stopped → caught up ${formatMs(cutover.caughtUpSeconds * 1000)}, sequences set ${formatMs(cutover.sequencesSeconds * 1000)}`,
+  ];
+  if (logical.withoutReplicaIdentity.length > 0) lines.push(`    without a replica identity (their UPDATE and DELETE fail once published): ${logical.withoutReplicaIdentity.join(', ')}`);
+  return lines;
 }

@@ -98,4 +98,26 @@ describe.skipIf(unavailable !== undefined)('rehearse upgrade, 16 → 18 at a sma
     expect(text).toMatch(/the scenario parents-evening-login-spike on the new server: .+ of load without statistics, then .+ after ANALYZE/);
     expect(text).toMatch(/\n\s+My Bookings\s+[\d.]+ ms\s+[\d.]+ %\s+[\d.]+ ms\s+[\d.]+ %\s+[\d.]+×/);
   }, 300_000);
+
+  it('rehearses the logical-replication path: initial sync, lag under writes, cutover pause', async () => {
+    const model = await loadModel('fixtures/school-portal/model.ts', REPO_ROOT);
+    const result = await rehearseUpgrade({ from: 16, to: 18, db: { provider: 'embedded', settings: {} }, root, model, scale: 0.002, seed: 7, productionRows: 4_200_000_000, logical: true });
+
+    const logical = result.logical!;
+    expect(logical.initialSyncSeconds).toBeGreaterThan(0);
+    // Every seeded row arrived by the initial copy.
+    expect(logical.rows).toBe(result.rows);
+    expect(logical.load).toMatchObject({ kind: 'writes' });
+    expect(logical.load.seconds).toBeGreaterThanOrEqual(10);
+    expect(logical.lagSeconds.samples).toBeGreaterThan(10);
+    expect(logical.lagSeconds.max).toBeGreaterThanOrEqual(logical.lagSeconds.p95);
+    expect(logical.lagSeconds.p95).toBeGreaterThanOrEqual(logical.lagSeconds.p50);
+    expect(logical.cutover.pauseSeconds).toBeCloseTo(logical.cutover.caughtUpSeconds + logical.cutover.sequencesSeconds);
+    expect(logical.withoutReplicaIdentity).toEqual([]);
+
+    const text = renderUpgrade(result);
+    expect(text).toMatch(/logical replication \(publication of the model's schema on 16\.\d+, subscription on 18\.\d+\):/);
+    expect(text).toMatch(/initial sync .+ for [\d,]+ rows; at production size about /);
+    expect(text).toMatch(/cutover pause .+: writes stopped → caught up .+, sequences set /);
+  }, 240_000);
 });
