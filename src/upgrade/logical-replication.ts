@@ -26,6 +26,8 @@ export interface LogicalReplicationResult {
   cutover: { caughtUpSeconds: number; sequencesSeconds: number; pauseSeconds: number };
   /** Tables without a replica identity: their UPDATE and DELETE fail on the old server once it publishes them. */
   withoutReplicaIdentity: string[];
+  /** Tables on the old server the new one never got: created after the schema was copied (no DDL is replicated). */
+  notReplicated: string[];
 }
 
 export interface LogicalPathInputs {
@@ -72,8 +74,10 @@ export async function rehearseLogicalPath(inputs: LogicalPathInputs): Promise<Lo
     await source.query(`create table if not exists ${HEARTBEAT} (id bigint primary key, at timestamptz not null)`);
     // A column the old server lacks takes its default when a row is applied: each beat's lag is exact, not a polling interval.
     await target.query(`create table ${HEARTBEAT} (id bigint primary key, at timestamptz not null, applied_at timestamptz not null default clock_timestamp())`);
-    // The model's schema, not FOR ALL TABLES: rehearse's own marker (schema "rehearse") stays on the old server.
-    await source.query(`create publication ${NAME} for tables in schema ${quoteIdent(inputs.schema)}`);
+    // The tables the new server has, as a schema-first migration publishes them: not FOR ALL TABLES
+    // (rehearse's own marker stays home), and not the whole schema, whose tables created later (an app's
+    // schema_migrations at its start) the new server would not have — logical replication carries no DDL.
+    await source.query(`create publication ${NAME} for table ${[...tables.map(tableSql), HEARTBEAT].join(', ')}`);
     try {
       progress?.('logical replication: initial sync');
       const started = performance.now();
@@ -86,7 +90,8 @@ export async function rehearseLogicalPath(inputs: LogicalPathInputs): Promise<Lo
         // At once, as a cutover would: whatever lag there is when writes stop is part of the pause.
         progress?.('logical replication: cutover');
         const cutover = await measureCutover(source, target, tables, inputs.signal);
-        return { initialSyncSeconds, rows, load, lagSeconds: await heartbeatLag(target), cutover, withoutReplicaIdentity };
+        const notReplicated = await tablesNotPublished(source, inputs.schema);
+        return { initialSyncSeconds, rows, load, lagSeconds: await heartbeatLag(target), cutover, withoutReplicaIdentity, notReplicated };
       } finally {
         // Dropping the subscription drops its slot on the old server, which would otherwise keep WAL forever.
         await target.query(`drop subscription if exists ${NAME}`).catch(() => undefined);
@@ -127,12 +132,31 @@ async function tablesWithoutReplicaIdentity(db: pg.Client, schema: string): Prom
   return rows.map((row) => row.name);
 }
 
+async function tablesNotPublished(db: pg.Client, schema: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relkind in ('r', 'p') and not c.relispartition
+        and not exists (select 1 from pg_publication_tables p where p.pubname = $2 and p.schemaname = n.nspname and p.tablename = c.relname)
+      order by 1`,
+    [schema, NAME],
+  );
+  return rows.map((row) => row.name);
+}
+
+/** The apply worker retries an error forever (every 5 s): a count that grows means it will never catch up. */
+async function refuseApplyErrors(db: pg.Client): Promise<void> {
+  const { rows } = await db.query<{ errors: string }>(`select (apply_error_count + sync_error_count)::text as errors from pg_stat_subscription_stats where subname = $1`, [NAME]);
+  const errors = Number(rows[0]?.errors ?? 0);
+  if (errors > 0) throw new InfrastructureError(`logical replication: the new server failed to apply the old server's changes (${errors} errors; its log says which): it cannot catch up`);
+}
+
 async function waitForInitialSync(db: pg.Client, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + SYNC_TIMEOUT_MS;
   for (;;) {
     throwIfAborted(signal);
     const { rows } = await db.query<{ tables: number; pending: number }>(`select count(*)::int as tables, count(*) filter (where srsubstate <> 'r')::int as pending from pg_subscription_rel`);
     if (rows[0]!.tables > 0 && rows[0]!.pending === 0) return;
+    await refuseApplyErrors(db);
     if (Date.now() > deadline) throw new InfrastructureError(`logical replication: the initial sync did not finish in ${SYNC_TIMEOUT_MS / 60_000} min (${rows[0]!.pending} of ${rows[0]!.tables} tables not ready)`);
     await sleep(100, signal);
   }
@@ -193,6 +217,7 @@ async function waitForRow(target: pg.Client, id: number | string, signal: AbortS
     throwIfAborted(signal);
     const seen = await target.query(`select 1 from ${HEARTBEAT} where id = $1`, [id]);
     if (seen.rowCount) return;
+    await refuseApplyErrors(target);
     if (performance.now() - started > SYNC_TIMEOUT_MS) throw new InfrastructureError('logical replication: the new server did not catch up with the old one');
     await sleep(5, signal);
   }

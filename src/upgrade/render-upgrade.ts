@@ -48,11 +48,12 @@ function renderLogical(logical: LogicalReplicationResult, result: UpgradeResult)
   const atSize = result.estimate ? `; at production size about ${formatClock(logical.initialSyncSeconds * result.estimate.factor)} (linear in the rows)` : '';
   const load = logical.load.kind === 'scenario' ? `the scenario ${logical.load.name}` : logical.load.name;
   const lines = [
-    `  logical replication (publication of the model's schema on ${result.from.version}, subscription on ${result.to.version}):`,
+    `  logical replication (publication of the model's tables on ${result.from.version}, subscription on ${result.to.version}):`,
     `    initial sync     ${formatClock(logical.initialSyncSeconds)} for ${formatCount(logical.rows)} rows${atSize}`,
     `    lag under load   p50 ${formatMs(lag.p50 * 1000)}, p95 ${formatMs(lag.p95 * 1000)}, max ${formatMs(lag.max * 1000)} (${lag.samples} heartbeats every 250 ms, ${formatClock(logical.load.seconds)} of ${load} on the old server)`,
     `    cutover pause    ${formatMs(cutover.pauseSeconds * 1000)}: writes stopped → caught up ${formatMs(cutover.caughtUpSeconds * 1000)}, sequences set ${formatMs(cutover.sequencesSeconds * 1000)}`,
   ];
+  if (logical.notReplicated.length > 0) lines.push(`    not replicated (created on the old server after the schema was copied; no DDL is replicated): ${logical.notReplicated.join(', ')}`);
   if (logical.withoutReplicaIdentity.length > 0) lines.push(`    without a replica identity (their UPDATE and DELETE fail once published): ${logical.withoutReplicaIdentity.join(', ')}`);
   return lines;
 }

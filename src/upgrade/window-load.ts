@@ -85,7 +85,7 @@ export async function startLoadOn(prepared: PreparedWindowLoad, server: RunningD
     const url = withDatabase(server.url, database);
     const script = await writeLoadScript(prepared, server, database, work);
     app = await startApp({ ...prepared.app, databaseUrl: url, logFile: path.join(work.dir, 'app.log'), signal });
-    log(`  app healthy at ${app.baseUrl} on the new server`);
+    log(`  app healthy at ${app.baseUrl} on database ${database}`);
     const running = app;
     return { drive: (phase) => drivePhase(prepared, { server, database, script, app: running, dir: work.dir, signal, log }, phase), stop };
   } catch (error) {
@@ -120,7 +120,7 @@ async function drivePhase(prepared: PreparedWindowLoad, target: PhaseTarget, pha
   const rawFile = path.join(target.dir, `${phase.replace(/\W+/g, '-')}.csv.gz`);
   const stages = new StageLog(['load'], target.signal, target.log);
   const load = await driveLoad({
-    line: `  running ${prepared.scenario.name} with k6 against the new server (${phase})`,
+    line: `  running ${prepared.scenario.name} with k6 (${phase})`,
     driver: createLoadDriver('local-k6', prepared.k6),
     phases: [{ name: phase, script: target.script.script, rawFile, env: { BASE_URL: target.app.baseUrl, REHEARSE_DATA_DIR: target.dir } }],
     collectors: [],

@@ -114,9 +114,10 @@ describe.skipIf(unavailable !== undefined)('rehearse upgrade, 16 → 18 at a sma
     expect(logical.lagSeconds.p95).toBeGreaterThanOrEqual(logical.lagSeconds.p50);
     expect(logical.cutover.pauseSeconds).toBeCloseTo(logical.cutover.caughtUpSeconds + logical.cutover.sequencesSeconds);
     expect(logical.withoutReplicaIdentity).toEqual([]);
+    expect(logical.notReplicated).toEqual([]);
 
     const text = renderUpgrade(result);
-    expect(text).toMatch(/logical replication \(publication of the model's schema on 16\.\d+, subscription on 18\.\d+\):/);
+    expect(text).toMatch(/logical replication \(publication of the model's tables on 16\.\d+, subscription on 18\.\d+\):/);
     expect(text).toMatch(/initial sync .+ for [\d,]+ rows; at production size about /);
     expect(text).toMatch(/cutover pause .+: writes stopped → caught up .+, sequences set /);
   }, 240_000);
