@@ -55,4 +55,4 @@ export function loadShapeFlags(flags: { duration?: string; rateScale?: string; m
   return build;
 }
 
-export const DB_VERSION_HELP = 'Postgres major, 15 | 16 | 17 | 18 (default: REHEARSE_DB_VERSION, db.version, else 18); the embedded binaries are installed on first use';
+export const DB_VERSION_HELP = 'Postgres major, 15 | 16 | 17 | 18 (default: REHEARSE_DB_VERSION, db.version, the major of --profile, else 18); the embedded binaries are installed on first use';

@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { UsageError } from '../errors.ts';
+import { loadProfile } from '../profile/profile-model.ts';
+import type { Profile } from '../profile/profile-schema.ts';
+import { profileMajor } from '../profile/profile-settings.ts';
 import { renderRunSummary } from '../run/render-run-summary.ts';
 import { refuseEmptyBaselines } from '../analyze/check-comparable.ts';
 import { loadDriven, runExitCode } from '../run/run-exit-code.ts';
@@ -26,6 +29,7 @@ export interface RunFlags extends DbFlags {
   probeRequests?: string;
   baseline?: string;
   runners?: string;
+  profile?: string;
 }
 
 interface ReleaseEventFlags {
@@ -44,21 +48,22 @@ function appEnv(pairs: string[] = []): Record<string, string> {
   );
 }
 
-/** What the flags `run` and `ab` share say, checked: data overrides, load shape, probe, database. */
-export function rehearsalFlags(flags: RunFlags, loaded: LoadedConfig) {
+/** What the flags `run` and `ab` share say, checked: data overrides, load shape, probe, database (the profile's major as its default). */
+export function rehearsalFlags(flags: RunFlags, loaded: LoadedConfig, profile?: { file: string; profile: Profile }) {
   return {
     scale: positiveNumber('--scale', flags.scale),
     seed: wholeNumber('--seed', flags.seed),
     probeRequests: positiveWholeNumber('--probe-requests', flags.probeRequests),
     runners: positiveWholeNumber('--runners', flags.runners),
     build: loadShapeFlags(flags),
-    db: resolveDbOptions(loaded.config.db, process.env, flags),
+    db: resolveDbOptions(loaded.config.db, process.env, flags, profile ? { file: profile.file, major: profileMajor(profile.profile) } : undefined),
   };
 }
 
 /** Runs a rehearsal from parsed flags and prints its summary; shared by `run`, `demo` and `capacity` (which adds `extra`). */
 export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, loaded: LoadedConfig, extra: Pick<RehearsalOptions, 'adaptScenario' | 'onLoadStart' | 'releaseEvent'> = {}): Promise<void> {
-  const { scale: scaleFlag, seed: seedFlag, probeRequests, build, db, runners } = rehearsalFlags(flags, loaded);
+  const profile = flags.profile ? { file: flags.profile, profile: await loadProfile(flags.profile) } : undefined;
+  const { scale: scaleFlag, seed: seedFlag, probeRequests, build, db, runners } = rehearsalFlags(flags, loaded, profile);
   const scale = scaleFlag ?? loaded.config.data.scale;
   const seedValue = seedFlag ?? loaded.config.data.seed;
   const env = appEnv(flags.appEnv);
@@ -86,6 +91,7 @@ export async function rehearseFromFlags(scenarioFile: string, flags: RunFlags, l
       ...(flags.release ? { release: flags.release } : {}),
       ...(probeRequests ? { probeRequests } : {}),
       ...(runners ? { runners } : {}),
+      ...(profile ? { profile } : {}),
       ...extra,
     }),
   );
@@ -128,7 +134,8 @@ async function checkBaselines(baselines: readonly string[]): Promise<void> {
 export function addRunOptions(command: Command): Command {
   return addRehearsalOptions(command)
     .option('--baseline <runs>', 'report against these baseline runs (comma-separated) and exit 1 on a regression; without it the report checks budgets only')
-    .option('--keep-database', "keep the run's database copy instead of dropping it");
+    .option('--keep-database', "keep the run's database copy instead of dropping it")
+    .option('--profile <file>', "a production profile (`rehearse profile capture`): the data is shaped by it (the model's rows and generators still win), the run's database plans with its settings, and its major is the default --db-version");
 }
 
 /** `run`'s release event: a deploy (and a rollback) during the load. */

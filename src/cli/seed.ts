@@ -3,6 +3,7 @@ import { resolveDbOptions, type DbFlags } from '../config/resolve-options.ts';
 import { createProjectProvider } from '../db/project-provider.ts';
 import { renderFidelity } from '../profile/fidelity.ts';
 import { loadProfile } from '../profile/profile-model.ts';
+import { profileMajor, renderProfileSettings } from '../profile/profile-settings.ts';
 import { seedFromProfile } from '../profile/seed-from-profile.ts';
 import { introspectedModel, loadModel } from '../seed/load-model.ts';
 import { renderSeedSummary } from '../seed/render-seed-summary.ts';
@@ -47,7 +48,7 @@ async function seedCommand(flags: SeedFlags, globals: GlobalFlags): Promise<void
   const profile = flags.profile ? await loadProfile(flags.profile) : undefined;
   const ownModel = modelFile ? await loadModel(modelFile, flags.model ? process.cwd() : root) : undefined;
   const model = ownModel ?? introspectedModel();
-  const options = resolveDbOptions(config.db, process.env, flags);
+  const options = resolveDbOptions(config.db, process.env, flags, profile && flags.profile ? { file: flags.profile, major: profileMajor(profile) } : undefined);
   const progress = flags.json ? undefined : new SeedProgress();
   await withInterrupts(async (signal) => {
     const database = await createProjectProvider(options, root).start({ signal, onProgress: progress ? (line) => process.stderr.write(`${line}\n`) : undefined });
@@ -62,9 +63,9 @@ async function seedCommand(flags: SeedFlags, globals: GlobalFlags): Promise<void
         ...(progress ? { onEvent: progress.onEvent } : {}),
       };
       if (profile) {
-        const result = await seedFromProfile({ ...common, profile, ...(ownModel ? { model: ownModel } : {}) });
+        const result = await seedFromProfile({ ...common, profile, profileFile: flags.profile, configuredSettings: Object.keys(config.db.settings), ...(ownModel ? { model: ownModel } : {}) });
         progress?.finish();
-        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${renderSeedSummary(result)}${renderFidelity(result.fidelity)}`);
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${renderSeedSummary(result)}${renderProfileSettings(result.settings)}${renderFidelity(result.fidelity)}`);
         return;
       }
       const result = await seed({ ...common, model });

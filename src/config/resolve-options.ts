@@ -14,6 +14,14 @@ export interface DbFlags {
 
 type Env = Record<string, string | undefined>;
 
+/** The major production ran, from a profile being seeded or run from: the default below the config's. */
+export interface ProfileMajor {
+  /** The profile's file, as given. */
+  file: string;
+  /** `server_version_num / 10000` of the profile. */
+  major: number;
+}
+
 function providerName(source: string, value: string): DbProviderName {
   if ((DB_PROVIDERS as readonly string[]).includes(value)) return value as DbProviderName;
   throw new UsageError(`${source}: expected ${DB_PROVIDERS.map((p) => JSON.stringify(p)).join(' | ')}, got ${JSON.stringify(value)}`);
@@ -27,14 +35,14 @@ function postgresMajor(source: string, value: string): PostgresMajor {
 
 /**
  * The one precedence rule for database options:
- * defaults < config file < environment < flags.
+ * defaults < profile (its major) < config file < environment < flags.
  * `--url` alone implies the url provider. DATABASE_URL does not: it is
  * often the app's own database, so it is the URL of the url provider only
  * when that provider is chosen (db.provider, REHEARSE_DB or --db). The
  * result says which database and why (`why`), including a DATABASE_URL that
  * is set but not used, so no choice is silent.
  */
-export function resolveDbOptions(config: Config['db'], env: Env, flags: DbFlags): DbOptions {
+export function resolveDbOptions(config: Config['db'], env: Env, flags: DbFlags, profile?: ProfileMajor): DbOptions {
   let provider: DbProviderName = config.provider ?? 'embedded';
   let providerFrom = config.provider ? 'db.provider in the config' : 'the default';
   let url = config.url;
@@ -42,6 +50,11 @@ export function resolveDbOptions(config: Config['db'], env: Env, flags: DbFlags)
   let image = config.image;
   let version = config.version;
   let versionFrom = 'db.version in the config';
+  let profileNote = '';
+  if (version === undefined && profile) {
+    if (isPostgresMajor(profile.major)) [version, versionFrom] = [profile.major, `the profile ${profile.file}`];
+    else profileNote = `; the profile ${profile.file} was captured on PostgreSQL ${profile.major}, which rehearse does not run (${POSTGRES_MAJORS.join(' | ')}): the default major is used`;
+  }
 
   if (env.DATABASE_URL) [url, urlFrom] = [env.DATABASE_URL, 'DATABASE_URL'];
   if (env.REHEARSE_DB_IMAGE) image = env.REHEARSE_DB_IMAGE;
@@ -55,7 +68,7 @@ export function resolveDbOptions(config: Config['db'], env: Env, flags: DbFlags)
   else if (flags.url) [provider, providerFrom] = ['url', '--url'];
 
   const chosenVersion = version === undefined ? undefined : { version, from: versionFrom };
-  const options: DbOptions = { provider, settings: config.settings, why: describeChoice(provider, providerFrom, url, urlFrom, env, chosenVersion) };
+  const options: DbOptions = { provider, settings: config.settings, why: describeChoice(provider, providerFrom, url, urlFrom, env, chosenVersion) + (provider === 'url' ? '' : profileNote) };
   if (url !== undefined) options.url = url;
   if (version !== undefined) options.version = version;
   if (image !== undefined) options.image = image;

@@ -7,6 +7,7 @@ import { releaseEventHtml } from './release-event-report.ts';
 import type { ReportFile } from './report-file.ts';
 import { renderTimeChart, type ChartSeries } from './svg-chart.ts';
 import { hasWaits, holderStateText, idleInTransactionText, lockOfPair, lockWaitText, longestIdleText, poolGaugesText, poolText, waitTypesText } from './waits-text.ts';
+import { describeProfileSettings } from '../run/describe-profile-settings.ts';
 
 export const HTML_REPORT_FILE = 'report.html';
 
@@ -185,9 +186,9 @@ function contextSection(analysis: Analysis): string {
     if (!context) return [];
     const runs = analysis[side].map((ref) => ref.id).join(', ');
     const machine = `${context.machine.cpus} × ${context.machine.cpuModel}, ${Math.round(context.machine.memoryBytes / 2 ** 30)} GiB`;
-    return [[side, runs, context.release ?? '—', `${context.scenario.name} (${context.scenario.file})`, `${context.scale ?? '—'} / ${context.seed ?? '—'}`, `rehearse ${context.rehearseVersion}, node ${context.node}, ${context.k6Version ?? 'k6 ?'}, postgres ${context.postgresVersion ?? '?'} (${context.dbProvider})`, machine].map((text) => td(escapeHtml(text)))];
+    return [[side, runs, context.release ?? '—', `${context.scenario.name} (${context.scenario.file})`, `${context.scale ?? '—'} / ${context.seed ?? '—'}`, `rehearse ${context.rehearseVersion}, node ${context.node}, ${context.k6Version ?? 'k6 ?'}, postgres ${context.postgresVersion ?? '?'} (${context.dbProvider})`, describeProfileSettings(context.profileSettings), machine].map((text) => td(escapeHtml(text)))];
   });
-  return `<h2>Context</h2>${sortableTable(['side', 'runs', 'release', 'scenario', 'scale / seed', 'versions', 'machine'], rows)}`;
+  return `<h2>Context</h2>${sortableTable(['side', 'runs', 'release', 'scenario', 'scale / seed', 'versions', 'planner settings', 'machine'], rows)}`;
 }
 
 const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#222}

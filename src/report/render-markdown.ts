@@ -1,5 +1,6 @@
 import type { Analysis, Check, PageRow, QueryRow } from '../analyze/analysis.ts';
 import { describeAppliedRelease } from '../run/describe-applied-release.ts';
+import { describeProfileSettings } from '../run/describe-profile-settings.ts';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, shortQuery } from '../analyze/format-number.ts';
 import { capacityMarkdown } from './capacity-markdown.ts';
 import { releaseEventMarkdown } from './release-event-report.ts';
@@ -276,6 +277,7 @@ function contextSection(analysis: Analysis): string[] {
     ['rehearse, node', (c) => `${c.rehearseVersion}, ${c.node}`],
     ['k6', (c) => c.k6Version ?? '—'],
     ['postgres', (c) => `${c.postgresVersion ?? '—'} (${c.dbProvider})`],
+    ['planner settings', (c) => describeProfileSettings(c.profileSettings)],
     ['machine', (c) => `${c.machine.cpus} × ${c.machine.cpuModel}, ${Math.round(c.machine.memoryBytes / 2 ** 30)} GiB, ${c.machine.platform}/${c.machine.arch}`],
   ];
   const runs = (refs: Analysis['candidate']) => refs.map((ref) => code(ref.id)).join(', ') || '—';

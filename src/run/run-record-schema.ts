@@ -363,6 +363,19 @@ export const runContextSchema = z.object({
   capacity: z.object({ expectedPeak: z.number().positive(), peaks: z.record(z.string(), nonNegative), source: z.enum(['config', 'scenario']) }).optional(),
   scale: z.number().nullable(),
   seed: z.union([z.number(), z.string()]).nullable(),
+  /**
+   * Production's planner settings set on the run's database (`--profile`): each with production's
+   * value, and `notApplied` saying why when the rehearsal server could not take it; absent without a profile.
+   */
+  profileSettings: z
+    .object({
+      source: z.string(),
+      capturedOn: z.string(),
+      database: z.string(),
+      settings: z.array(z.object({ name: z.string(), value: z.string(), notApplied: z.string().optional() })),
+      reanalyzed: z.boolean(),
+    })
+    .optional(),
   /** `embedded`, `testcontainers` or `url`; `external` for a collected run; never the connection string. */
   dbProvider: z.string(),
   /**

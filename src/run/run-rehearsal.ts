@@ -15,6 +15,8 @@ import { loadScenario } from '../scenario/load-scenario.ts';
 import { planScript, type BuildOptions, type K6ScriptPlan } from '../scenario/plan-script.ts';
 import { plannedScenarios } from '../scenario/planned-scenarios.ts';
 import { loadModel } from '../seed/load-model.ts';
+import { modelFromProfile } from '../profile/profile-model.ts';
+import type { Profile } from '../profile/profile-schema.ts';
 import type { SeedEvent } from '../seed/seed-events.ts';
 import { createPrivateTempDir, removeAbandonedTempDirs, TEST_DATA_DIR_PREFIX, type PrivateTempDir } from '../system/private-temp-dir.ts';
 import { REHEARSE_VERSION } from '../version.ts';
@@ -74,6 +76,8 @@ export interface RehearsalOptions {
   clusterRoot?: string;
   /** Requests per page in the query-profile probe. */
   probeRequests?: number;
+  /** A production profile: it shapes the data over the model, and its planner settings are set on the run's database. */
+  profile?: { file: string; profile: Profile };
   /** Keep the run's database copy instead of dropping it at the end. */
   keepDatabase?: boolean;
   signal: AbortSignal;
@@ -118,7 +122,8 @@ async function prepare(options: RehearsalOptions): Promise<Prepared> {
   const app = releaseEvent?.baselineApp ?? release.app;
   if (!app) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: app: required by \`rehearse run\`: set app.command (rehearse starts the app) or app.baseUrl`);
   if (!config.data.model) throw new UsageError(`${configFile ?? 'rehearse.config.ts'}: data.model: required by \`rehearse run\`: the data model module to seed from`);
-  const model = await loadModel(config.data.model, root);
+  const own = await loadModel(config.data.model, root);
+  const model = options.profile ? modelFromProfile(options.profile.profile, own) : own;
   const k6 = await locateK6({ signal: options.signal, onProgress: options.log });
   await checkDatabase(options);
   return { scenario, scenarioFile: file, model, k6, appCommand: app, appliedRelease: release.applied, ...(capacity ? { capacity } : {}), ...(releaseEvent ? { releaseEvent } : {}) };
@@ -229,8 +234,10 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
   if (!database) return {};
   const measured: Partial<RunRecord> = { context: { ...context, postgresVersion: await serverVersion(database) } };
 
-  const runDatabase = await stages.run('seed', `preparing the data: model ${prepared.model.name}, scale ${options.scale}, seed ${options.seed}`, () => seedRunDatabase(run, database));
-  if (!runDatabase) return measured;
+  const seeded = await stages.run('seed', `preparing the data: model ${prepared.model.name}${options.profile ? ` shaped by profile ${options.profile.file}` : ''}, scale ${options.scale}, seed ${options.seed}`, () => seedRunDatabase(run, database));
+  if (!seeded) return measured;
+  const { runDatabase, profileSettings } = seeded;
+  if (profileSettings) measured.context = { ...measured.context!, profileSettings };
   const script = await stages.run('test data', 'exporting the scenario test data', () => catchBadInput(run, () => exportData(run, runDatabaseUrl(database, runDatabase))));
   if (!script) return measured;
   const cache = options.loaded.config.services?.redis ? await stages.run(CACHE_SERVER_STAGE, 'starting the cache server', () => useCacheServer(run)) : null;

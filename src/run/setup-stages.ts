@@ -21,6 +21,7 @@ import type { Scenario } from '../scenario/define-scenario.ts';
 import { exportTestData } from '../scenario/export-test-data.ts';
 import type { DataModel } from '../seed/model.ts';
 import { seed } from '../seed/seed.ts';
+import { applyProfileSettings, renderProfileSettings, type ProfileSettings } from '../profile/profile-settings.ts';
 import { startApp, type RunningApp } from './app-process.ts';
 import type { RehearsalOptions } from './run-rehearsal.ts';
 import { runDatabaseName } from './run-id.ts';
@@ -90,15 +91,29 @@ export async function serverVersion(database: RunningDatabase): Promise<string |
   return rows[0]?.version ?? null;
 }
 
-/** Seeds (or reuses) the template and clones the run's own database from it; returns its name. */
-export async function seedRunDatabase(run: RunInProgress, database: RunningDatabase): Promise<string> {
+/**
+ * Seeds (or reuses) the template and clones the run's own database from it;
+ * returns its name and, with a profile, production's planner settings as
+ * the clone took them (a clone does not inherit a database's settings).
+ */
+export async function seedRunDatabase(run: RunInProgress, database: RunningDatabase): Promise<{ runDatabase: string; profileSettings?: ProfileSettings }> {
   const { options, prepared } = run;
   const runDatabase = runDatabaseName();
   const seeded = await seed({ database, model: prepared.model, scale: options.scale, seed: options.seed, targetDatabase: runDatabase, signal: options.signal, onEvent: options.onSeedEvent });
   // Kept copies are renamed once the app has stopped, so no later command takes them for a killed run's.
   run.cleanups.push(() => (options.keepDatabase ? keepCopy(run, database, runDatabase) : dropDatabase(database.admin, runDatabase).catch(() => undefined)));
   options.log(`  ${seeded.template?.reused ? 'reused' : 'built'} template, cloned into ${runDatabase} (${seeded.totalRows} rows)`);
-  return runDatabase;
+  if (!options.profile) return { runDatabase };
+  const profileSettings = await applyProfileSettings({
+    admin: database.admin,
+    url: database.url,
+    database: runDatabase,
+    profile: options.profile.profile,
+    source: options.profile.file,
+    configured: Object.keys(options.loaded.config.db.settings),
+  });
+  options.log(renderProfileSettings(profileSettings).trimEnd().replace(/^/gm, '  '));
+  return { runDatabase, profileSettings };
 }
 
 async function keepCopy(run: RunInProgress, database: RunningDatabase, runDatabase: string): Promise<void> {

@@ -20,6 +20,9 @@ import { resolveSchemaSource } from '../seed/schema-source.ts';
 import { seed } from '../seed/seed.ts';
 import { copySequences, copyTable, type TableCopied } from './copy-database.ts';
 import { extrapolateDowntime, type DowntimeEstimate, type UpgradeStep } from './extrapolate-downtime.ts';
+import { prepareWindowLoad, startLoadOn, type LoadOnServer, type PreparedWindowLoad, type WindowLoadOptions } from './window-load.ts';
+import { rehearseLogicalPath, type LogicalReplicationResult } from './logical-replication.ts';
+import { compareWindowPages, type WindowPage } from './window-pages.ts';
 
 export interface UpgradeOptions {
   from: PostgresMajor;
@@ -35,6 +38,14 @@ export interface UpgradeOptions {
   productionRows?: number;
   /** Queries (SQL with $n parameters) whose plans are compared before and after ANALYZE on the new server. */
   queries?: readonly string[];
+  /**
+   * A scenario whose load runs against the new server (the config's app
+   * started on it) before ANALYZE and again after it: what users would see
+   * right after cutover, and once statistics exist.
+   */
+  load?: WindowLoadOptions;
+  /** Also rehearse the logical-replication path (the old server then runs with wal_level=logical). */
+  logical?: boolean;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
@@ -64,7 +75,23 @@ export interface UpgradeResult {
   noStatisticsSeconds: number;
   /** Each query's plan in the no-statistics window against its plan after ANALYZE. */
   windowPlans: WindowPlan[];
+  /** The scenario's load in the no-statistics window against after ANALYZE, per page; null without a scenario. */
+  windowLoad: WindowLoad | null;
+  /** The logical-replication path, measured; null unless asked for. */
+  logical: LogicalReplicationResult | null;
   estimate: DowntimeEstimate | null;
+}
+
+export interface WindowLoad {
+  scenario: string;
+  /** Seconds each phase of the load took (the app's start not counted). */
+  seconds: { noStatistics: number; afterAnalyze: number };
+  pages: WindowPage[];
+  /**
+   * Tables autovacuum analyzed while the first phase ran (it may, once the
+   * copy's inserts count as changes): those had statistics for part of it.
+   */
+  autoAnalyzed: string[];
 }
 
 const SOURCE_DATABASE = 'rehearse_upgrade_source';
@@ -91,14 +118,29 @@ export async function rehearseUpgrade(options: UpgradeOptions): Promise<UpgradeR
   const source = await resolveSchemaSource(undefined, options.model);
   if (source.kind !== 'migrations') throw new UsageError(`model "${options.model.name}" has no migrations: rehearse upgrade creates the schema on the new major from the model's migrations (data.model → migrations).`);
   const progress = options.onProgress;
-  const old = await createProjectProvider({ ...options.db, version: options.from, why: `embedded Postgres ${options.from}, the major upgraded from` }, options.root).start({ signal: options.signal, onProgress: progress });
+  const load = options.load ? await prepareWindowLoad(options.load, options.signal, progress) : undefined;
+  // Logical decoding needs it at server start; the project cluster takes its settings at every start.
+  const db = options.logical ? { ...options.db, settings: { ...options.db.settings, wal_level: 'logical' } } : options.db;
+  const old = await createProjectProvider({ ...db, version: options.from, why: `embedded Postgres ${options.from}, the major upgraded from` }, options.root).start({ signal: options.signal, onProgress: progress });
   try {
     progress?.(`seeding model ${options.model.name} at scale ${options.scale} on Postgres ${options.from}`);
     await seed({ database: old, model: options.model, scale: options.scale, seed: options.seed, targetDatabase: SOURCE_DATABASE, ...(options.signal ? { signal: options.signal } : {}) });
     progress?.(`database: a temporary embedded Postgres ${options.to}, the major upgraded to`);
     const fresh = await new EmbeddedProvider(embeddedOptions({ ...options.db, version: options.to })).start({ signal: options.signal, onProgress: progress });
     try {
-      return await upgradeInto(old, fresh, source.sql, options);
+      const result = await upgradeInto(old, fresh, source.sql, options, load);
+      if (!options.logical) return result;
+      const logical = await rehearseLogicalPath({
+        old,
+        fresh,
+        sourceDatabase: SOURCE_DATABASE,
+        migrations: source.sql,
+        schema: options.model.schema ?? 'public',
+        signal: options.signal ?? new AbortController().signal,
+        ...(load ? { load } : {}),
+        ...(progress ? { onProgress: progress } : {}),
+      });
+      return { ...result, logical };
     } finally {
       await fresh.stop();
     }
@@ -113,7 +155,7 @@ export function assertUpgradeMajors(from: PostgresMajor, to: PostgresMajor): voi
   if (from >= to) throw new UsageError(`--from ${from} --to ${to}: an upgrade goes from an older major to a newer one.`);
 }
 
-async function upgradeInto(old: RunningDatabase, fresh: RunningDatabase, migrations: readonly string[], options: UpgradeOptions): Promise<UpgradeResult> {
+async function upgradeInto(old: RunningDatabase, fresh: RunningDatabase, migrations: readonly string[], options: UpgradeOptions, load: PreparedWindowLoad | undefined): Promise<UpgradeResult> {
   await createDatabase(fresh.admin, TARGET_DATABASE);
   const from = await connectClient(withDatabase(old.url, SOURCE_DATABASE));
   const to = await connectClient(withDatabase(fresh.url, TARGET_DATABASE));
@@ -139,8 +181,21 @@ async function upgradeInto(old: RunningDatabase, fresh: RunningDatabase, migrati
     await timed('foreign keys', () => runEach(to, ddl.foreignKeys.map((statement) => statement.sql)));
     const openedAt = performance.now();
     const withoutStatistics = await explainOn(fresh, options.queries ?? []);
-    await timed('analyze', () => to.query('analyze'));
-    const noStatisticsSeconds = (performance.now() - openedAt) / 1000;
+    const traffic = load ? await startWindowTraffic(load, fresh, options) : undefined;
+    let windowLoad: WindowLoad | null = null;
+    let noStatisticsSeconds: number;
+    try {
+      const before = traffic ? await timedLoad(traffic, 'no statistics', to) : undefined;
+      await timed('analyze', () => to.query('analyze'));
+      // The window as users would wait through it: without the rehearsal's own app start and load.
+      noStatisticsSeconds = (performance.now() - openedAt) / 1000 - (traffic ? traffic.startSeconds + before!.seconds : 0);
+      if (traffic && before) {
+        const after = await timedLoad(traffic, 'after ANALYZE', to);
+        windowLoad = { scenario: load!.scenario.name, seconds: { noStatistics: before.seconds, afterAnalyze: after.seconds }, pages: compareWindowPages(before.pages, after.pages), autoAnalyzed: before.autoAnalyzed };
+      }
+    } finally {
+      await traffic?.load.stop();
+    }
     const withStatistics = await explainOn(fresh, options.queries ?? []);
     const rows = tables.reduce((sum, table) => sum + table.rows, 0);
     return {
@@ -154,6 +209,8 @@ async function upgradeInto(old: RunningDatabase, fresh: RunningDatabase, migrati
       steps,
       noStatisticsSeconds,
       windowPlans: (options.queries ?? []).map((query, index) => windowPlan(query, withoutStatistics[index], withStatistics[index])),
+      windowLoad,
+      logical: null,
       estimate: options.productionRows ? extrapolateDowntime(steps, tables, options.productionRows) : null,
     };
   } finally {
@@ -187,6 +244,27 @@ async function runEach(db: pg.Client, statements: readonly string[]): Promise<vo
 async function serverVersion(db: pg.Client): Promise<string> {
   const { rows } = await db.query<{ version: string }>(`select current_setting('server_version') as version`);
   return rows[0]?.version ?? '?';
+}
+
+interface WindowTraffic {
+  load: LoadOnServer;
+  startSeconds: number;
+}
+
+async function startWindowTraffic(prepared: PreparedWindowLoad, fresh: RunningDatabase, options: UpgradeOptions): Promise<WindowTraffic> {
+  const started = performance.now();
+  options.onProgress?.(`upgrade: starting the app on the new server for ${prepared.scenario.name}`);
+  const load = await startLoadOn(prepared, fresh, TARGET_DATABASE, options.signal ?? new AbortController().signal, (line) => options.onProgress?.(line));
+  return { load, startSeconds: (performance.now() - started) / 1000 };
+}
+
+/** One phase of the load; for the first, which tables autovacuum analyzed meanwhile (they left the window early). */
+async function timedLoad(traffic: WindowTraffic, phase: string, db: pg.Client) {
+  const started = performance.now();
+  const pages = await traffic.load.drive(phase);
+  const seconds = (performance.now() - started) / 1000;
+  const { rows } = await db.query<{ name: string }>(`select relname as name from pg_stat_user_tables where last_autoanalyze is not null order by relname`);
+  return { pages, seconds, autoAnalyzed: rows.map((row) => row.name) };
 }
 
 function explainOn(server: RunningDatabase, queries: readonly string[]): Promise<ExplainResult[]> {

@@ -48,6 +48,22 @@ describe('renderers', () => {
     expect(text).toMatch(/\| My Bookings \| 100 \| 0.0 % \|/);
   });
 
+  it("Markdown and HTML: the context says which of production's planner settings the run's database took, and which not with why", () => {
+    const withProfile = runRecord({ release: 'next' });
+    withProfile.context.profileSettings = {
+      source: 'production.json',
+      capturedOn: '16.4',
+      database: 'rehearse_run_1',
+      settings: [{ name: 'random_page_cost', value: '1.1' }, { name: 'shared_buffers', value: '8GB', notApplied: 'needs a restart' }],
+      reanalyzed: false,
+    };
+    const analysis = analyzeRuns({ baselines: [runRecord()], candidates: [withProfile] });
+    expect(renderMarkdownText(analysis)).toContain(
+      "| planner settings | from production.json (PostgreSQL 16.4): random_page_cost=1.1; not applied: shared_buffers=8GB (needs a restart) | rehearse's own (no profile) |",
+    );
+    expect(renderHtmlText(analysis)).toContain('not applied: shared_buffers=8GB (needs a restart)');
+  });
+
   it('Markdown: stays under the comment limit with hundreds of queries and a long timeline', () => {
     const many = Array.from({ length: 400 }, (_, index) => statement(index.toString(16).padStart(4, '0'), `select ${'x, '.repeat(60)} from table_${index} where id = $1`));
     const big = analyzeRuns({ baselines: [runRecord({ statements: many })], candidates: [runRecord({ release: 'next', statements: many })] });

@@ -57,4 +57,17 @@ describe('database option precedence: defaults < config < environment < flags', 
     expect(() => resolveDbOptions(db(), {}, { dbVersion: '14' })).toThrow('--db-version: expected a Postgres major, 15 | 16 | 17 | 18, got "14"');
     expect(() => resolveDbOptions(db(), { REHEARSE_DB_VERSION: '16.2' }, {})).toThrow('REHEARSE_DB_VERSION: expected a Postgres major');
   });
+
+  it('takes the profile\'s major when nothing else names one, and an explicit major over it, saying which', () => {
+    const profile = { file: 'production.json', major: 16 };
+    expect(resolveDbOptions(db(), {}, {}, profile)).toMatchObject({ version: 16, why: 'embedded Postgres 16 (the default; major from the profile production.json)' });
+    expect(resolveDbOptions(db({ version: 17 }), {}, {}, profile)).toMatchObject({ version: 17, why: 'embedded Postgres 17 (the default; major from db.version in the config)' });
+    expect(resolveDbOptions(db(), {}, { dbVersion: '18' }, profile)).toMatchObject({ version: 18, why: 'embedded Postgres 18 (the default; major from --db-version)' });
+  });
+
+  it('says when the profile\'s major is one rehearse does not run, and uses the default', () => {
+    const options = resolveDbOptions(db(), {}, {}, { file: 'old.json', major: 13 });
+    expect(options.version).toBeUndefined();
+    expect(options.why).toBe('embedded Postgres (the default); the profile old.json was captured on PostgreSQL 13, which rehearse does not run (15 | 16 | 17 | 18): the default major is used');
+  });
 });
