@@ -30,7 +30,6 @@ const UNTIMED = [
   'seed-safety',
   'seed-school-portal',
   'traffic-proxy',
-  'upgrade-rehearsal',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({
