@@ -21,12 +21,17 @@ import { DEFAULT_THRESHOLDS } from './thresholds.ts';
  * - DIFFERENT: rank evidence, and the ratio interval wholly above
  *   (1 + tolerance) × m (slower) or below (1 − tolerance) / m (faster), where
  *   m = (1 + runNoise)^(1/√n), n the fewer runs of the two sides, runNoise
- *   0.2: the run-to-run noise a bootstrap of so few runs cannot see: two
- *   runs per side need the interval above 1.25× at a 10 % tolerance, three
- *   1.22×, five 1.19×. One run per side never decides: on a busy 2-core
- *   machine one whole run of an unchanged release measured Login's p95 3.6×
- *   its twin's (report-acceptance, baseline against baseline), with an
- *   interval of seconds well clear of any margin.
+ *   0.2: the run-to-run noise a bootstrap of so few runs cannot see: three
+ *   runs per side need the interval above 1.22× at a 10 % tolerance, five
+ *   1.19×. At least three runs per side: with two, every run of one side
+ *   beyond every run of the other happens by chance in one A/A pair of three
+ *   (either way), so the interval alone would decide, and it is too narrow:
+ *   20 A/A comparisons of 10-s runs (bench/ab-aa.ts) had My Bookings
+ *   DIFFERENT after two pairs twice (p95s 19.4, 15.1 against 9.6, 6.8 ms),
+ *   both undone by the third. One run per side never decides: on a busy
+ *   2-core machine one whole run of an unchanged release measured Login's
+ *   p95 3.6× its twin's (report-acceptance, baseline against baseline), with
+ *   an interval of seconds well clear of any margin.
  * - SAME: the interval wholly inside [1/(1 + tolerance), 1 + tolerance] with
  *   at least two runs per side: one run per side cannot see how far a whole
  *   run moves, so it never rules a difference out. This is the interval form
@@ -74,6 +79,8 @@ export interface VerdictOptions {
 }
 
 export const DEFAULT_ALPHA = 0.01;
+/** Fewer runs per side than this never make a page DIFFERENT (see {@link Verdict}). */
+export const MIN_RUNS_FOR_DIFFERENT = 3;
 export const DEFAULT_RUN_NOISE = 0.2;
 
 const toQuantiles = (side: SideSamples): RunQuantile[] => side.runs.map((run) => ({ value: run.p95, seconds: run.secondP95s }));
@@ -125,10 +132,11 @@ function decide(interval: RatioInterval, before: number[], after: number[], pVal
   const rankEvidence = (separated: boolean) => pValue <= alpha || (!rankCanDecide && separated);
   const evidence = (direction: string) => (rankCanDecide ? `Mann-Whitney p = ${formatP(pValue)}` : `every candidate run ${direction} than every baseline run`);
   const margin = `beyond the ${formatRatio(allowance)} a run's p95 moves with ${runsPerSideText(fewer)}`;
-  if (fewer >= 2 && rankEvidence(Math.min(...after) > Math.max(...before)) && interval.low > (1 + tolerance) * allowance) {
+  const enough = fewer >= MIN_RUNS_FOR_DIFFERENT;
+  if (enough && rankEvidence(Math.min(...after) > Math.max(...before)) && interval.low > (1 + tolerance) * allowance) {
     return { verdict: 'DIFFERENT', direction: 'slower', reason: `interval ${range} above ${tolerancePhrase} ${margin}; ${evidence('slower')}` };
   }
-  if (fewer >= 2 && rankEvidence(Math.max(...after) < Math.min(...before)) && interval.high < (1 - tolerance) / allowance) {
+  if (enough && rankEvidence(Math.max(...after) < Math.min(...before)) && interval.high < (1 - tolerance) / allowance) {
     return { verdict: 'DIFFERENT', direction: 'faster', reason: `interval ${range} below ${tolerancePhrase} ${margin}; ${evidence('faster')}` };
   }
   if (fewer >= 2 && interval.low >= 1 / (1 + tolerance) && interval.high <= 1 + tolerance) {

@@ -1,4 +1,5 @@
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import repositoryConfig from '../../rehearse.config.ts';
@@ -30,13 +31,27 @@ function releasesFromRepository() {
   );
 }
 
+/**
+ * appointments-token-rewrite's migration with a per-row cost, so that this test's small table takes
+ * seconds to rewrite under its ACCESS EXCLUSIVE lock, as a production-sized one does.
+ */
+const SLOW_REWRITE = `create function slow_token() returns uuid language sql volatile as $$ select gen_random_uuid() from pg_sleep(case when random() < 0.25 then 0.001 else 0 end) $$;
+alter table appointments add column token uuid not null default slow_token();
+`;
+
 /** A migrate command that fails the way a migration tool does: a message, then a non-zero exit. */
 const FAILING_MIGRATE = `node -e "console.log('migrating 003_posts_index.sql'); console.error('error: relation \\"postz\\" does not exist'); process.exit(3)"`;
 
 describe('rehearse run --deploy-at --rollback-at, end to end on the school-portal fixture', () => {
   let project: RunProject;
   beforeAll(async () => {
-    const releases = { ...releasesFromRepository(), 'migrate-fails': { env: { PORTAL_RELEASE: 'baseline' }, migrate: FAILING_MIGRATE } };
+    const slow = await mkdtemp(path.join(os.tmpdir(), 'rehearse-slow-rewrite-'));
+    await writeFile(path.join(slow, '002_appointments_token.sql'), SLOW_REWRITE);
+    const releases = {
+      ...releasesFromRepository(),
+      'migrate-fails': { env: { PORTAL_RELEASE: 'baseline' }, migrate: FAILING_MIGRATE },
+      'slow-rewrite': { env: { PORTAL_RELEASE: 'appointments-token-rewrite' }, migrations: slow },
+    };
     project = await createRunProject(0.002, SCHOOL_PORTAL, { releases, budgets: { release: { maxLockWaitMs: 2_000, maxErrorRateDuringSwitch: 0.05 } } } as never);
     await writeFile(path.join(project.dir, 'release-load.ts'), SCENARIO);
   });
@@ -108,6 +123,39 @@ describe('rehearse run --deploy-at --rollback-at, end to end on the school-porta
     expect(event.candidateLog).toBeNull();
     expect(await readdir(path.join(project.dir, 'reports', record.id))).not.toContain('app-candidate.log');
     expect(stdout).toMatch(/exited 3 after .* — the deploy stopped there and baseline kept serving\. Last lines of its output:\n {4}\| migrating 003_posts_index\.sql\n {4}\| error: relation "postz" does not exist/);
+    expect(code, stdout).toBe(1);
+    expect(leftoverProcesses(project)).toEqual([]);
+  });
+  /** One deploy of `release` at 5 s into 14 s of load: its record, output and exit code. */
+  async function deploy(release: string, extra: string[] = []) {
+    await rm(path.join(project.dir, 'reports'), { recursive: true, force: true });
+    const args = ['run', 'release-load.ts', '--config', project.config, '--release', release, '--probe-requests', '2', '--duration', '14s', '--deploy-at', '5s', ...extra];
+    const { code, stdout } = await runCli(args, { cwd: project.dir, timeoutMs: 240_000 });
+    return { code, stdout, record: await project.onlyRecord() };
+  }
+
+  it('fails a migration that rewrites a hot table under ACCESS EXCLUSIVE on the event budget, naming the statement, the lock, the table and the pages that waited; its safe twin passes', async () => {
+    const hot = await deploy('slow-rewrite');
+    const failed = hot.record.releaseEvent!.statements.find((statement) => /add column token/.test(statement.sql))!;
+    expect(failed.locks.some((lock) => lock.mode === 'AccessExclusiveLock' && lock.relation === 'appointments'), JSON.stringify(failed.locks)).toBe(true);
+    expect(failed.longestWaitMs).toBeGreaterThan(2_000);
+    expect(hot.stdout).toMatch(/✗ Migration \S*002_appointments_token\.sql statement 2 \(alter table appointments add column token[^)]*\): held AccessExclusiveLock on appointments for [\d.]+ s; \d+ session\(s\) waited behind it.*; \d+ My Bookings request\(s\) waited/);
+    expect(hot.code, hot.stdout).toBe(1);
+
+    const twin = await deploy('appointments-token-batched');
+    const lockChecks = twin.stdout.split('\n').filter((line) => /Migration \S*002_appointments_token\.sql/.test(line));
+    expect(twin.record.releaseEvent!.statements.every((statement) => statement.error === null && statement.longestWaitMs <= 2_000)).toBe(true);
+    expect(lockChecks.filter((line) => line.includes('✗')), twin.stdout).toEqual([]);
+    expect(twin.code, twin.stdout).toBe(0);
+    expect(leftoverProcesses(project)).toEqual([]);
+  });
+
+  it('says a rollback did not restore service when the migration renamed a column the baseline reads, with the app\'s first error', async () => {
+    // Without the posts cache, every Posts request after the rollback reads posts.body, as a busy production's cold keys do.
+    const { code, stdout, record } = await deploy('posts-body-renamed', ['--rollback-at', '9s', '--app-env', 'POSTS_CACHE_TTL_MS=0']);
+    const rollback = record.releaseEvent!.actions.find((action) => action.kind === 'rollback')!;
+    expect(rollback.switchedAt).not.toBeNull();
+    expect(stdout).toMatch(/✗ Release event: the rollback did not restore service \(Posts [\d.]+ % errors\) — the schema stayed as posts-body-renamed's migration left it, and baseline does not work on it; the app's first error after it: .*column p\.body does not exist/);
     expect(code, stdout).toBe(1);
     expect(leftoverProcesses(project)).toEqual([]);
   });

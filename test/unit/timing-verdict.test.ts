@@ -63,12 +63,12 @@ describe('the timing verdict on simulated runs with known effects', () => {
     expect(different).toBe(0);
   });
 
-  it('says DIFFERENT (slower) for a 40 % slowdown within 3 pairs in most trials, and never SAME or faster', () => {
+  it('says DIFFERENT (slower) for a 40 % slowdown by the third pair in about half the trials and within five in most, never SAME or faster', () => {
     const outcomes = Array.from({ length: 200 }, (_, index) => sequence(10_000 + index, 1.4, 5));
     const within3 = outcomes.filter((outcome) => outcome.verdict.verdict === 'DIFFERENT' && outcome.pairs <= 3).length;
     console.log(`+40 %: DIFFERENT within 3 pairs in ${within3} of 200; stopped at:`, JSON.stringify(tally(outcomes)));
-    // Measured: 113 of 200 within 3 pairs, 152 of 200 within 5 (seeds 10000–10199, 200 resamples).
-    expect(within3).toBeGreaterThan(100);
+    // Measured: 96 of 200 at the third pair (DIFFERENT needs three runs per side), 148 of 200 within 5 (seeds 10000–10199, 200 resamples).
+    expect(within3).toBeGreaterThanOrEqual(90);
     expect(outcomes.filter((outcome) => outcome.verdict.verdict === 'DIFFERENT').length).toBeGreaterThanOrEqual(140);
     expect(outcomes.every((outcome) => outcome.verdict.verdict !== 'SAME' && outcome.verdict.direction !== 'faster')).toBe(true);
   });
@@ -90,12 +90,13 @@ describe('the timing verdict on simulated runs with known effects', () => {
     expect(one.reason).toContain('one run per side');
   });
 
-  it('never decides on one run per side, and needs a larger slowdown with two runs than with three', () => {
+  it('never says DIFFERENT on fewer than three runs per side, however far apart', () => {
     const steady = (p95: number) => ({ p95, secondP95s: Array.from({ length: 30 }, () => p95) });
     expect(judgeTiming('Login', { runs: [steady(100)] }, { runs: [steady(300)] }, options).verdict).toBe('NOT SURE');
     const two = (p95: number) => [steady(p95), steady(p95 * 1.01)];
-    expect(judgeTiming('Login', { runs: two(100) }, { runs: two(123) }, options).verdict).toBe('NOT SURE');
-    expect(judgeTiming('Login', { runs: two(100) }, { runs: two(140) }, options).verdict).toBe('DIFFERENT');
+    // Two runs per side each way apart happen in one A/A pair of three: the A/A series saw 19.4, 15.1 against 9.6, 6.8 ms.
+    expect(judgeTiming('Login', { runs: two(100) }, { runs: two(200) }, options).verdict).toBe('NOT SURE');
+    expect(judgeTiming('Login', { runs: two(200) }, { runs: two(100) }, options).verdict).toBe('NOT SURE');
     const three = (p95: number) => [steady(p95), steady(p95 * 1.01), steady(p95 * 0.99)];
     expect(judgeTiming('Login', { runs: three(100) }, { runs: three(125) }, options).verdict).toBe('DIFFERENT');
     // Not every candidate run beyond every baseline run: the rank evidence is missing.
