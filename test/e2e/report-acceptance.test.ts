@@ -205,7 +205,9 @@ describe('rehearse compare on real runs of the fixture releases', () => {
   });
 
   it('gates on budgets: below the measured p95, queries per request and query calls it fails with exit 1 and JUnit failures, above them it passes', async () => {
-    const run = runs.get(key(SPIKE, 'baseline'))![0]!;
+    // The baseline run that had the machine to itself: a light run shares it with the other lane, and a
+    // run the other lane kept waiting has its timing budgets rightly untrusted (warnings, not failures).
+    const run = runs.get(key(SPIKE, 'baseline', 'busy'))![0]!;
     const record = await readRunRecord(run);
     const login = record.pages.find((page) => page.page === 'Login')!;
     const bookings = record.queryProfiles.find((profile) => profile.page === 'My Bookings')!;
