@@ -28,6 +28,7 @@ import { controlRunner, THIS_MACHINE, type RunnerHost } from '../src/k6/runner-h
 import { stopChild } from '../src/system/child-process.ts';
 import { findFreePort } from '../src/system/free-port.ts';
 import { createPrivateNetwork, networkNamespacesUnavailable } from '../test/support/network-namespaces.ts';
+import { minimalScript } from './runners.ts';
 
 const ROUNDS = 2;
 const LOAD_SECONDS = Number(process.env.REHEARSE_BENCH_LOAD_SECONDS ?? 5);
@@ -40,18 +41,6 @@ const SERVER = `import http from 'node:http';
 http.createServer((_request, response) => response.end('ok')).listen(${SERVER_PORT}, process.env.HOST, () => console.log('ready'));
 `;
 
-const MINIMAL_SCRIPT = `import http from 'k6/http';
-
-export const options = {
-  scenarios: {
-    home: { executor: 'constant-arrival-rate', rate: ${LOAD_RATE}, timeUnit: '1s', duration: '${LOAD_SECONDS}s', preAllocatedVUs: ${LOAD_VUS}, maxVUs: ${LOAD_VUS} },
-  },
-};
-
-export default function () {
-  http.get(\`\${__ENV.BASE_URL}/\`);
-}
-`;
 
 /** One iteration that does nothing: a runner to release, no traffic. */
 const IDLE_SCRIPT = `export const options = { vus: 1, iterations: 1 };
@@ -81,7 +70,7 @@ export async function run(log: (line: string) => void = console.log): Promise<{ 
   const servers: ChildProcess[] = [];
   try {
     await writeFile(path.join(dir, 'server.mjs'), SERVER);
-    await writeFile(path.join(dir, 'minimal.js'), MINIMAL_SCRIPT);
+    await writeFile(path.join(dir, 'minimal.js'), minimalScript(LOAD_RATE, LOAD_SECONDS, LOAD_VUS));
     await writeFile(path.join(dir, 'idle.js'), IDLE_SCRIPT);
     servers.push(await startServer(path.join(dir, 'server.mjs'), '127.0.0.1', []));
     servers.push(await startServer(path.join(dir, 'server.mjs'), network.app.address, network.app.commandPrefix));

@@ -164,11 +164,13 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (user + system) / 1e6;
 }
 
-const MINIMAL_SCRIPT = `import http from 'k6/http';
+/** The hand-written reference: the same executor, rate and VUs as the script it is measured against, `http.get` only. */
+export function minimalScript(rate: number, seconds: number, vus: number): string {
+  return `import http from 'k6/http';
 
 export const options = {
   scenarios: {
-    home: { executor: 'constant-arrival-rate', rate: ${LOAD_RATE}, timeUnit: '1s', duration: '${LOAD_SECONDS}s', preAllocatedVUs: ${LOAD_VUS}, maxVUs: ${LOAD_VUS} },
+    home: { executor: 'constant-arrival-rate', rate: ${rate}, timeUnit: '1s', duration: '${seconds}s', preAllocatedVUs: ${vus}, maxVUs: ${vus} },
   },
 };
 
@@ -176,6 +178,7 @@ export default function () {
   http.get(\`\${__ENV.BASE_URL}/\`);
 }
 `;
+}
 
 /** rehearse's script for one page at the same rate and VUs, and the minimal one, alternated against one loopback server. */
 async function compareScripts(dir: string, log: (line: string) => void): Promise<{ generated: number[]; minimal: number[] }> {
@@ -189,8 +192,8 @@ async function compareScripts(dir: string, log: (line: string) => void): Promise
   const built = await writeScript(scenario, 'bench-home.ts', { root: dir, out: path.join(dir, 'bench-home.js'), vuCeiling: { vus: LOAD_VUS, source: 'the bench' } });
   await mkdir(built.dataDir, { recursive: true });
   await writeFile(path.join(built.dataDir, built.plan.datasets[0]!.file), JSON.stringify(Array.from({ length: LOAD_VUS }, (_, index) => ({ email: `v${index}@example.test` }))));
-  const minimalScript = path.join(dir, 'minimal.js');
-  await writeFile(minimalScript, MINIMAL_SCRIPT);
+  const minimalFile = path.join(dir, 'minimal.js');
+  await writeFile(minimalFile, minimalScript(LOAD_RATE, LOAD_SECONDS, LOAD_VUS));
   const server = http.createServer((_request, response) => response.end('ok'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const env = { BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, REHEARSE_DATA_DIR: built.dataDir };
@@ -204,7 +207,7 @@ async function compareScripts(dir: string, log: (line: string) => void): Promise
   const minimal: number[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      minimal.push(await requestsPerSecond(minimalScript));
+      minimal.push(await requestsPerSecond(minimalFile));
       generated.push(await requestsPerSecond(built.script));
       log(`runners: script round ${round + 1}: generated ${generated.at(-1)!.toFixed(0)} req/s, minimal ${minimal.at(-1)!.toFixed(0)} req/s`);
     }
