@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { AbSummary } from '../src/ab/ab-summary.ts';
 import { sideSamples } from '../src/analyze/timing-checks.ts';
 import { judgeTiming, type Verdict } from '../src/analyze/timing-verdict.ts';
+import { median } from '../src/analyze/statistics.ts';
 import { DEFAULT_THRESHOLDS } from '../src/analyze/thresholds.ts';
 import { readRunRecord } from '../src/run/run-record.ts';
 import type { RunRecord } from '../src/run/run-record-schema.ts';
@@ -75,12 +76,6 @@ async function timedRuns(folder: string): Promise<{ baseline: RunRecord[]; candi
   for (const run of summary.runs.filter((entry) => entry.compared && entry.timed)) sides[run.side].push(await readRunRecord(path.join(folder, run.dir)));
   return sides;
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 /**
  * Per page, over every timed run of every comparison (both sides run the
