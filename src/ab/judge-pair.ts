@@ -31,6 +31,7 @@ export function judgePair(analysis: Analysis, baseline: readonly RunRecord[], ca
       maxRepeats: options.maxRepeats,
       confidence: analysis.thresholds.timingConfidence,
       resamples: analysis.thresholds.bootstrapResamples,
+      floorMs: analysis.thresholds.timingFloorMs,
     });
   return {
     verdicts: pages.map(judge),

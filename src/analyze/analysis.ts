@@ -120,7 +120,7 @@ export interface RatioInterval {
   low: number;
   high: number;
   confidence: number;
-  /** `bootstrap-seconds` (moving blocks of the per-second timeline) or `repeats` (runs resampled, then seconds). */
+  /** `bootstrap-seconds` (moving blocks of one run's per-second timeline per side) or `repeats` (Student's t over the runs' log values, `runRatioInterval`). */
   method: 'bootstrap-seconds' | 'repeats';
 }
 

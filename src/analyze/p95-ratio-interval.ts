@@ -1,6 +1,6 @@
 import type { RunRecord } from '../run/run-record-schema.ts';
 import type { RatioInterval } from './analysis.ts';
-import { median, quantile, seededRandom } from './statistics.ts';
+import { median, quantile, seededRandom, studentTQuantile } from './statistics.ts';
 
 /** The per-second quantiles a timeline holds: p95 always, p50 in records written since rehearse kept it. */
 export type TimelineQuantile = 'p50' | 'p95';
@@ -128,4 +128,66 @@ export function sampleQuantileInterval(runs: readonly RunQuantile[], options: Sa
   const relative = Array.from({ length: options.resamples }, () => resampleSide(series, random) / observed);
   const tail = (1 - options.confidence) / 2;
   return { value, low: value * quantile(relative, tail), high: value * quantile(relative, 1 - tail) };
+}
+
+const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const squaredDeviations = (values: readonly number[]) => {
+  const centre = mean(values);
+  return values.reduce((sum, value) => sum + (value - centre) ** 2, 0);
+};
+
+/** Resamples per run for {@link withinRunVariance}: a variance, not a tail quantile, needs few. */
+const WITHIN_RUN_RESAMPLES = 200;
+
+/**
+ * How far one run's log quantile moves from sampling alone: the variance of
+ * the log median of its per-second values over moving-block resamples. 0
+ * with fewer than five seconds.
+ */
+function withinRunVariance(seconds: readonly number[], random: () => number): number {
+  if (seconds.length < 5 || seconds.some((value) => value <= 0)) return 0;
+  const logs = Array.from({ length: WITHIN_RUN_RESAMPLES }, () => Math.log(median(resampleBlocks(seconds, random))));
+  return squaredDeviations(logs) / (logs.length - 1);
+}
+
+/** Candidate / baseline on the log scale over repeats: the difference of the sides' mean log values, its standard error, and the degrees of freedom. */
+export interface RunRatioSpread {
+  difference: number;
+  standardError: number;
+  degreesOfFreedom: number;
+}
+
+/**
+ * The spread of candidate / baseline of one page's quantile over repeats,
+ * for Student's t on the runs' log values (each run's value from its
+ * histogram). The spread is the runs' own spread around their side's mean,
+ * pooled over both sides (df = runs − 2), so a page whose whole runs move
+ * far (a 10 ms page whose p95 is its third-slowest request) gets a wide
+ * interval, and one whose runs agree a narrow one. Two or three runs can
+ * agree by chance, so the variance is never taken below what a run's
+ * per-second values say one run moves by sampling alone; t's heavier tails
+ * at few degrees of freedom do the rest (two runs per side: 4.3 standard
+ * errors at 95 %, three 2.8). Null without a degree of freedom (one run per
+ * side) or with a value ≤ 0.
+ */
+export function runRatioSpread(candidateRuns: readonly RunQuantile[], baselineRuns: readonly RunQuantile[], seed = DEFAULT_SEED): RunRatioSpread | null {
+  const runs = candidateRuns.length + baselineRuns.length;
+  if (candidateRuns.length === 0 || baselineRuns.length === 0 || runs < 3) return null;
+  if ([...candidateRuns, ...baselineRuns].some((run) => !(run.value > 0))) return null;
+  const after = candidateRuns.map((run) => Math.log(run.value));
+  const before = baselineRuns.map((run) => Math.log(run.value));
+  const between = (squaredDeviations(after) + squaredDeviations(before)) / (runs - 2);
+  const random = seededRandom(seed);
+  const within = mean([...candidateRuns, ...baselineRuns].map((run) => withinRunVariance(run.seconds, random)));
+  return {
+    difference: mean(after) - mean(before),
+    standardError: Math.sqrt(Math.max(between, within) * (1 / after.length + 1 / before.length)),
+    degreesOfFreedom: runs - 2,
+  };
+}
+
+/** The two-sided interval of candidate / baseline at `confidence` from a {@link RunRatioSpread}; the point is the ratio of the sides' geometric means. */
+export function runRatioInterval(spread: RunRatioSpread, confidence: number): RatioInterval {
+  const half = studentTQuantile(1 - (1 - confidence) / 2, spread.degreesOfFreedom) * spread.standardError;
+  return { point: Math.exp(spread.difference), low: Math.exp(spread.difference - half), high: Math.exp(spread.difference + half), confidence, method: 'repeats' };
 }

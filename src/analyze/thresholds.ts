@@ -134,6 +134,13 @@ export interface Thresholds {
   /** Timings: the p95 ratio interval's confidence level and bootstrap resamples. */
   timingConfidence: number;
   bootstrapResamples: number;
+  /**
+   * A timing verdict's band is the tolerance or this many milliseconds of the
+   * baseline's p95, whichever is more: a 9 ms page's 10 % is 0.9 ms, less than
+   * one scheduler or GC pause moves a request, and 2 ms is a slowdown worth a
+   * verdict (timing-verdict.ts).
+   */
+  timingFloorMs: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -169,6 +176,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   loadDelivery: { maxDroppedShare: 0.01, maxK6Cores: 0.9, k6WindowSeconds: 5, maxOtherCores: 0.25 },
   timingConfidence: 0.95,
   bootstrapResamples: 2000,
+  timingFloorMs: 2,
 };
 
 /** Default regression tolerance for timings (config `budgets.tolerance`, `--tolerance`). */

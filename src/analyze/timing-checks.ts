@@ -4,7 +4,7 @@ import { formatMs, formatRatio } from './format-number.ts';
 import { runQuantiles, type TimelineQuantile } from './p95-ratio-interval.ts';
 import type { PooledPage, PooledSide } from './pool-runs.ts';
 import type { Thresholds } from './thresholds.ts';
-import { judgeTiming, type PageVerdict, type SideSamples } from './timing-verdict.ts';
+import { judgeTiming, timingBand, type PageVerdict, type SideSamples } from './timing-verdict.ts';
 
 export interface TimingInputs {
   baseline: PooledSide;
@@ -44,16 +44,16 @@ export function verdictText(verdict: PageVerdict): string {
 /**
  * What a verdict does to the gate: slower fails; faster and SAME pass; NOT
  * SURE fails only when `strict`, and otherwise warns when the measured ratio
- * is over the tolerance (it looks slower, unconfirmed). A NOT SURE page that
- * measured within the tolerance passes with its verdict said: with one run
- * per side every page is NOT SURE, and a warning on each would drown the one
- * that looks slower.
+ * is over the band (the tolerance, or the ms floor of a fast page): it looks
+ * slower, unconfirmed. A NOT SURE page that measured within the band passes
+ * with its verdict said: with one run per side every page is NOT SURE, and
+ * a warning on each would drown the one that looks slower.
  */
-export function timingStatus(verdict: PageVerdict, strict: boolean, tolerance: number): CheckStatus {
+export function timingStatus(verdict: PageVerdict, strict: boolean, band: number): CheckStatus {
   if (verdict.verdict === 'DIFFERENT') return verdict.direction === 'slower' ? 'fail' : 'pass';
   if (verdict.verdict === 'SAME') return 'pass';
   if (strict) return 'fail';
-  return verdict.ratio > 1 + tolerance ? 'warn' : 'pass';
+  return verdict.ratio > 1 + band ? 'warn' : 'pass';
 }
 
 /**
@@ -99,19 +99,21 @@ function quantileCheck({ baseline, candidate, tolerance, thresholds, strict = fa
     tolerance,
     confidence: thresholds.timingConfidence,
     resamples: thresholds.bootstrapResamples,
+    floorMs: thresholds.timingFloorMs,
     // `compare` judges the runs it is given; there is no next pair to wait for.
     maxRepeats: Number.POSITIVE_INFINITY,
   });
   if (!Number.isFinite(verdict.high)) {
     return { check: { ...base, status: 'pass', sentence: `${evidence} (too few seconds with requests for an interval; not judged)`, limit: null, magnitude: 0 }, verdict: null };
   }
+  const band = timingBand(tolerance, baselineValue, thresholds.timingFloorMs);
   const ratio = `${formatRatio(verdict.ratio)}, ${Math.round(thresholds.timingConfidence * 100)} % interval ${formatRatio(verdict.low)}–${formatRatio(verdict.high)}, ${runsPerSideText(verdict.runs)}`;
   return {
     check: {
       ...base,
-      status: timingStatus(verdict, strict, tolerance),
+      status: timingStatus(verdict, strict, band),
       sentence: `${evidence} — ${verdictText(verdict)} (${ratio}): ${verdict.reason}`,
-      limit: baselineValue * (1 + tolerance),
+      limit: baselineValue * (1 + band),
       magnitude: verdict.low,
       timing: verdict,
     },

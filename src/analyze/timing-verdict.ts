@@ -1,7 +1,7 @@
 import type { RatioInterval } from './analysis.ts';
-import { formatPercent, formatRatio } from './format-number.ts';
+import { formatMs, formatPercent, formatRatio } from './format-number.ts';
 import { mannWhitneyPValue, smallestPValue } from './mann-whitney.ts';
-import { sampleQuantileInterval, sampleRatioInterval, type RunQuantile } from './p95-ratio-interval.ts';
+import { runRatioInterval, runRatioSpread, sampleQuantileInterval, sampleRatioInterval, type RunQuantile } from './p95-ratio-interval.ts';
 import { median } from './statistics.ts';
 import { DEFAULT_THRESHOLDS } from './thresholds.ts';
 
@@ -12,30 +12,34 @@ import { DEFAULT_THRESHOLDS } from './thresholds.ts';
  * with the sample size and the effect looked for, and otherwise runs more
  * attempts), adapted to the handful of runs a rehearsal can afford:
  *
+ * - The interval: with repeats, Student's t over the runs' log p95s
+ *   (`runRatioInterval`): a run's p95 moves as a whole from run to run (the
+ *   A/A series, docs/BENCHMARKS.md: a 10 ms page's p95 by 21 % between
+ *   consecutive 10-s runs, median), so the runs, not the seconds inside one,
+ *   say how sure the ratio is. With one run per side, a bootstrap of its
+ *   per-second timeline, shown but never deciding.
+ * - The band: the tolerance, or `floorMs` of the baseline's p95 when that is
+ *   more (default 2 ms): 10 % of a 9 ms page is 0.9 ms, less than one
+ *   scheduler or GC pause moves a request on a shared machine, so no
+ *   interval of such a page fits inside ±10 %; 2 ms on its p95 is a
+ *   slowdown worth a verdict.
  * - Rank evidence: the two-sided Mann-Whitney p-value of the runs' p95s ≤
  *   `alpha` (0.01, Pinpoint's low threshold). Below five runs per side the
  *   test cannot reach 0.01 (3 + 3: 0.1 at best); there, every run of one side
  *   beyond every run of the other stands in for it. Kolmogorov-Smirnov is left
  *   out: with 1–5 runs it adds no power, and the smaller of two p-values
  *   raises the false-alarm rate.
- * - DIFFERENT: rank evidence, and the ratio interval wholly above
- *   (1 + tolerance) × m (slower) or below (1 − tolerance) / m (faster), where
- *   m = (1 + runNoise)^(1/√n), n the fewer runs of the two sides, runNoise
- *   0.2: the run-to-run noise a bootstrap of so few runs cannot see: three
- *   runs per side need the interval above 1.22× at a 10 % tolerance, five
- *   1.19×. At least three runs per side: with two, every run of one side
- *   beyond every run of the other happens by chance in one A/A pair of three
- *   (either way), so the interval alone would decide, and it is too narrow:
- *   20 A/A comparisons of 10-s runs (bench/ab-aa.ts) had My Bookings
- *   DIFFERENT after two pairs twice (p95s 19.4, 15.1 against 9.6, 6.8 ms),
- *   both undone by the third. One run per side never decides: on a busy
- *   2-core machine one whole run of an unchanged release measured Login's
- *   p95 3.6× its twin's (report-acceptance, baseline against baseline), with
- *   an interval of seconds well clear of any margin.
- * - SAME: the interval wholly inside [1/(1 + tolerance), 1 + tolerance] with
- *   at least two runs per side: one run per side cannot see how far a whole
- *   run moves, so it never rules a difference out. This is the interval form
- *   of Pinpoint's high threshold: it narrows with runs and with the effect.
+ * - DIFFERENT: rank evidence, and the interval at 1 − `alpha` (99 %) wholly
+ *   beyond the band, with at least three runs per side: with two, every run
+ *   of one side beyond every run of the other happens by chance in one A/A
+ *   pair of three (either way); 20 A/A comparisons of 10-s runs
+ *   (bench/ab-aa.ts) had My Bookings apart that way twice (p95s 19.4, 15.1
+ *   against 9.6, 6.8 ms), both undone by the third pair.
+ * - SAME: the interval at 1 − 2 × (1 − confidence) (90 %) wholly inside the
+ *   band, with at least two runs per side: the two one-sided tests of
+ *   equivalence (TOST), each at 5 %, i.e. a difference beyond the band is
+ *   ruled out at the same 5 % a DIFFERENT is claimed at. One run per side
+ *   cannot see how far a whole run moves, so it never rules anything out.
  * - NOT SURE otherwise: another pair, up to `maxRepeats` per side.
  */
 export type Verdict = 'DIFFERENT' | 'SAME' | 'NOT SURE';
@@ -74,14 +78,13 @@ export interface VerdictOptions {
   resamples?: number;
   maxRepeats: number;
   seed?: number;
-  /** Optional addition to the API: how far a whole run's p95 can move on an unchanged release (default 0.2). */
-  runNoise?: number;
+  /** The band's floor in milliseconds of the baseline's p95 (default `DEFAULT_THRESHOLDS.timingFloorMs`). */
+  floorMs?: number;
 }
 
 export const DEFAULT_ALPHA = 0.01;
 /** Fewer runs per side than this never make a page DIFFERENT (see {@link Verdict}). */
 export const MIN_RUNS_FOR_DIFFERENT = 3;
-export const DEFAULT_RUN_NOISE = 0.2;
 
 const toQuantiles = (side: SideSamples): RunQuantile[] => side.runs.map((run) => ({ value: run.p95, seconds: run.secondP95s }));
 
@@ -90,9 +93,9 @@ function span(low: number, high: number): string {
   return `${formatRatio(low).replace('×', '')}–${formatRatio(high)}`;
 }
 
-/** The run-noise allowance: how much further than the tolerance the interval must lie when the rank test cannot reach `alpha`. */
-export function runNoiseAllowance(runsPerSide: number, runNoise = DEFAULT_RUN_NOISE): number {
-  return (1 + runNoise) ** (1 / Math.sqrt(Math.max(1, runsPerSide)));
+/** The half-width of the verdict's band as a ratio: the tolerance, or `floorMs` of the baseline's p95 when that is more. */
+export function timingBand(tolerance: number, baselineP95: number, floorMs: number): number {
+  return baselineP95 > 0 ? Math.max(tolerance, floorMs / baselineP95) : tolerance;
 }
 
 /**
@@ -100,12 +103,15 @@ export function runNoiseAllowance(runsPerSide: number, runNoise = DEFAULT_RUN_NO
  *
  * @example
  * judgeTiming('My Bookings', baseline, candidate, { tolerance: 0.1, maxRepeats: 5 });
- * // { verdict: 'DIFFERENT', direction: 'slower', ratio: 1.4, low: 1.31, high: 1.52, reason: 'interval 1.31–1.52× above the 10.0 % tolerance …' }
+ * // { verdict: 'DIFFERENT', direction: 'slower', ratio: 1.9, low: 1.52, high: 2.37, reason: 'interval 1.52–2.37× above the band (20.8 %: 2 ms of a 9.6 ms p95) …' }
  */
 export function judgeTiming(page: string, baseline: SideSamples, candidate: SideSamples, options: VerdictOptions): PageVerdict {
   const confidence = options.confidence ?? DEFAULT_THRESHOLDS.timingConfidence;
   const runs = { baseline: baseline.runs.length, candidate: candidate.runs.length };
-  const interval = sampleRatioInterval(toQuantiles(candidate), toQuantiles(baseline), { confidence, resamples: options.resamples ?? DEFAULT_THRESHOLDS.bootstrapResamples, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const spread = runRatioSpread(toQuantiles(candidate), toQuantiles(baseline), options.seed);
+  const interval = spread
+    ? runRatioInterval(spread, confidence)
+    : sampleRatioInterval(toQuantiles(candidate), toQuantiles(baseline), { confidence, resamples: options.resamples ?? DEFAULT_THRESHOLDS.bootstrapResamples, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
   const before = baseline.runs.map((run) => run.p95);
   const after = candidate.runs.map((run) => run.p95);
   const pValue = before.length > 0 && after.length > 0 ? mannWhitneyPValue(after, before) : null;
@@ -116,33 +122,49 @@ export function judgeTiming(page: string, baseline: SideSamples, candidate: Side
     const reason = bothSides ? 'too few seconds with requests for an interval' : 'no timed run on one side yet';
     return { ...base, verdict: 'NOT SURE', ratio, low: 0, high: Number.POSITIVE_INFINITY, direction: null, reason };
   }
-  const decided = decide(interval, before, after, pValue ?? 1, options);
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  // DIFFERENT at alpha (99 %); SAME by two one-sided tests at 1 − confidence each, i.e. the interval at 1 − 2 × (1 − confidence) (90 %).
+  const levels = spread ? { different: runRatioInterval(spread, 1 - alpha), same: runRatioInterval(spread, 1 - 2 * (1 - confidence)) } : null;
+  const band = { ratio: timingBand(options.tolerance, median(before), options.floorMs ?? DEFAULT_THRESHOLDS.timingFloorMs), tolerance: options.tolerance, baselineP95: median(before) };
+  const decided = decide(interval, levels, band, before, after, pValue ?? 1, { ...options, alpha });
   return { ...base, ratio: interval.point, low: interval.low, high: interval.high, ...decided };
 }
 
-function decide(interval: RatioInterval, before: number[], after: number[], pValue: number, options: VerdictOptions): Pick<PageVerdict, 'verdict' | 'direction' | 'reason'> {
-  const { tolerance } = options;
-  const alpha = options.alpha ?? DEFAULT_ALPHA;
+/** "the 10.0 % tolerance", or "the 20.8 % band (2 ms of a 9.6 ms p95)" when the floor sets it. */
+function bandPhrase(band: { ratio: number; tolerance: number; baselineP95: number }): string {
+  if (band.ratio <= band.tolerance) return `the ${formatPercent(band.tolerance)} tolerance`;
+  return `the ${formatPercent(band.ratio)} band (${formatMs(band.ratio * band.baselineP95)} of a ${formatMs(band.baselineP95)} p95)`;
+}
+
+function decide(
+  interval: RatioInterval,
+  levels: { different: RatioInterval; same: RatioInterval } | null,
+  band: { ratio: number; tolerance: number; baselineP95: number },
+  before: number[],
+  after: number[],
+  pValue: number,
+  options: VerdictOptions & { alpha: number },
+): Pick<PageVerdict, 'verdict' | 'direction' | 'reason'> {
   const fewer = Math.min(before.length, after.length);
-  const allowance = runNoiseAllowance(fewer, options.runNoise);
   const range = span(interval.low, interval.high);
-  const tolerancePhrase = `the ${formatPercent(tolerance)} tolerance`;
+  const phrase = bandPhrase(band);
+  const level = (at: RatioInterval) => `${formatPercent(at.confidence).replace('.0 %', ' %')} interval ${span(at.low, at.high)}`;
   // Below five runs per side the rank test cannot reach alpha: every run of one side beyond every run of the other stands in for it.
-  const rankCanDecide = smallestPValue(after.length, before.length) <= alpha;
-  const rankEvidence = (separated: boolean) => pValue <= alpha || (!rankCanDecide && separated);
+  const rankCanDecide = smallestPValue(after.length, before.length) <= options.alpha;
+  const rankEvidence = (separated: boolean) => pValue <= options.alpha || (!rankCanDecide && separated);
   const evidence = (direction: string) => (rankCanDecide ? `Mann-Whitney p = ${formatP(pValue)}` : `every candidate run ${direction} than every baseline run`);
-  const margin = `beyond the ${formatRatio(allowance)} a run's p95 moves with ${runsPerSideText(fewer)}`;
-  const enough = fewer >= MIN_RUNS_FOR_DIFFERENT;
-  if (enough && rankEvidence(Math.min(...after) > Math.max(...before)) && interval.low > (1 + tolerance) * allowance) {
-    return { verdict: 'DIFFERENT', direction: 'slower', reason: `interval ${range} above ${tolerancePhrase} ${margin}; ${evidence('slower')}` };
+  const different = fewer >= MIN_RUNS_FOR_DIFFERENT ? levels?.different : undefined;
+  if (different && rankEvidence(Math.min(...after) > Math.max(...before)) && different.low > 1 + band.ratio) {
+    return { verdict: 'DIFFERENT', direction: 'slower', reason: `${level(different)} above ${phrase}; ${evidence('slower')}` };
   }
-  if (enough && rankEvidence(Math.max(...after) < Math.min(...before)) && interval.high < (1 - tolerance) / allowance) {
-    return { verdict: 'DIFFERENT', direction: 'faster', reason: `interval ${range} below ${tolerancePhrase} ${margin}; ${evidence('faster')}` };
+  if (different && rankEvidence(Math.max(...after) < Math.min(...before)) && different.high < 1 / (1 + band.ratio)) {
+    return { verdict: 'DIFFERENT', direction: 'faster', reason: `${level(different)} below ${phrase}; ${evidence('faster')}` };
   }
-  if (fewer >= 2 && interval.low >= 1 / (1 + tolerance) && interval.high <= 1 + tolerance) {
-    return { verdict: 'SAME', direction: null, reason: `a difference over ${formatPercent(tolerance)} ruled out (${range})` };
+  const same = fewer >= 2 ? levels?.same : undefined;
+  if (same && same.low >= 1 / (1 + band.ratio) && same.high <= 1 + band.ratio) {
+    return { verdict: 'SAME', direction: null, reason: `a difference beyond ${phrase} ruled out (${level(same)})` };
   }
-  return { verdict: 'NOT SURE', direction: null, reason: notSureReason(fewer, options.maxRepeats, range, tolerancePhrase) };
+  return { verdict: 'NOT SURE', direction: null, reason: notSureReason(fewer, options.maxRepeats, range, phrase) };
 }
 
 function runsPerSideText(runs: number): string {
