@@ -1,5 +1,6 @@
 import type { Check } from '../analyze/analysis.ts';
 import { formatPercent } from '../analyze/format-number.ts';
+import { DEFAULT_THRESHOLDS } from '../analyze/thresholds.ts';
 import type { PageVerdict } from '../analyze/timing-verdict.ts';
 import { runsPerSideText, verdictText } from '../analyze/timing-checks.ts';
 import type { AbSummary } from './ab-summary.ts';
@@ -71,7 +72,7 @@ export function renderAbSummary(summary: AbSummary): string {
   const pages = summary.verdicts.map(
     (verdict) => `  ${verdict.page}: ${verdictText(verdict)}, ratio ${describeRatio(verdict)}, ${runsPerSideText(verdict.runs)} — ${verdict.reason}`,
   );
-  const gate = summary.gate.status === 'pass' ? `PASS — no page slower beyond the ${formatPercent(summary.tolerance)} tolerance, no check failed` : `FAIL — ${summary.gate.failures.length} reason${summary.gate.failures.length === 1 ? '' : 's'}:`;
+  const gate = summary.gate.status === 'pass' ? `PASS — no page DIFFERENT and slower (beyond the ${formatPercent(summary.tolerance)} tolerance, or ${DEFAULT_THRESHOLDS.timingFloorMs} ms of a fast page's p95), no check failed` : `FAIL — ${summary.gate.failures.length} reason${summary.gate.failures.length === 1 ? '' : 's'}:`;
   return [
     `${summary.scenario}: ${summary.candidate.release ?? 'candidate'} against ${summary.baseline.release ?? 'baseline'}${summary.complete ? '' : ' (INCOMPLETE)'}`,
     ...pages,
