@@ -4,7 +4,7 @@
  */
 const SCRIPT_NAMES = [
   'check', 'sleep', 'SharedArray', 'exec', 'http', 'open', '__ENV', '__VU', '__ITER', 'BASE_URL', 'DATA_DIR', 'options',
-  'index', 'row', 'response', 'captured', 'captureJson', 'captureHeader', 'captureCookie', 'captureRegex',
+  'index', 'row', 'rowOfThisVu', 'rowsOfThisVu', 'response', 'captured', 'captureJson', 'captureHeader', 'captureCookie', 'captureRegex',
   'String', 'JSON', 'Math', 'Object', 'Array', 'Number', 'RegExp', 'encodeURIComponent', 'console',
 ];
 

@@ -17,6 +17,26 @@ const data_readers = new SharedArray("readers", /** @returns {ReadersRow[]} */ (
   JSON.parse(open(`${DATA_DIR}/readers.json`)),
 );
 
+/** Each dataset's row for this VU, kept from its first iteration (see rowOfThisVu). @type {Map<unknown[], { index: string, row: unknown }>} */
+const rowsOfThisVu = new Map();
+
+/**
+ * This VU's row of `rows` (VU n reads row n - 1, wrapping, so no two VUs share one while there are rows enough)
+ * and its index, as the `row` tag. Read once per VU: a SharedArray parses an element each time it is read.
+ * @template T
+ * @param {T[]} rows
+ * @returns {{ index: string, row: T }}
+ */
+function rowOfThisVu(rows) {
+  let kept = rowsOfThisVu.get(rows);
+  if (kept === undefined) {
+    const index = (exec.vu.idInTest - 1) % rows.length;
+    kept = { index: String(index), row: rows[index] };
+    rowsOfThisVu.set(rows, kept);
+  }
+  return /** @type {{ index: string, row: T }} */ (kept);
+}
+
 export const options = {
   scenarios: {
     readers: {
@@ -46,8 +66,7 @@ export const options = {
 };
 
 export function journey_readers() {
-  const index = (exec.vu.idInTest - 1) % data_readers.length;
-  const row = data_readers[index];
+  const { index, row } = rowOfThisVu(data_readers);
   let response;
 
   // Login
@@ -55,7 +74,7 @@ export function journey_readers() {
     headers: { "content-type": "application/json", Accept: "application/json" },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Login", name: "Login", row: String(index) },
+    tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
     "Login: status 200": (r) => r.status === 200,
@@ -70,7 +89,7 @@ export function journey_readers() {
     headers: { Accept: "application/json", Authorization: "Token " + token },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Feed", name: "Feed", row: String(index) },
+    tags: { page: "Feed", name: "Feed", row: index },
   });
   check(response, {
     "Feed: status 200": (r) => r.status === 200,
@@ -84,7 +103,7 @@ export function journey_readers() {
     headers: { Accept: "application/json", Authorization: "Token " + token },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Articles", name: "Articles", row: String(index) },
+    tags: { page: "Articles", name: "Articles", row: index },
   });
   check(response, {
     "Articles: status 200": (r) => r.status === 200,
@@ -99,7 +118,7 @@ export function journey_readers() {
     headers: { Accept: "application/json", Authorization: "Token " + token },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Article", name: "Article", row: String(index) },
+    tags: { page: "Article", name: "Article", row: index },
   });
   check(response, {
     "Article: status 200": (r) => r.status === 200,
@@ -111,7 +130,7 @@ export function journey_readers() {
     headers: { Accept: "application/json", Authorization: "Token " + token },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Comments", name: "Comments", row: String(index) },
+    tags: { page: "Comments", name: "Comments", row: index },
   });
   check(response, {
     "Comments: status 200": (r) => r.status === 200,

@@ -17,6 +17,26 @@ const data_parents = new SharedArray("parents", /** @returns {ParentsRow[]} */ (
   JSON.parse(open(`${DATA_DIR}/parents.json`)),
 );
 
+/** Each dataset's row for this VU, kept from its first iteration (see rowOfThisVu). @type {Map<unknown[], { index: string, row: unknown }>} */
+const rowsOfThisVu = new Map();
+
+/**
+ * This VU's row of `rows` (VU n reads row n - 1, wrapping, so no two VUs share one while there are rows enough)
+ * and its index, as the `row` tag. Read once per VU: a SharedArray parses an element each time it is read.
+ * @template T
+ * @param {T[]} rows
+ * @returns {{ index: string, row: T }}
+ */
+function rowOfThisVu(rows) {
+  let kept = rowsOfThisVu.get(rows);
+  if (kept === undefined) {
+    const index = (exec.vu.idInTest - 1) % rows.length;
+    kept = { index: String(index), row: rows[index] };
+    rowsOfThisVu.set(rows, kept);
+  }
+  return /** @type {{ index: string, row: T }} */ (kept);
+}
+
 export const options = {
   scenarios: {
     parents: {
@@ -41,8 +61,7 @@ export const options = {
 };
 
 export function journey_parents() {
-  const index = (exec.vu.idInTest - 1) % data_parents.length;
-  const row = data_parents[index];
+  const { index, row } = rowOfThisVu(data_parents);
   let response;
 
   // Login
@@ -50,7 +69,7 @@ export function journey_parents() {
     headers: { "content-type": "application/json" },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Login", name: "Login", row: String(index) },
+    tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
     "Login: status 200": (r) => r.status === 200,
@@ -63,7 +82,7 @@ export function journey_parents() {
   response = http.get(BASE_URL + "/posts", {
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Posts", name: "Posts", row: String(index) },
+    tags: { page: "Posts", name: "Posts", row: index },
   });
   check(response, {
     "Posts: status 200": (r) => r.status === 200,
@@ -75,7 +94,7 @@ export function journey_parents() {
   response = http.get(BASE_URL + "/posts", {
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Posts", name: "Posts", row: String(index) },
+    tags: { page: "Posts", name: "Posts", row: index },
   });
   check(response, {
     "Posts: status 200": (r) => r.status === 200,

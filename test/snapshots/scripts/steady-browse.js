@@ -21,6 +21,26 @@ const data_teachers = new SharedArray("teachers", /** @returns {TeachersRow[]} *
   JSON.parse(open(`${DATA_DIR}/teachers.json`)),
 );
 
+/** Each dataset's row for this VU, kept from its first iteration (see rowOfThisVu). @type {Map<unknown[], { index: string, row: unknown }>} */
+const rowsOfThisVu = new Map();
+
+/**
+ * This VU's row of `rows` (VU n reads row n - 1, wrapping, so no two VUs share one while there are rows enough)
+ * and its index, as the `row` tag. Read once per VU: a SharedArray parses an element each time it is read.
+ * @template T
+ * @param {T[]} rows
+ * @returns {{ index: string, row: T }}
+ */
+function rowOfThisVu(rows) {
+  let kept = rowsOfThisVu.get(rows);
+  if (kept === undefined) {
+    const index = (exec.vu.idInTest - 1) % rows.length;
+    kept = { index: String(index), row: rows[index] };
+    rowsOfThisVu.set(rows, kept);
+  }
+  return /** @type {{ index: string, row: T }} */ (kept);
+}
+
 export const options = {
   scenarios: {
     parents: {
@@ -51,8 +71,7 @@ export const options = {
 };
 
 export function journey_parents() {
-  const index = (exec.vu.idInTest - 1) % data_parents.length;
-  const row = data_parents[index];
+  const { index, row } = rowOfThisVu(data_parents);
   let response;
 
   // Login
@@ -60,7 +79,7 @@ export function journey_parents() {
     headers: { "content-type": "application/json" },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Login", name: "Login", row: String(index) },
+    tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
     "Login: status 200": (r) => r.status === 200,
@@ -73,7 +92,7 @@ export function journey_parents() {
   response = http.get(BASE_URL + "/posts", {
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Posts", name: "Posts", row: String(index) },
+    tags: { page: "Posts", name: "Posts", row: index },
   });
   check(response, {
     "Posts: status 200": (r) => r.status === 200,
@@ -85,7 +104,7 @@ export function journey_parents() {
   response = http.get(BASE_URL + "/bookings?evening=" + encodeURIComponent(row.evening_id), {
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "My Bookings", name: "My Bookings", row: String(index) },
+    tags: { page: "My Bookings", name: "My Bookings", row: index },
   });
   check(response, {
     "My Bookings: status 200": (r) => r.status === 200,
@@ -94,8 +113,7 @@ export function journey_parents() {
 }
 
 export function journey_teachers() {
-  const index = (exec.vu.idInTest - 1) % data_teachers.length;
-  const row = data_teachers[index];
+  const { index, row } = rowOfThisVu(data_teachers);
   let response;
 
   // Login
@@ -103,7 +121,7 @@ export function journey_teachers() {
     headers: { "content-type": "application/json" },
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Login", name: "Login", row: String(index) },
+    tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
     "Login: status 200": (r) => r.status === 200,
@@ -116,7 +134,7 @@ export function journey_teachers() {
   response = http.get(BASE_URL + "/bookings?evening=" + encodeURIComponent(row.evening_id), {
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "My Bookings", name: "My Bookings", row: String(index) },
+    tags: { page: "My Bookings", name: "My Bookings", row: index },
   });
   check(response, {
     "My Bookings: status 200": (r) => r.status === 200,
@@ -129,7 +147,7 @@ export function journey_teachers() {
   response = http.get(BASE_URL + "/evenings/" + encodeURIComponent(row.evening_id) + "/video", {
     redirects: 0,
     responseCallback: http.expectedStatuses(200),
-    tags: { page: "Video call", name: "Video call", row: String(index) },
+    tags: { page: "Video call", name: "Video call", row: index },
   });
   check(response, {
     "Video call: status 200": (r) => r.status === 200,
