@@ -46,9 +46,27 @@ function paramsLines(step: PagePlan, reference: Reference): string[] {
     lines.push(`headers: ${formatLiteral(headers, '    ')},`);
   }
   if (!step.followRedirects) lines.push('redirects: 0,');
-  lines.push(`responseCallback: http.expectedStatuses(${step.expect.join(', ')}),`);
+  lines.push(`responseCallback: ${expectedStatusesVariable(step.expect)},`);
   lines.push(`tags: { page: ${JSON.stringify(step.name)}, name: ${JSON.stringify(step.name)}, row: index },`);
   return lines;
+}
+
+/** `expect_200_302`: the module's callback for a page's expected statuses (see expectedStatusesLines). */
+function expectedStatusesVariable(statuses: readonly number[]): string {
+  return `expect_${statuses.join('_')}`;
+}
+
+/**
+ * One response callback per distinct list of expected statuses, made once
+ * per VU: `http.expectedStatuses` builds a new one on each call, which cost
+ * k6 7–10 µs of CPU per request flat out (docs/BENCHMARKS.md).
+ */
+function expectedStatusesLines(plan: K6ScriptPlan): string[] {
+  const lists = new Map<string, readonly number[]>();
+  for (const journey of plan.journeys) {
+    for (const step of journey.steps) if (step.kind === 'page') lists.set(expectedStatusesVariable(step.expect), step.expect);
+  }
+  return [...lists].map(([variable, statuses]) => `const ${variable} = http.expectedStatuses(${statuses.join(', ')});`);
 }
 
 function checkLines(step: PagePlan, reference: Reference): string[] {
@@ -277,6 +295,9 @@ export function emitScript(plan: K6ScriptPlan, version: string): string {
     ]),
     '',
     ...ROW_OF_THIS_VU,
+    '',
+    '// The statuses each page may answer with; any other counts as failed (http_req_failed).',
+    ...expectedStatusesLines(plan),
     '',
     `export const options = ${formatLiteral(plan.options)};`,
     ...plan.journeys.flatMap((journey) => ['', ...journeyLines(journey)]),

@@ -18,7 +18,7 @@ const RESERVED_WORDS = [
 ];
 
 const RESERVED = new Set([...SCRIPT_NAMES, ...RESERVED_WORDS]);
-const GENERATED_PREFIXES = ['data_', 'journey_'];
+const GENERATED_PREFIXES = ['data_', 'journey_', 'expect_'];
 
 /** True when `name` cannot be a capture's local in the generated script. */
 export function isReservedInScript(name: string): boolean {

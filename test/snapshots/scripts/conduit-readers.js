@@ -37,6 +37,9 @@ function rowOfThisVu(rows) {
   return /** @type {{ index: string, row: T }} */ (kept);
 }
 
+// The statuses each page may answer with; any other counts as failed (http_req_failed).
+const expect_200 = http.expectedStatuses(200);
+
 export const options = {
   scenarios: {
     readers: {
@@ -73,7 +76,7 @@ export function journey_readers() {
   response = http.request("POST", BASE_URL + "/api/users/login", JSON.stringify({ user: { email: row.email, password: row.password } }), {
     headers: { "content-type": "application/json", Accept: "application/json" },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
@@ -88,7 +91,7 @@ export function journey_readers() {
   response = http.get(BASE_URL + "/api/articles/feed?limit=10", {
     headers: { Accept: "application/json", Authorization: "Token " + token },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Feed", name: "Feed", row: index },
   });
   check(response, {
@@ -102,7 +105,7 @@ export function journey_readers() {
   response = http.get(BASE_URL + "/api/articles?limit=20", {
     headers: { Accept: "application/json", Authorization: "Token " + token },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Articles", name: "Articles", row: index },
   });
   check(response, {
@@ -117,7 +120,7 @@ export function journey_readers() {
   response = http.get(BASE_URL + "/api/articles/" + encodeURIComponent(slug), {
     headers: { Accept: "application/json", Authorization: "Token " + token },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Article", name: "Article", row: index },
   });
   check(response, {
@@ -129,7 +132,7 @@ export function journey_readers() {
   response = http.get(BASE_URL + "/api/articles/" + encodeURIComponent(slug) + "/comments", {
     headers: { Accept: "application/json", Authorization: "Token " + token },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Comments", name: "Comments", row: index },
   });
   check(response, {

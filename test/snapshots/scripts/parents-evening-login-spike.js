@@ -41,6 +41,9 @@ function rowOfThisVu(rows) {
   return /** @type {{ index: string, row: T }} */ (kept);
 }
 
+// The statuses each page may answer with; any other counts as failed (http_req_failed).
+const expect_200 = http.expectedStatuses(200);
+
 export const options = {
   scenarios: {
     parents: {
@@ -88,7 +91,7 @@ export function journey_parents() {
   response = http.request("POST", BASE_URL + "/login", JSON.stringify({ email: row.email, password: row.password }), {
     headers: { "content-type": "application/json" },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
@@ -101,7 +104,7 @@ export function journey_parents() {
   // My Bookings
   response = http.get(BASE_URL + "/bookings?evening=" + encodeURIComponent(row.evening_id), {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "My Bookings", name: "My Bookings", row: index },
   });
   check(response, {
@@ -114,7 +117,7 @@ export function journey_parents() {
   // Video call
   response = http.get(BASE_URL + "/evenings/" + encodeURIComponent(row.evening_id) + "/video", {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Video call", name: "Video call", row: index },
   });
   check(response, {
@@ -130,7 +133,7 @@ export function journey_teachers() {
   response = http.request("POST", BASE_URL + "/login", JSON.stringify({ email: row.email, password: row.password }), {
     headers: { "content-type": "application/json" },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
@@ -143,7 +146,7 @@ export function journey_teachers() {
   // My Bookings
   response = http.get(BASE_URL + "/bookings?evening=" + encodeURIComponent(row.evening_id), {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "My Bookings", name: "My Bookings", row: index },
   });
   check(response, {
@@ -156,7 +159,7 @@ export function journey_teachers() {
   // Video call
   response = http.get(BASE_URL + "/evenings/" + encodeURIComponent(row.evening_id) + "/video", {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
+    responseCallback: expect_200,
     tags: { page: "Video call", name: "Video call", row: index },
   });
   check(response, {
