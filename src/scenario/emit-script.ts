@@ -236,7 +236,7 @@ const CAPTURE_HELPERS: Record<CaptureSource['kind'] | 'captured', string[]> = {
 /**
  * A VU's data row, read once per VU: reading a SharedArray's element parses
  * it again, which with `exec.vu.idInTest` cost k6 20–45 µs of CPU per request
- * of a one-page journey flat out, of 130–170 µs (docs/BENCHMARKS.md, the
+ * of a one-page journey flat out, of 150–210 µs (docs/BENCHMARKS.md, the
  * script's overhead). The row depends on the VU alone, so keeping it changes
  * nothing the script does.
  */
