@@ -12,6 +12,9 @@
  *    scenario against a minimal hand-written k6 script, same executor
  *    (constant arrival rate above what the endpoint serves, same VUs), same k6,
  *    same trivial loopback endpoint, alternated; requests/s ratio >= 0.9.
+ *    Printed beside it: k6's CPU time per request (every thread of the k6
+ *    process, from this process's reaped children's CPU in /proc), which
+ *    says what a script costs when other jobs move the rate.
  *
  * Run alone: `npx tsx bench/runners.ts [samples per file]`; the merge part
  * only (no k6): `npx tsx bench/runners.ts --merge-only [samples per file]`.
@@ -25,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { createGunzip, createGzip } from 'node:zlib';
 import { aggregateK6Csv } from '../src/collect/aggregate-k6-csv.ts';
@@ -32,6 +36,7 @@ import { locateK6 } from '../src/k6/locate-k6.ts';
 import { runK6 } from '../src/k6/run-k6.ts';
 import { dataset, defineScenario, page } from '../src/scenario/define-scenario.ts';
 import { steady } from '../src/scenario/load-shapes.ts';
+import { clockTicksPerSecond, parseProcStat } from '../src/system/process-cpu.ts';
 import { writeScript } from '../src/scenario/build-script.ts';
 import { writeSyntheticK6Csv } from './k6-samples.ts';
 
@@ -65,6 +70,9 @@ export interface RunnersBenchResult {
   scriptRatio: number;
   generatedRps: number[];
   minimalRps: number[];
+  /** k6's CPU microseconds per request (all its threads): steadier than requests/s on a shared machine, where the rate follows what else runs. */
+  generatedCpuMicros: number[];
+  minimalCpuMicros: number[];
   passed: boolean;
 }
 
@@ -100,14 +108,19 @@ export async function run(options: { samplesPerFile?: number; mergeOnly?: boolea
     if (options.mergeOnly) {
       const passed = mergeRatio >= TARGET_MERGE_RATIO && samplesPerSecond >= TARGET_SAMPLES_PER_SECOND && peakRssMb <= TARGET_PEAK_MEMORY_MB;
       log(`runners: merge ${passed ? 'ok' : 'MISSED'} (script overhead not measured: --merge-only)`);
-      return { samples, merge, reference, mergeRatio, samplesPerSecond, peakRssMb, scriptRatio: Number.NaN, generatedRps: [], minimalRps: [], passed };
+      return { samples, merge, reference, mergeRatio, samplesPerSecond, peakRssMb, scriptRatio: Number.NaN, generatedRps: [], minimalRps: [], generatedCpuMicros: [], minimalCpuMicros: [], passed };
     }
     const { generated, minimal } = await compareScripts(dir, log);
-    const scriptRatio = median(generated) / median(minimal);
-    log(`runners: generated script ${generated.map((rps) => rps.toFixed(0)).join(', ')} req/s, minimal script ${minimal.map((rps) => rps.toFixed(0)).join(', ')} req/s: ratio ${scriptRatio.toFixed(2)} (target >= ${TARGET_SCRIPT_RATIO})`);
+    const rps = (runs: readonly ScriptRun[]) => runs.map((entry) => entry.requestsPerSecond);
+    const cpu = (runs: readonly ScriptRun[]) => runs.map((entry) => entry.k6CpuMicrosPerRequest);
+    const scriptRatio = median(rps(generated)) / median(rps(minimal));
+    log(
+      `runners: generated script ${rps(generated).map((value) => value.toFixed(0)).join(', ')} req/s, minimal script ${rps(minimal).map((value) => value.toFixed(0)).join(', ')} req/s: ratio ${scriptRatio.toFixed(2)} (target >= ${TARGET_SCRIPT_RATIO}); ` +
+        `k6 CPU per request ${cpu(generated).map((value) => value.toFixed(0)).join(', ')} µs against ${cpu(minimal).map((value) => value.toFixed(0)).join(', ')} µs`,
+    );
     const passed = mergeRatio >= TARGET_MERGE_RATIO && samplesPerSecond >= TARGET_SAMPLES_PER_SECOND && peakRssMb <= TARGET_PEAK_MEMORY_MB && scriptRatio >= TARGET_SCRIPT_RATIO;
     log(`runners: ${passed ? 'ok' : 'MISSED'}`);
-    return { samples, merge, reference, mergeRatio, samplesPerSecond, peakRssMb, scriptRatio, generatedRps: generated, minimalRps: minimal, passed };
+    return { samples, merge, reference, mergeRatio, samplesPerSecond, peakRssMb, scriptRatio, generatedRps: rps(generated), minimalRps: rps(minimal), generatedCpuMicros: cpu(generated), minimalCpuMicros: cpu(minimal), passed };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -180,8 +193,19 @@ export default function () {
 `;
 }
 
+interface ScriptRun {
+  requestsPerSecond: number;
+  k6CpuMicrosPerRequest: number;
+}
+
+/** CPU seconds of the children this process has waited for (cutime + cstime): k6's, once it has exited. */
+function waitedChildrenCpuSeconds(): number {
+  const self = parseProcStat(readFileSync('/proc/self/stat', 'utf8'))!;
+  return (self.cpuTicks - self.ownTicks) / clockTicksPerSecond();
+}
+
 /** rehearse's script for one page at the same rate and VUs, and the minimal one, alternated against one loopback server. */
-async function compareScripts(dir: string, log: (line: string) => void): Promise<{ generated: number[]; minimal: number[] }> {
+async function compareScripts(dir: string, log: (line: string) => void): Promise<{ generated: ScriptRun[]; minimal: ScriptRun[] }> {
   const k6 = await locateK6();
   const scenario = defineScenario({
     name: 'bench-home',
@@ -197,19 +221,25 @@ async function compareScripts(dir: string, log: (line: string) => void): Promise
   const server = http.createServer((_request, response) => response.end('ok'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const env = { BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, REHEARSE_DATA_DIR: built.dataDir };
-  const requestsPerSecond = async (script: string) => {
+  const measure = async (script: string): Promise<ScriptRun> => {
     const summary = path.join(dir, 'summary.json');
+    const cpuBefore = waitedChildrenCpuSeconds();
     await runK6(k6, { script, args: ['--quiet', '--no-thresholds', `--summary-export=${summary}`], env });
-    const exported = JSON.parse(await readFile(summary, 'utf8')) as { metrics: { http_reqs: { rate: number } } };
-    return exported.metrics.http_reqs.rate;
+    const k6CpuSeconds = waitedChildrenCpuSeconds() - cpuBefore;
+    const exported = JSON.parse(await readFile(summary, 'utf8')) as { metrics: { http_reqs: { rate: number; count: number } } };
+    return { requestsPerSecond: exported.metrics.http_reqs.rate, k6CpuMicrosPerRequest: (k6CpuSeconds * 1e6) / exported.metrics.http_reqs.count };
   };
-  const generated: number[] = [];
-  const minimal: number[] = [];
+  const generated: ScriptRun[] = [];
+  const minimal: ScriptRun[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      minimal.push(await requestsPerSecond(minimalFile));
-      generated.push(await requestsPerSecond(built.script));
-      log(`runners: script round ${round + 1}: generated ${generated.at(-1)!.toFixed(0)} req/s, minimal ${minimal.at(-1)!.toFixed(0)} req/s`);
+      minimal.push(await measure(minimalFile));
+      generated.push(await measure(built.script));
+      const [mine, theirs] = [generated.at(-1)!, minimal.at(-1)!];
+      log(
+        `runners: script round ${round + 1}: generated ${mine.requestsPerSecond.toFixed(0)} req/s (k6 CPU ${mine.k6CpuMicrosPerRequest.toFixed(0)} µs per request), ` +
+          `minimal ${theirs.requestsPerSecond.toFixed(0)} req/s (${theirs.k6CpuMicrosPerRequest.toFixed(0)} µs)`,
+      );
     }
   } finally {
     await new Promise((resolve) => server.close(resolve));

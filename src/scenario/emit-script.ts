@@ -46,9 +46,27 @@ function paramsLines(step: PagePlan, reference: Reference): string[] {
     lines.push(`headers: ${formatLiteral(headers, '    ')},`);
   }
   if (!step.followRedirects) lines.push('redirects: 0,');
-  lines.push(`responseCallback: http.expectedStatuses(${step.expect.join(', ')}),`);
-  lines.push(`tags: { page: ${JSON.stringify(step.name)}, name: ${JSON.stringify(step.name)}, row: String(index) },`);
+  lines.push(`responseCallback: ${expectedStatusesVariable(step.expect)},`);
+  lines.push(`tags: { page: ${JSON.stringify(step.name)}, name: ${JSON.stringify(step.name)}, row: index },`);
   return lines;
+}
+
+/** `expect_200_302`: the module's callback for a page's expected statuses (see expectedStatusesLines). */
+function expectedStatusesVariable(statuses: readonly number[]): string {
+  return `expect_${statuses.join('_')}`;
+}
+
+/**
+ * One response callback per distinct list of expected statuses, made once
+ * per VU: `http.expectedStatuses` builds a new one on each call, which cost
+ * k6 7–10 µs of CPU per request flat out (docs/BENCHMARKS.md).
+ */
+function expectedStatusesLines(plan: K6ScriptPlan): string[] {
+  const lists = new Map<string, readonly number[]>();
+  for (const journey of plan.journeys) {
+    for (const step of journey.steps) if (step.kind === 'page') lists.set(expectedStatusesVariable(step.expect), step.expect);
+  }
+  return [...lists].map(([variable, statuses]) => `const ${variable} = http.expectedStatuses(${statuses.join(', ')});`);
 }
 
 function checkLines(step: PagePlan, reference: Reference): string[] {
@@ -119,8 +137,7 @@ function stepLines(step: StepPlan, reference: Reference): string[] {
 function journeyLines(journey: JourneyPlan): string[] {
   const reference = journeyReference(journey);
   const body = [
-    `const index = (exec.vu.idInTest - 1) % ${journey.datasetVariable}.length;`,
-    `const row = ${journey.datasetVariable}[index];`,
+    `const { index, row } = rowOfThisVu(${journey.datasetVariable});`,
     'let response;',
     ...journey.steps.flatMap((step) => ['', ...stepLines(step, reference)]),
   ];
@@ -216,6 +233,35 @@ const CAPTURE_HELPERS: Record<CaptureSource['kind'] | 'captured', string[]> = {
   ],
 };
 
+/**
+ * A VU's data row, read once per VU: reading a SharedArray's element parses
+ * it again, which with `exec.vu.idInTest` cost k6 20–45 µs of CPU per request
+ * of a one-page journey flat out, of 150–210 µs (docs/BENCHMARKS.md, the
+ * script's overhead). The row depends on the VU alone, so keeping it changes
+ * nothing the script does.
+ */
+const ROW_OF_THIS_VU = [
+  '/** Each dataset\'s row for this VU, kept from its first iteration (see rowOfThisVu). @type {Map<unknown[], { index: string, row: unknown }>} */',
+  'const rowsOfThisVu = new Map();',
+  '',
+  '/**',
+  ' * This VU\'s row of `rows` (VU n reads row n - 1, wrapping, so no two VUs share one while there are rows enough)',
+  ' * and its index, as the `row` tag. Read once per VU: a SharedArray parses an element each time it is read.',
+  ' * @template T',
+  ' * @param {T[]} rows',
+  ' * @returns {{ index: string, row: T }}',
+  ' */',
+  'function rowOfThisVu(rows) {',
+  '  let kept = rowsOfThisVu.get(rows);',
+  '  if (kept === undefined) {',
+  '    const index = (exec.vu.idInTest - 1) % rows.length;',
+  '    kept = { index: String(index), row: rows[index] };',
+  '    rowsOfThisVu.set(rows, kept);',
+  '  }',
+  '  return /** @type {{ index: string, row: T }} */ (kept);',
+  '}',
+];
+
 function helperLines(plan: K6ScriptPlan): string[] {
   const kinds = new Set(plan.journeys.flatMap((journey) => journey.steps.flatMap((step) => (step.kind === 'page' ? step.captures.map((capture) => capture.source.kind) : []))));
   if (kinds.size === 0) return [];
@@ -247,6 +293,11 @@ export function emitScript(plan: K6ScriptPlan, version: string): string {
       `  JSON.parse(open(\`\${DATA_DIR}/${dataset.file}\`)),`,
       ');',
     ]),
+    '',
+    ...ROW_OF_THIS_VU,
+    '',
+    '// The statuses each page may answer with; any other counts as failed (http_req_failed).',
+    ...expectedStatusesLines(plan),
     '',
     `export const options = ${formatLiteral(plan.options)};`,
     ...plan.journeys.flatMap((journey) => ['', ...journeyLines(journey)]),

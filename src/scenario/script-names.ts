@@ -4,7 +4,7 @@
  */
 const SCRIPT_NAMES = [
   'check', 'sleep', 'SharedArray', 'exec', 'http', 'open', '__ENV', '__VU', '__ITER', 'BASE_URL', 'DATA_DIR', 'options',
-  'index', 'row', 'response', 'captured', 'captureJson', 'captureHeader', 'captureCookie', 'captureRegex',
+  'index', 'row', 'rowOfThisVu', 'rowsOfThisVu', 'response', 'captured', 'captureJson', 'captureHeader', 'captureCookie', 'captureRegex',
   'String', 'JSON', 'Math', 'Object', 'Array', 'Number', 'RegExp', 'encodeURIComponent', 'console',
 ];
 
@@ -18,7 +18,7 @@ const RESERVED_WORDS = [
 ];
 
 const RESERVED = new Set([...SCRIPT_NAMES, ...RESERVED_WORDS]);
-const GENERATED_PREFIXES = ['data_', 'journey_'];
+const GENERATED_PREFIXES = ['data_', 'journey_', 'expect_'];
 
 /** True when `name` cannot be a capture's local in the generated script. */
 export function isReservedInScript(name: string): boolean {

@@ -17,21 +17,43 @@ const data_visitors = new SharedArray("visitors", /** @returns {VisitorsRow[]} *
   JSON.parse(open(`${DATA_DIR}/visitors.json`)),
 );
 
+/** Each dataset's row for this VU, kept from its first iteration (see rowOfThisVu). @type {Map<unknown[], { index: string, row: unknown }>} */
+const rowsOfThisVu = new Map();
+
+/**
+ * This VU's row of `rows` (VU n reads row n - 1, wrapping, so no two VUs share one while there are rows enough)
+ * and its index, as the `row` tag. Read once per VU: a SharedArray parses an element each time it is read.
+ * @template T
+ * @param {T[]} rows
+ * @returns {{ index: string, row: T }}
+ */
+function rowOfThisVu(rows) {
+  let kept = rowsOfThisVu.get(rows);
+  if (kept === undefined) {
+    const index = (exec.vu.idInTest - 1) % rows.length;
+    kept = { index: String(index), row: rows[index] };
+    rowsOfThisVu.set(rows, kept);
+  }
+  return /** @type {{ index: string, row: T }} */ (kept);
+}
+
+// The statuses each page may answer with; any other counts as failed (http_req_failed).
+const expect_200 = http.expectedStatuses(200);
+
 export const options = {
   scenarios: { visitors: { executor: "constant-vus", exec: "journey_visitors", vus: 2, duration: "2s" } },
   thresholds: {},
 };
 
 export function journey_visitors() {
-  const index = (exec.vu.idInTest - 1) % data_visitors.length;
-  const row = data_visitors[index];
+  const { index, row } = rowOfThisVu(data_visitors);
   let response;
 
   // Form
   response = http.get(BASE_URL + "/form", {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Form", name: "Form", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Form", name: "Form", row: index },
   });
   check(response, {
     "Form: status 200": (r) => r.status === 200,
@@ -47,8 +69,8 @@ export function journey_visitors() {
   response = http.get(BASE_URL + "/profile", {
     headers: { "X-Request-Token": request_token },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Profile", name: "Profile", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Profile", name: "Profile", row: index },
   });
   check(response, {
     "Profile: status 200": (r) => r.status === 200,
@@ -64,8 +86,8 @@ export function journey_visitors() {
       "X-CSRFToken": csrftoken,
     },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Submit", name: "Submit", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Submit", name: "Submit", row: index },
   });
   check(response, {
     "Submit: status 200": (r) => r.status === 200,

@@ -17,6 +17,29 @@ const data_parents = new SharedArray("parents", /** @returns {ParentsRow[]} */ (
   JSON.parse(open(`${DATA_DIR}/parents.json`)),
 );
 
+/** Each dataset's row for this VU, kept from its first iteration (see rowOfThisVu). @type {Map<unknown[], { index: string, row: unknown }>} */
+const rowsOfThisVu = new Map();
+
+/**
+ * This VU's row of `rows` (VU n reads row n - 1, wrapping, so no two VUs share one while there are rows enough)
+ * and its index, as the `row` tag. Read once per VU: a SharedArray parses an element each time it is read.
+ * @template T
+ * @param {T[]} rows
+ * @returns {{ index: string, row: T }}
+ */
+function rowOfThisVu(rows) {
+  let kept = rowsOfThisVu.get(rows);
+  if (kept === undefined) {
+    const index = (exec.vu.idInTest - 1) % rows.length;
+    kept = { index: String(index), row: rows[index] };
+    rowsOfThisVu.set(rows, kept);
+  }
+  return /** @type {{ index: string, row: T }} */ (kept);
+}
+
+// The statuses each page may answer with; any other counts as failed (http_req_failed).
+const expect_200 = http.expectedStatuses(200);
+
 export const options = {
   scenarios: {
     parents: {
@@ -41,16 +64,15 @@ export const options = {
 };
 
 export function journey_parents() {
-  const index = (exec.vu.idInTest - 1) % data_parents.length;
-  const row = data_parents[index];
+  const { index, row } = rowOfThisVu(data_parents);
   let response;
 
   // Login
   response = http.request("POST", BASE_URL + "/login", JSON.stringify({ email: row.email, password: row.password }), {
     headers: { "content-type": "application/json" },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Login", name: "Login", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
     "Login: status 200": (r) => r.status === 200,
@@ -62,8 +84,8 @@ export function journey_parents() {
   // Posts
   response = http.get(BASE_URL + "/posts", {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Posts", name: "Posts", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Posts", name: "Posts", row: index },
   });
   check(response, {
     "Posts: status 200": (r) => r.status === 200,
@@ -74,8 +96,8 @@ export function journey_parents() {
   // Posts
   response = http.get(BASE_URL + "/posts", {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Posts", name: "Posts", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Posts", name: "Posts", row: index },
   });
   check(response, {
     "Posts: status 200": (r) => r.status === 200,

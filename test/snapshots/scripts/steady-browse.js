@@ -21,6 +21,29 @@ const data_teachers = new SharedArray("teachers", /** @returns {TeachersRow[]} *
   JSON.parse(open(`${DATA_DIR}/teachers.json`)),
 );
 
+/** Each dataset's row for this VU, kept from its first iteration (see rowOfThisVu). @type {Map<unknown[], { index: string, row: unknown }>} */
+const rowsOfThisVu = new Map();
+
+/**
+ * This VU's row of `rows` (VU n reads row n - 1, wrapping, so no two VUs share one while there are rows enough)
+ * and its index, as the `row` tag. Read once per VU: a SharedArray parses an element each time it is read.
+ * @template T
+ * @param {T[]} rows
+ * @returns {{ index: string, row: T }}
+ */
+function rowOfThisVu(rows) {
+  let kept = rowsOfThisVu.get(rows);
+  if (kept === undefined) {
+    const index = (exec.vu.idInTest - 1) % rows.length;
+    kept = { index: String(index), row: rows[index] };
+    rowsOfThisVu.set(rows, kept);
+  }
+  return /** @type {{ index: string, row: T }} */ (kept);
+}
+
+// The statuses each page may answer with; any other counts as failed (http_req_failed).
+const expect_200 = http.expectedStatuses(200);
+
 export const options = {
   scenarios: {
     parents: {
@@ -51,16 +74,15 @@ export const options = {
 };
 
 export function journey_parents() {
-  const index = (exec.vu.idInTest - 1) % data_parents.length;
-  const row = data_parents[index];
+  const { index, row } = rowOfThisVu(data_parents);
   let response;
 
   // Login
   response = http.request("POST", BASE_URL + "/login", JSON.stringify({ email: row.email, password: row.password }), {
     headers: { "content-type": "application/json" },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Login", name: "Login", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
     "Login: status 200": (r) => r.status === 200,
@@ -72,8 +94,8 @@ export function journey_parents() {
   // Posts
   response = http.get(BASE_URL + "/posts", {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Posts", name: "Posts", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Posts", name: "Posts", row: index },
   });
   check(response, {
     "Posts: status 200": (r) => r.status === 200,
@@ -84,8 +106,8 @@ export function journey_parents() {
   // My Bookings
   response = http.get(BASE_URL + "/bookings?evening=" + encodeURIComponent(row.evening_id), {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "My Bookings", name: "My Bookings", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "My Bookings", name: "My Bookings", row: index },
   });
   check(response, {
     "My Bookings: status 200": (r) => r.status === 200,
@@ -94,16 +116,15 @@ export function journey_parents() {
 }
 
 export function journey_teachers() {
-  const index = (exec.vu.idInTest - 1) % data_teachers.length;
-  const row = data_teachers[index];
+  const { index, row } = rowOfThisVu(data_teachers);
   let response;
 
   // Login
   response = http.request("POST", BASE_URL + "/login", JSON.stringify({ email: row.email, password: row.password }), {
     headers: { "content-type": "application/json" },
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Login", name: "Login", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Login", name: "Login", row: index },
   });
   check(response, {
     "Login: status 200": (r) => r.status === 200,
@@ -115,8 +136,8 @@ export function journey_teachers() {
   // My Bookings
   response = http.get(BASE_URL + "/bookings?evening=" + encodeURIComponent(row.evening_id), {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "My Bookings", name: "My Bookings", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "My Bookings", name: "My Bookings", row: index },
   });
   check(response, {
     "My Bookings: status 200": (r) => r.status === 200,
@@ -128,8 +149,8 @@ export function journey_teachers() {
   // Video call
   response = http.get(BASE_URL + "/evenings/" + encodeURIComponent(row.evening_id) + "/video", {
     redirects: 0,
-    responseCallback: http.expectedStatuses(200),
-    tags: { page: "Video call", name: "Video call", row: String(index) },
+    responseCallback: expect_200,
+    tags: { page: "Video call", name: "Video call", row: index },
   });
   check(response, {
     "Video call: status 200": (r) => r.status === 200,
