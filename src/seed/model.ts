@@ -1,5 +1,6 @@
 import type { Distribution, Pick } from './distribution.ts';
 import type { ValueShape } from './shaped-ranks.ts';
+import type { AnalyzeSample } from './distinct-estimate.ts';
 
 /** Values faker-derived pools provide; see value-pools.ts. */
 export const FAKE_KINDS = [
@@ -112,6 +113,8 @@ export interface ColumnStats {
   mcvValues?: readonly (string | null)[];
   /** Numbers and times: where each histogram bound falls between the first and the last (0..1). */
   histogramShape?: readonly number[];
+  /** How production's ANALYZE sampled the table: the seeder aims its distinct count at the estimate that sample makes. */
+  sample?: AnalyzeSample;
 }
 
 /**

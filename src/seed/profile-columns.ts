@@ -1,9 +1,10 @@
 import type { ColumnPlanState } from './column-plan-state.ts';
 import type { ColumnSpec, ColumnStats } from './model.ts';
+import { fittedDistinct } from './distinct-estimate.ts';
 import { shapedOffsets } from './histogram-shape.ts';
 import { canProfile } from './profiled-values.ts';
 import type { ColumnInfo } from './schema-snapshot.ts';
-import type { ValueShape } from './shaped-ranks.ts';
+import { keepsValuesTogether, type ValueShape } from './shaped-ranks.ts';
 
 /** Generators whose values only need to look like the column: a profile may replace them by its shape. */
 const REPLACEABLE = new Set<ColumnSpec['kind']>(['int', 'float', 'bool', 'choice', 'text', 'fake', 'pattern', 'regex', 'timestamp', 'date', 'time', 'uuid', 'json']);
@@ -37,7 +38,8 @@ export function applyProfile(state: ColumnPlanState): void {
 
 function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec, stats: ColumnStats): ColumnSpec {
   const nulls = column.notNull ? 0 : stats.nullFrac;
-  const shape = valueShape(stats, state.table.rows, nulls);
+  const parents = spec.kind === 'ref' ? state.inputs.rowsOf(spec.table) : undefined;
+  const shape = valueShape(stats, state.table.rows, nulls, parents);
   const unique = state.unique.has(column.name);
   if (spec.kind === 'ref') return spec.within || spec.group || unique ? { ...spec, nulls } : { ...spec, shape, nulls, ...(stats.histogramShape ? { histogram: stats.histogramShape } : {}) };
   const rules = state.valueRules(column.name);
@@ -79,13 +81,20 @@ function isOnlyRealism(spec: ColumnSpec): boolean {
 /**
  * n_distinct < 0 is a share of the rows, so it grows with --scale; a count
  * does not. Never fewer than the most common values listed, never more than
- * the non-NULL rows.
+ * the non-NULL rows (or `most`, a foreign key's parents). n_distinct is
+ * ANALYZE's estimate, not a count: when the profile says how production
+ * was sampled, the count seeded is the one whose estimate comes out as
+ * production's (see distinct-estimate.ts).
  */
-export function valueShape(stats: ColumnStats, rows: number, nulls: number): ValueShape {
+export function valueShape(stats: ColumnStats, rows: number, nulls: number, most = Infinity): ValueShape {
   const present = Math.max(1, Math.floor(rows * (1 - nulls)));
   const counted = stats.nDistinct < 0 ? -stats.nDistinct * rows : stats.nDistinct;
-  const distinct = Math.min(present, Math.max(1, stats.mcvFrequencies.length, Math.round(counted)));
-  return { distinct, frequencies: stats.mcvFrequencies, nulls, correlation: stats.correlation ?? 0 };
+  const estimated = Math.min(present, most, Math.max(1, stats.mcvFrequencies.length, Math.round(counted)));
+  const shape = { distinct: estimated, frequencies: stats.mcvFrequencies, nulls, correlation: stats.correlation ?? 0 };
+  if (!stats.sample) return shape;
+  const common = shape.frequencies.map((f) => f / Math.max(1e-9, 1 - nulls));
+  const distinct = fittedDistinct({ ...stats.sample, tableRows: rows, nulls, together: keepsValuesTogether(shape), common, target: estimated, most: Math.min(present, most) });
+  return { ...shape, distinct };
 }
 
 /**
