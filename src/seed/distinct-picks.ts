@@ -34,16 +34,12 @@ const SMALL = 24;
 export class DistinctPicker {
   private buffer = new Int32Array(SMALL);
   private readonly seen = new Set<number>();
-  private readonly popular: (u: number) => number;
-
+  /** `popular` turns a uniform draw into a row: popularRows for a skew, or a profile's shape. */
   constructor(
     private readonly n: number,
-    pick: Pick,
+    private readonly popular: (u: number) => number,
     private readonly stream: number,
-    targetSalt: number,
-  ) {
-    this.popular = popularRows(pick, n, targetSalt);
-  }
+  ) {}
 
   /** The picks of `parent`, valid until the next call. (No closures here: tsx names every one it creates, per call.) */
   picks(parent: number, count: number, exclude = -1): Int32Array {

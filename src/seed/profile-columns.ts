@@ -38,9 +38,11 @@ export function applyProfile(state: ColumnPlanState): void {
 
 function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec, stats: ColumnStats): ColumnSpec {
   const nulls = column.notNull ? 0 : stats.nullFrac;
-  const parents = spec.kind === 'ref' ? state.inputs.rowsOf(spec.table) : undefined;
+  const parents = spec.kind === 'ref' || spec.kind === 'distinctRef' ? state.inputs.rowsOf(spec.table) : undefined;
   const shape = valueShape(stats, state.table.rows, nulls, parents);
   const unique = state.unique.has(column.name);
+  // The partner side of a link table: distinct per parent run, drawn by production's shape instead of a guessed skew.
+  if (spec.kind === 'distinctRef') return unique || !state.table.group ? { ...spec, nulls } : { ...spec, shape, nulls };
   if (spec.kind === 'ref') return spec.within || spec.group || unique ? { ...spec, nulls } : { ...spec, shape, nulls, ...(stats.histogramShape ? { histogram: stats.histogramShape } : {}) };
   const rules = state.valueRules(column.name);
   if (unique || !(REPLACEABLE.has(spec.kind) || isOnlyRealism(spec))) return { ...spec, nulls };

@@ -59,6 +59,11 @@ function tieShare(shape: ValueShape, nulls: number): number {
   return common.reduce((sum, p) => sum + p * p, 0) + (restCount ? (rest * rest) / restCount : 0);
 }
 
+/** The rank at share `v` (0..1) of the non-NULL rows: a draw by the shape's frequencies, for picks that are drawn, not laid out. */
+export function rankAtShare(shape: ValueShape): (v: number) => number {
+  return rankByShare(shape, Math.min(1, Math.max(0, shape.nulls)));
+}
+
 /**
  * The inverse CDF over ranks: the most common values take their
  * frequencies (as shares of the non-NULL rows), the other distinct values
