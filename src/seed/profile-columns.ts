@@ -39,7 +39,8 @@ export function applyProfile(state: ColumnPlanState): void {
 function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec, stats: ColumnStats): ColumnSpec {
   const nulls = column.notNull ? 0 : stats.nullFrac;
   const parents = spec.kind === 'ref' || spec.kind === 'distinctRef' ? state.inputs.rowsOf(spec.table) : undefined;
-  const shape = valueShape(stats, state.table.rows, nulls, parents);
+  // A link table's partner side is laid out scattered whatever production's order (its rows run by the other side).
+  const shape = valueShape(spec.kind === 'distinctRef' ? { ...stats, correlation: 0 } : stats, state.table.rows, nulls, parents);
   const unique = state.unique.has(column.name);
   // The partner side of a link table: distinct per parent run, drawn by production's shape instead of a guessed skew.
   if (spec.kind === 'distinctRef') return unique || !state.table.group ? { ...spec, nulls } : { ...spec, shape, nulls };

@@ -93,6 +93,13 @@ function shapedRows(shape: ValueShape, parents: number): (u: number) => number {
   return (u) => Math.floor((rankOf(u) * parents) / distinct);
 }
 
+/** Table row → a row of `parents`: the shape's ranks laid over the rows (scattered: a run's rows are picked for other parents), so every rank gets its exact share. */
+function laidOutRows(shape: ValueShape, rows: number, parents: number, stream: number): (row: number) => number {
+  const distinct = Math.max(1, Math.min(shape.distinct, parents));
+  const ranks = shapedRanks({ ...shape, distinct, correlation: 0 }, rows, stream);
+  return (row) => Math.floor((Math.max(0, ranks(row)) * parents) / distinct);
+}
+
 /** Picks a row of `target` under the same `ancestor` row as this row (a teacher of the evening's school). */
 function withinChooser(ancestor: string, target: GeneratedTableView, pick: Pick, env: CompileEnv, stream: number, salt: number) {
   if (target.group?.parent !== ancestor) throw new UsageError(`${env.table.name}: ref to ${target.name} within ${ancestor} needs ${target.name} rows given per ${ancestor}`);
@@ -143,13 +150,13 @@ export function distinctRefColumn(spec: Extract<ColumnSpec, { kind: 'distinctRef
   const group = env.table.group;
   if (!group) return keyColumn(target, spec.column, (_ctx, row) => scatter(row, n, pickStream));
   const selfLink = group.parent === spec.table;
-  const picker = new DistinctPicker(n, spec.shape ? shapedRows(spec.shape, n) : popularRows(pick, n, salt), pickStream);
+  const picker = spec.shape ? new DistinctPicker(n, shapedRows(spec.shape, n), pickStream, laidOutRows(spec.shape, env.table.rows, n, pickStream)) : new DistinctPicker(n, popularRows(pick, n, salt), pickStream);
   let lastGroup = -1;
   let picks: Int32Array<ArrayBufferLike> = new Int32Array(0);
   return keyColumn(target, spec.column, (ctx) => {
     if (ctx.group !== lastGroup) {
       lastGroup = ctx.group;
-      picks = picker.picks(ctx.group, ctx.groupEnd - ctx.groupStart, selfLink ? ctx.group : -1);
+      picks = picker.picks(ctx.group, ctx.groupEnd - ctx.groupStart, selfLink ? ctx.group : -1, ctx.groupStart);
     }
     return picks[ctx.row - ctx.groupStart]!;
   });
