@@ -51,7 +51,7 @@ function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec
     const values = listedByFrequency(spec.values, shape, stats);
     return { kind: 'profiled', shape: { ...shape, distinct: Math.min(shape.distinct, values.length) }, values, nulls: 0 };
   }
-  const spread = spreadIntegers(spec, shape.distinct, stats.histogramShape);
+  const spread = spreadIntegers(spec, shape.distinct, stats.histogramShape, rules.length > 0);
   if (spread) return { kind: 'profiled', shape: { ...shape, distinct: spread.length }, values: spread, nulls: 0 };
   // The column's own generator knows its checks: its values, one per rank, keep them.
   if (rules.length > 0 || !canProfile(column)) return spec.kind === 'after' ? { ...spec, nulls } : { kind: 'profiled', shape, pool: spec, nulls: 0 };
@@ -61,13 +61,14 @@ function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec
 /**
  * Integers its generator draws from a range (narrowed to the checks), spread
  * over it in order, by the histogram's shape when the profile has one: one
- * per distinct value, as many as fit.
+ * per distinct value, as many as fit. A range only guessed (no check) that
+ * cannot hold the distinct count gives way to the profiled values' own range.
  */
-function spreadIntegers(spec: ColumnSpec, distinct: number, histogram: readonly number[] | undefined): number[] | undefined {
+function spreadIntegers(spec: ColumnSpec, distinct: number, histogram: readonly number[] | undefined, checked: boolean): number[] | undefined {
   if (spec.kind !== 'int' || (spec.dist.kind !== 'uniform' && spec.dist.kind !== 'zipf')) return undefined;
   const min = Math.ceil(spec.dist.min);
   const span = Math.floor(spec.dist.max) - min + 1;
-  if (span < 1 || distinct > MAX_SPREAD) return undefined;
+  if (span < 1 || distinct > MAX_SPREAD || (distinct > span && !checked)) return undefined;
   const count = Math.min(distinct, span);
   if (histogram) {
     const offset = shapedOffsets(histogram, 0, count, span);
