@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ColumnStats, DataModel, TableModel } from '../seed/model.ts';
-import { ProfileError, validateProfile, type ColumnProfile, type Profile } from './profile-schema.ts';
+import type { AnalyzeSample } from '../seed/distinct-estimate.ts';
+import { ProfileError, validateProfile, type ColumnProfile, type Profile, type TableProfile } from './profile-schema.ts';
 
 /** Reads and validates a profile file (exit 2 with the path and what was expected). */
 export async function loadProfile(file: string, root = process.cwd()): Promise<Profile> {
@@ -38,7 +39,7 @@ export function modelFromProfile(profile: Profile, model?: DataModel): DataModel
     tables[table.name] = {
       rows: own?.rows ?? table.rows,
       ...(own?.columns ? { columns: own.columns } : {}),
-      stats: Object.fromEntries(table.columns.map((c) => [c.name, columnStats(c)])),
+      stats: Object.fromEntries(table.columns.map((c) => [c.name, columnStats(c, sampleOf(profile, table))])),
     };
   }
   return {
@@ -49,8 +50,19 @@ export function modelFromProfile(profile: Profile, model?: DataModel): DataModel
   };
 }
 
-function columnStats(column: ColumnProfile): ColumnStats {
+/** ANALYZE samples 300 rows per unit of statistics target. */
+const ROWS_PER_TARGET = 300;
+const DEFAULT_STATISTICS_TARGET = 100;
+
+function sampleOf(profile: Profile, table: TableProfile): AnalyzeSample | undefined {
+  if (table.pages <= 0 || table.rows <= 0) return undefined;
+  const target = Number(profile.settings.default_statistics_target ?? DEFAULT_STATISTICS_TARGET);
+  return { sampleRows: ROWS_PER_TARGET * (Number.isFinite(target) && target > 0 ? target : DEFAULT_STATISTICS_TARGET), rowsPerPage: table.rows / table.pages };
+}
+
+function columnStats(column: ColumnProfile, sample: AnalyzeSample | undefined): ColumnStats {
   return {
+    ...(sample ? { sample } : {}),
     nullFrac: column.nullFrac,
     avgWidth: column.avgWidth,
     nDistinct: column.nDistinct,

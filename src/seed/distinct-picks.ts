@@ -28,25 +28,25 @@ const SMALL = 24;
  * often, never `exclude` (a user does not follow themselves). A pure
  * function of (stream, parent): draws by `pick` and skips repeats, then,
  * when the popular rows are used up, takes the next free rows in order.
+ * With `laidOut` (a profile's shape laid over the table's rows), the k-th
+ * pick of a run starting at table row r is first tried as laidOut(r + k):
+ * exact shares instead of draws, so as many values as the shape holds.
  * Reuses its buffers: the picks of one parent are read while the next is
  * drawn only by the caller that holds them.
  */
 export class DistinctPicker {
   private buffer = new Int32Array(SMALL);
   private readonly seen = new Set<number>();
-  private readonly popular: (u: number) => number;
-
+  /** `popular` turns a uniform draw into a row: popularRows for a skew, or a profile's shape. */
   constructor(
     private readonly n: number,
-    pick: Pick,
+    private readonly popular: (u: number) => number,
     private readonly stream: number,
-    targetSalt: number,
-  ) {
-    this.popular = popularRows(pick, n, targetSalt);
-  }
+    private readonly laidOut?: (row: number) => number,
+  ) {}
 
   /** The picks of `parent`, valid until the next call. (No closures here: tsx names every one it creates, per call.) */
-  picks(parent: number, count: number, exclude = -1): Int32Array {
+  picks(parent: number, count: number, exclude = -1, firstRow = 0): Int32Array {
     if (this.buffer.length < count) this.buffer = new Int32Array(count * 2);
     const picked = this.buffer;
     const large = count > SMALL;
@@ -54,7 +54,7 @@ export class DistinctPicker {
     let length = 0;
     const attempts = count * 4 + 8;
     for (let draw = 0; length < count && draw < attempts; draw++) {
-      const row = this.popular(randomUnit(this.stream, parent, draw));
+      const row = this.laidOut && draw < count ? this.laidOut(firstRow + draw) : this.popular(randomUnit(this.stream, parent, draw));
       if (row === exclude || this.taken(row, length, large)) continue;
       picked[length++] = row;
       if (large) this.seen.add(row);

@@ -75,6 +75,7 @@ const columnStats = z.strictObject({
   mcvFrequencies: z.array(z.number().min(0).max(1)),
   mcvValues: z.array(z.string().nullable()).optional(),
   histogramShape: z.array(z.number().min(0).max(1)).optional(),
+  sample: z.strictObject({ sampleRows: z.number().positive(), rowsPerPage: z.number().positive() }).optional(),
 });
 
 const tableModel = z.strictObject({

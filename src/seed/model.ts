@@ -1,5 +1,6 @@
 import type { Distribution, Pick } from './distribution.ts';
 import type { ValueShape } from './shaped-ranks.ts';
+import type { AnalyzeSample } from './distinct-estimate.ts';
 
 /** Values faker-derived pools provide; see value-pools.ts. */
 export const FAKE_KINDS = [
@@ -51,7 +52,7 @@ export type ColumnSpec = Nullable &
     /** 1, 2, 3 … (from `start`) within the rows of one parent (a line number), or the k-th of `values`; the row number when the table has no parent. */
     | { kind: 'position'; start?: number; values?: readonly (string | number | boolean)[] }
     /** A link-table key: distinct rows of `table` for the rows of one parent, so no pair repeats; popular rows are picked most. */
-    | { kind: 'distinctRef'; table: string; column?: string; pick?: Pick; group?: string }
+    | { kind: 'distinctRef'; table: string; column?: string; pick?: Pick; group?: string; shape?: ValueShape }
     /** A value of `take` in a row of `link` that belongs to the row `column` points at (e.g. a guardian of this student). */
     | { kind: 'through'; column: string; link: string; take: string }
     /** A column of the row that foreign key `column` points at. */
@@ -112,6 +113,8 @@ export interface ColumnStats {
   mcvValues?: readonly (string | null)[];
   /** Numbers and times: where each histogram bound falls between the first and the last (0..1). */
   histogramShape?: readonly number[];
+  /** How production's ANALYZE sampled the table: the seeder aims its distinct count at the estimate that sample makes. */
+  sample?: AnalyzeSample;
 }
 
 /**

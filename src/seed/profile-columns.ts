@@ -1,9 +1,10 @@
 import type { ColumnPlanState } from './column-plan-state.ts';
 import type { ColumnSpec, ColumnStats } from './model.ts';
+import { fittedDistinct } from './distinct-estimate.ts';
 import { shapedOffsets } from './histogram-shape.ts';
 import { canProfile } from './profiled-values.ts';
 import type { ColumnInfo } from './schema-snapshot.ts';
-import type { ValueShape } from './shaped-ranks.ts';
+import { keepsValuesTogether, type ValueShape } from './shaped-ranks.ts';
 
 /** Generators whose values only need to look like the column: a profile may replace them by its shape. */
 const REPLACEABLE = new Set<ColumnSpec['kind']>(['int', 'float', 'bool', 'choice', 'text', 'fake', 'pattern', 'regex', 'timestamp', 'date', 'time', 'uuid', 'json']);
@@ -37,8 +38,12 @@ export function applyProfile(state: ColumnPlanState): void {
 
 function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec, stats: ColumnStats): ColumnSpec {
   const nulls = column.notNull ? 0 : stats.nullFrac;
-  const shape = valueShape(stats, state.table.rows, nulls);
+  const parents = spec.kind === 'ref' || spec.kind === 'distinctRef' ? state.inputs.rowsOf(spec.table) : undefined;
+  // A link table's partner side is laid out scattered whatever production's order (its rows run by the other side).
+  const shape = valueShape(spec.kind === 'distinctRef' ? { ...stats, correlation: 0 } : stats, state.table.rows, nulls, parents);
   const unique = state.unique.has(column.name);
+  // The partner side of a link table: distinct per parent run, drawn by production's shape instead of a guessed skew.
+  if (spec.kind === 'distinctRef') return unique || !state.table.group ? { ...spec, nulls } : { ...spec, shape, nulls };
   if (spec.kind === 'ref') return spec.within || spec.group || unique ? { ...spec, nulls } : { ...spec, shape, nulls, ...(stats.histogramShape ? { histogram: stats.histogramShape } : {}) };
   const rules = state.valueRules(column.name);
   if (unique || !(REPLACEABLE.has(spec.kind) || isOnlyRealism(spec))) return { ...spec, nulls };
@@ -46,7 +51,7 @@ function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec
     const values = listedByFrequency(spec.values, shape, stats);
     return { kind: 'profiled', shape: { ...shape, distinct: Math.min(shape.distinct, values.length) }, values, nulls: 0 };
   }
-  const spread = spreadIntegers(spec, shape.distinct, stats.histogramShape);
+  const spread = spreadIntegers(spec, shape.distinct, stats.histogramShape, rules.length > 0);
   if (spread) return { kind: 'profiled', shape: { ...shape, distinct: spread.length }, values: spread, nulls: 0 };
   // The column's own generator knows its checks: its values, one per rank, keep them.
   if (rules.length > 0 || !canProfile(column)) return spec.kind === 'after' ? { ...spec, nulls } : { kind: 'profiled', shape, pool: spec, nulls: 0 };
@@ -56,13 +61,14 @@ function shapedSpec(state: ColumnPlanState, column: ColumnInfo, spec: ColumnSpec
 /**
  * Integers its generator draws from a range (narrowed to the checks), spread
  * over it in order, by the histogram's shape when the profile has one: one
- * per distinct value, as many as fit.
+ * per distinct value, as many as fit. A range only guessed (no check) that
+ * cannot hold the distinct count gives way to the profiled values' own range.
  */
-function spreadIntegers(spec: ColumnSpec, distinct: number, histogram: readonly number[] | undefined): number[] | undefined {
+function spreadIntegers(spec: ColumnSpec, distinct: number, histogram: readonly number[] | undefined, checked: boolean): number[] | undefined {
   if (spec.kind !== 'int' || (spec.dist.kind !== 'uniform' && spec.dist.kind !== 'zipf')) return undefined;
   const min = Math.ceil(spec.dist.min);
   const span = Math.floor(spec.dist.max) - min + 1;
-  if (span < 1 || distinct > MAX_SPREAD) return undefined;
+  if (span < 1 || distinct > MAX_SPREAD || (distinct > span && !checked)) return undefined;
   const count = Math.min(distinct, span);
   if (histogram) {
     const offset = shapedOffsets(histogram, 0, count, span);
@@ -79,13 +85,20 @@ function isOnlyRealism(spec: ColumnSpec): boolean {
 /**
  * n_distinct < 0 is a share of the rows, so it grows with --scale; a count
  * does not. Never fewer than the most common values listed, never more than
- * the non-NULL rows.
+ * the non-NULL rows (or `most`, a foreign key's parents). n_distinct is
+ * ANALYZE's estimate, not a count: when the profile says how production
+ * was sampled, the count seeded is the one whose estimate comes out as
+ * production's (see distinct-estimate.ts).
  */
-export function valueShape(stats: ColumnStats, rows: number, nulls: number): ValueShape {
+export function valueShape(stats: ColumnStats, rows: number, nulls: number, most = Infinity): ValueShape {
   const present = Math.max(1, Math.floor(rows * (1 - nulls)));
   const counted = stats.nDistinct < 0 ? -stats.nDistinct * rows : stats.nDistinct;
-  const distinct = Math.min(present, Math.max(1, stats.mcvFrequencies.length, Math.round(counted)));
-  return { distinct, frequencies: stats.mcvFrequencies, nulls, correlation: stats.correlation ?? 0 };
+  const estimated = Math.min(present, most, Math.max(1, stats.mcvFrequencies.length, Math.round(counted)));
+  const shape = { distinct: estimated, frequencies: stats.mcvFrequencies, nulls, correlation: stats.correlation ?? 0 };
+  if (!stats.sample) return shape;
+  const common = shape.frequencies.map((f) => f / Math.max(1e-9, 1 - nulls));
+  const distinct = fittedDistinct({ ...stats.sample, tableRows: rows, nulls, together: keepsValuesTogether(shape), common, target: estimated, most: Math.min(present, most) });
+  return { ...shape, distinct };
 }
 
 /**

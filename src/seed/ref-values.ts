@@ -6,7 +6,7 @@ import type { ColumnSpec } from './model.ts';
 import { randomBelow, randomUnit, streamId } from './prng.ts';
 import { parentOfRow } from './row-counts.ts';
 import { shapedOffsets } from './histogram-shape.ts';
-import { shapedRanks, type ValueShape } from './shaped-ranks.ts';
+import { rankAtShare, shapedRanks, type ValueShape } from './shaped-ranks.ts';
 import type { RowContext, ValueFn } from './row-context.ts';
 
 /**
@@ -86,6 +86,20 @@ function shapedChooser(shape: ValueShape, rows: number, parents: number, stream:
   return (_ctx, row) => Math.floor((Math.max(0, ranks(row)) * parents) / distinct);
 }
 
+/** A uniform draw → a row of `parents`, as often as the shape gives its rank, the ranks spread over the parents in order. */
+function shapedRows(shape: ValueShape, parents: number): (u: number) => number {
+  const distinct = Math.max(1, Math.min(shape.distinct, parents));
+  const rankOf = rankAtShare({ ...shape, distinct });
+  return (u) => Math.floor((rankOf(u) * parents) / distinct);
+}
+
+/** Table row → a row of `parents`: the shape's ranks laid over the rows (scattered: a run's rows are picked for other parents), so every rank gets its exact share. */
+function laidOutRows(shape: ValueShape, rows: number, parents: number, stream: number): (row: number) => number {
+  const distinct = Math.max(1, Math.min(shape.distinct, parents));
+  const ranks = shapedRanks({ ...shape, distinct, correlation: 0 }, rows, stream);
+  return (row) => Math.floor((Math.max(0, ranks(row)) * parents) / distinct);
+}
+
 /** Picks a row of `target` under the same `ancestor` row as this row (a teacher of the evening's school). */
 function withinChooser(ancestor: string, target: GeneratedTableView, pick: Pick, env: CompileEnv, stream: number, salt: number) {
   if (target.group?.parent !== ancestor) throw new UsageError(`${env.table.name}: ref to ${target.name} within ${ancestor} needs ${target.name} rows given per ${ancestor}`);
@@ -136,13 +150,13 @@ export function distinctRefColumn(spec: Extract<ColumnSpec, { kind: 'distinctRef
   const group = env.table.group;
   if (!group) return keyColumn(target, spec.column, (_ctx, row) => scatter(row, n, pickStream));
   const selfLink = group.parent === spec.table;
-  const picker = new DistinctPicker(n, pick, pickStream, salt);
+  const picker = spec.shape ? new DistinctPicker(n, shapedRows(spec.shape, n), pickStream, laidOutRows(spec.shape, env.table.rows, n, pickStream)) : new DistinctPicker(n, popularRows(pick, n, salt), pickStream);
   let lastGroup = -1;
   let picks: Int32Array<ArrayBufferLike> = new Int32Array(0);
   return keyColumn(target, spec.column, (ctx) => {
     if (ctx.group !== lastGroup) {
       lastGroup = ctx.group;
-      picks = picker.picks(ctx.group, ctx.groupEnd - ctx.groupStart, selfLink ? ctx.group : -1);
+      picks = picker.picks(ctx.group, ctx.groupEnd - ctx.groupStart, selfLink ? ctx.group : -1, ctx.groupStart);
     }
     return picks[ctx.row - ctx.groupStart]!;
   });

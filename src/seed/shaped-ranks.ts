@@ -59,6 +59,11 @@ function tieShare(shape: ValueShape, nulls: number): number {
   return common.reduce((sum, p) => sum + p * p, 0) + (restCount ? (rest * rest) / restCount : 0);
 }
 
+/** The rank at share `v` (0..1) of the non-NULL rows: a draw by the shape's frequencies, for picks that are drawn, not laid out. */
+export function rankAtShare(shape: ValueShape): (v: number) => number {
+  return rankByShare(shape, Math.min(1, Math.max(0, shape.nulls)));
+}
+
 /**
  * The inverse CDF over ranks: the most common values take their
  * frequencies (as shares of the non-NULL rows), the other distinct values
@@ -100,7 +105,19 @@ function rankByShare(shape: ValueShape, nulls: number): (v: number) => number {
  * `c` is used.
  */
 function orderLayout(c: number, n: number): (row: number, salt: number) => number {
-  if (c >= 0.999) return (row) => row;
+  const { blocks, step } = layoutFor(c);
+  if (step === 1) return (row) => row;
+  return (row, salt) => {
+    const block = Math.floor((row * blocks) / n);
+    const start = Math.floor((block * n) / blocks);
+    const size = Math.floor(((block + 1) * n) / blocks) - start;
+    return start + affine(row - start, size, step, salt);
+  };
+}
+
+/** The blocks and the step inside them that come closest to correlation `c` (one block of step 1: rows in value order). */
+function layoutFor(c: number): { blocks: number; step: number } {
+  if (c >= 0.999) return { blocks: 1, step: 1 };
   let best = { blocks: 1, step: SCATTER, error: Math.abs(c) };
   for (let blocks = 1; blocks <= 32; blocks++) {
     for (const step of [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 32, 50, SCATTER]) {
@@ -108,13 +125,17 @@ function orderLayout(c: number, n: number): (row: number, salt: number) => numbe
       if (Math.abs(reach - c) < best.error) best = { blocks, step, error: Math.abs(reach - c) };
     }
   }
-  const { blocks, step } = best;
-  return (row, salt) => {
-    const block = Math.floor((row * blocks) / n);
-    const start = Math.floor((block * n) / blocks);
-    const size = Math.floor(((block + 1) * n) / blocks) - start;
-    return start + affine(row - start, size, step, salt);
-  };
+  return best;
+}
+
+/**
+ * Whether the rows of one value lie next to each other (a step of 1 keeps
+ * rows in value order inside each block), which ANALYZE's block sample
+ * sees as fewer values (see distinct-estimate.ts).
+ */
+export function keepsValuesTogether(shape: ValueShape): boolean {
+  const nulls = Math.min(1, Math.max(0, shape.nulls));
+  return layoutFor(Math.abs(valueOrderCorrelation(shape.correlation, tieShare(shape, nulls)))).step === 1;
 }
 
 function affine(offset: number, size: number, step: number, salt: number): number {

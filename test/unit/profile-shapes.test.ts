@@ -102,7 +102,7 @@ describe('fidelity', () => {
 describe('profile files and capture inputs', () => {
   it('turns a profile into a model whose own rows and generators win', () => {
     const model = modelFromProfile(profile([table('orders', 500, [column('id')])]), { name: 'shop', tables: { orders: { rows: 20, columns: { id: { kind: 'sequence' } } } } });
-    expect(model.tables.orders).toEqual({ rows: 20, columns: { id: { kind: 'sequence' } }, stats: { id: { nullFrac: 0, avgWidth: 4, nDistinct: -1, correlation: 1, mcvFrequencies: [] } } });
+    expect(model.tables.orders).toEqual({ rows: 20, columns: { id: { kind: 'sequence' } }, stats: { id: { nullFrac: 0, avgWidth: 4, nDistinct: -1, correlation: 1, mcvFrequencies: [], sample: { sampleRows: 30_000, rowsPerPage: 50 } } } });
   });
 
   it('refuses a profile file that is not a profile, naming the file and the path', async () => {

@@ -4,7 +4,7 @@ import { CopyWriter } from '../../src/seed/copy-writer.ts';
 import { defaultColumnSpec } from '../../src/seed/default-columns.ts';
 import { pickIndex, sampleInt, zipfRank } from '../../src/seed/distribution.ts';
 import { gen } from '../../src/seed/column-specs.ts';
-import { DistinctPicker } from '../../src/seed/distinct-picks.ts';
+import { DistinctPicker, popularRows } from '../../src/seed/distinct-picks.ts';
 import { modelHash, seedIdentity } from '../../src/seed/model-hash.ts';
 import { randomUnit, streamId } from '../../src/seed/prng.ts';
 import { renderSeedSummary } from '../../src/seed/render-seed-summary.ts';
@@ -147,7 +147,7 @@ describe('generators picked from column names and types', () => {
 describe('distinct picks for a link table', () => {
   it('gives one parent different rows, never the parent itself, the popular ones most', () => {
     const hits = new Map<number, number>();
-    const picker = new DistinctPicker(500, { kind: 'zipf', s: 1.1 }, 7, 11);
+    const picker = new DistinctPicker(500, popularRows({ kind: 'zipf', s: 1.1 }, 500, 11), 7);
     for (let parent = 0; parent < 500; parent++) {
       const picks = [...picker.picks(parent, 20, parent)];
       expect(new Set(picks).size).toBe(20);
@@ -157,7 +157,7 @@ describe('distinct picks for a link table', () => {
     const counts = [...hits.values()].sort((a, b) => b - a);
     expect(counts[0]).toBeGreaterThan(300);
     expect(counts[Math.floor(counts.length / 2)]).toBeLessThan(20);
-    expect(new Set(new DistinctPicker(10, { kind: 'zipf', s: 1.1 }, 7, 11).picks(3, 10))).toHaveLength(10);
+    expect(new Set(new DistinctPicker(10, popularRows({ kind: 'zipf', s: 1.1 }, 10, 11), 7).picks(3, 10))).toHaveLength(10);
   });
 });
 
