@@ -18,6 +18,7 @@ const UNTIMED = [
   'embedded-majors',
   'k6-build',
   'page-probe',
+  'profile-distinct',
   'profile-seed',
   'report-html-chromium',
   'scenario-scripts',
