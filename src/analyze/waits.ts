@@ -38,17 +38,26 @@ function poolNumbers(pool: NonNullable<SideWaits['pool']>): PoolWaitNumbers {
  * against baseline; without a baseline, no check).
  */
 /**
- * A query-time or database-time check whose query's sessions were caught
- * waiting on a lock says so: its time is then queueing for a row, not work,
- * and the fix is the transaction holding the row, not the query's plan.
+ * A failing check naming a query whose sessions were caught waiting on a
+ * lock: that waiting is the lock's cost, not the query's. pg_stat_statements
+ * counts a statement's lock wait in its time, so a new upsert queueing on a
+ * hot row would otherwise rank (by the time it added) level with the lock
+ * waits it suffers, and lead half the time; its cost is taken down by the
+ * sampled waiting (samples × interval ÷ the load's requests), leaving the
+ * lock-wait check, the cause, to lead. A query-time or database-time check
+ * also says so: its time is queueing for a row, not work, and the fix is the
+ * transaction holding the row, not the query's plan.
  */
 export function withLockEvidence(check: Check, candidateWaits: SideWaits): Check {
-  if ((check.kind !== 'db-time-share' && check.kind !== 'query-time') || check.status === 'pass' || !check.fingerprint) return check;
+  if (check.status === 'pass' || !check.fingerprint) return check;
   const locks = candidateWaits.lockWaitsByStatement.get(check.fingerprint);
   if (!locks) return check;
+  const waitedMs = candidateWaits.requests > 0 ? (locks.samples * candidateWaits.intervalMs) / candidateWaits.requests : 0;
+  const costed = check.costMs === undefined ? check : { ...check, costMs: Math.max(0, check.costMs - waitedMs) };
+  if (check.kind !== 'db-time-share' && check.kind !== 'query-time') return costed;
   const on = locks.relations.length > 0 ? ` (on ${locks.relations.join(', ')})` : '';
   const caught = `its sessions were caught waiting on ${locks.events.join(', ')}${on} in ${locks.samples} sample${locks.samples === 1 ? '' : 's'}: lock waiting, not work, is part of that time`;
-  return { ...check, sentence: `${check.sentence} — ${caught}` };
+  return { ...costed, sentence: `${check.sentence} — ${caught}` };
 }
 
 export function analyzeWaits(inputs: WaitsInputs): { summary: WaitsSummary; checks: Check[]; explain: (check: Check) => Check } {

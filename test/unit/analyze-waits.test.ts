@@ -224,6 +224,15 @@ describe('query time that is lock waiting', () => {
     expect(explained.sentence).toBe(`${slow.sentence} — its sessions were caught waiting on Lock:tuple, Lock:transactionid (on login_counters) in 120 samples: lock waiting, not work, is part of that time`);
     expect(withLockEvidence({ ...slow, fingerprint: fingerprint('a1') }, summarizeSideWaits(poolRuns([candidate]), 0.5)).sentence).toBe(slow.sentence);
   });
+
+  it("takes the sampled lock waiting out of the cost of any check naming that query, so the lock-wait check leads", () => {
+    const waits = summarizeSideWaits(poolRuns([load({ release: 'hot-row', p95: quiet, sessionsAt: convoy })]), 0.5);
+    // 120 samples × 250 ms over the load's 300 requests: 100 ms per request was waiting, not the upsert's work.
+    const added: Check = { id: 'queries-per-request:Login', kind: 'queries-per-request', status: 'fail', page: 'Login', queryId: 'c1000000', fingerprint: fingerprint('c1'), sentence: 'Login: 5 queries per request, baseline 2 (2.5×) — new query c1000000 …', measured: 5, baseline: 2, limit: 4, magnitude: 2.5, costMs: 130 };
+    expect(withLockEvidence(added, waits)).toEqual({ ...added, costMs: 30 });
+    expect(withLockEvidence({ ...added, costMs: 60 }, waits).costMs).toBe(0);
+    expect(withLockEvidence({ ...added, status: 'pass' }, waits).costMs).toBe(130);
+  });
 });
 
 describe('pool waits against the request time', () => {
