@@ -19,10 +19,9 @@ import { DEFAULT_THRESHOLDS } from './thresholds.ts';
  *   say how sure the ratio is. With one run per side, a bootstrap of its
  *   per-second timeline, shown but never deciding.
  * - The band: the tolerance, or `floorMs` of the baseline's p95 when that is
- *   more (default 2 ms): 10 % of a 9 ms page is 0.9 ms, less than one
+ *   more (default 1 ms): 10 % of a 5 ms page is 0.5 ms, less than one
  *   scheduler or GC pause moves a request on a shared machine, so no
- *   interval of such a page fits inside ±10 %; 2 ms on its p95 is a
- *   slowdown worth a verdict.
+ *   interval of such a page fits inside ±10 %.
  * - Rank evidence: the two-sided Mann-Whitney p-value of the runs' p95s ≤
  *   `alpha` (0.01, Pinpoint's low threshold). Below five runs per side the
  *   test cannot reach 0.01 (3 + 3: 0.1 at best); there, every run of one side
@@ -103,7 +102,7 @@ export function timingBand(tolerance: number, baselineP95: number, floorMs: numb
  *
  * @example
  * judgeTiming('My Bookings', baseline, candidate, { tolerance: 0.1, maxRepeats: 5 });
- * // { verdict: 'DIFFERENT', direction: 'slower', ratio: 1.9, low: 1.52, high: 2.37, reason: 'interval 1.52–2.37× above the band (20.8 %: 2 ms of a 9.6 ms p95) …' }
+ * // { verdict: 'DIFFERENT', direction: 'slower', ratio: 1.45, low: 1.22, high: 1.72, reason: '99 % interval 1.13–1.86× above the 10.0 % tolerance; Mann-Whitney p = 0.0079' }
  */
 export function judgeTiming(page: string, baseline: SideSamples, candidate: SideSamples, options: VerdictOptions): PageVerdict {
   const confidence = options.confidence ?? DEFAULT_THRESHOLDS.timingConfidence;
@@ -130,7 +129,7 @@ export function judgeTiming(page: string, baseline: SideSamples, candidate: Side
   return { ...base, ratio: interval.point, low: interval.low, high: interval.high, ...decided };
 }
 
-/** "the 10.0 % tolerance", or "the 20.8 % band (2 ms of a 9.6 ms p95)" when the floor sets it. */
+/** "the 10.0 % tolerance", or "the 22.2 % band (1 ms of a 4.5 ms p95)" when the floor sets it. */
 function bandPhrase(band: { ratio: number; tolerance: number; baselineP95: number }): string {
   if (band.ratio <= band.tolerance) return `the ${formatPercent(band.tolerance)} tolerance`;
   return `the ${formatPercent(band.ratio)} band (${formatMs(band.ratio * band.baselineP95)} of a ${formatMs(band.baselineP95)} p95)`;
