@@ -82,6 +82,13 @@ function accumulatorOf(pages: Map<string, PageAccumulator>, name: string): PageA
 export interface K6SampleAggregatorOptions {
   /** Seconds a timeline second stays open for out-of-order samples. */
   timelineLagSeconds?: number;
+  /**
+   * Status checks the script counts from `http_req_failed` instead of
+   * running (page → check name, the plan's `statusChecks`): each becomes a
+   * check whose passes and fails are the page's requests and errors, unless
+   * the samples hold that check already (a script that ran it itself).
+   */
+  statusChecks?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -127,9 +134,11 @@ export class K6SampleAggregator {
   private lastTimestampText = '';
   private lastSecondParsed = Number.NaN;
   private histogramsAddedUp = false;
+  private readonly statusChecks: Readonly<Record<string, string>>;
 
   constructor(header: string, options: K6SampleAggregatorOptions = {}) {
     this.columns = readColumns(header);
+    this.statusChecks = options.statusChecks ?? {};
     const { timestamp, value, check, name, scenario } = this.columns;
     this.fieldCount = Math.max(timestamp, value, check, name, scenario) + 1;
     this.failureFieldCount = Math.max(this.fieldCount, this.columns.status, this.columns.error, this.columns.errorCode) + 1;
@@ -269,7 +278,7 @@ export class K6SampleAggregator {
         lastSampleAt: this.used === 0 ? null : this.lastSecond * 1000,
       },
       timeline,
-      checks: [...this.checks.values()].sort((a, b) => compareText(a.name, b.name)),
+      checks: [...this.checks.values(), ...this.checksFromFailures()].sort((a, b) => compareText(a.name, b.name)),
       samples: { used: this.used, malformed: this.malformed, late: this.timeline.late },
       delivered: {
         scenarios: [...this.scenarios.entries()].sort(([a], [b]) => compareText(a, b)).map(([scenario, accumulator]) => summariseScenario(scenario, accumulator)),
@@ -334,6 +343,15 @@ export class K6SampleAggregator {
       countCause(accumulator.errorCauses, cause);
     }
     this.timeline.addError(page, second);
+  }
+
+  /** The status checks counted from the pages' requests and errors (see K6SampleAggregatorOptions.statusChecks). */
+  private checksFromFailures(): CheckResult[] {
+    return Object.entries(this.statusChecks).flatMap(([page, name]) => {
+      const accumulator = this.pages.get(page);
+      if (!accumulator || accumulator.requests === 0 || this.checks.has(name)) return [];
+      return [{ name, passes: accumulator.requests - accumulator.errors, fails: accumulator.errors }];
+    });
   }
 
   private addCheck(name: string, value: number): void {

@@ -46,10 +46,11 @@ export interface CollectedRun {
 export async function collectRunnerOutputs(options: CollectOptions): Promise<CollectedRun> {
   const rawFiles = await findRawFiles(options.dir);
   const { scenario, file } = await loadScenario(options.scenarioFile);
-  const plan = plannedScenarios(planScript(scenario, path.relative(process.cwd(), file), options.build));
+  const script = planScript(scenario, path.relative(process.cwd(), file), options.build);
+  const plan = plannedScenarios(script);
   // The database first: a bad mark is refused before minutes of merging, and its window ends nearer the load's end.
   const database = options.database ? await collectExternalDatabase(options.database) : undefined;
-  const results = await aggregateK6Csv(rawFiles);
+  const results = await aggregateK6Csv(rawFiles, { statusChecks: script.statusChecks });
   const root = path.dirname(path.resolve(options.reportsDir));
   const { id, dir } = await createRunDirectory(options.reportsDir, scenario.name, options.release);
   const { delivered, ...measured } = results;

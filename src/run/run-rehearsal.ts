@@ -266,7 +266,7 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
     stages,
     onOutput: options.k6Output,
   });
-  Object.assign(measured, load.patch, await readSamples(run, plan, rawFilesOf(load.patch.phases ?? [])));
+  Object.assign(measured, load.patch, await readSamples(run, plan, script.plan.statusChecks, rawFilesOf(load.patch.phases ?? [])));
   if (!load.completed) return measured;
 
   const queryProfiles = await stages.run('probe', 'probing each page alone for its query profile', () => probeAfterLoad(run, database.admin, runDatabase, app, script.plan, cacheTarget?.url));
@@ -278,10 +278,10 @@ async function rehearse(run: RunInProgress, context: RunRecord['context']): Prom
  * planned beside what k6 delivered. Samples of a load that ended early are
  * still read: they say what happened until then.
  */
-async function readSamples(run: RunInProgress, plan: PlannedScenario[], rawFiles: readonly string[]): Promise<Partial<RunRecord>> {
+async function readSamples(run: RunInProgress, plan: PlannedScenario[], statusChecks: Record<string, string>, rawFiles: readonly string[]): Promise<Partial<RunRecord>> {
   const files = rawFiles.map((file) => path.join(run.dir, file));
   const line = files.length === 1 ? 'reading k6 samples' : `reading and merging ${files.length} runners' k6 samples`;
-  const results = await run.stages.run('results', line, () => aggregateK6Csv(files), { evenIfInterrupted: true });
+  const results = await run.stages.run('results', line, () => aggregateK6Csv(files, { statusChecks }), { evenIfInterrupted: true });
   if (!results) return {};
   const { delivered, ...measured } = results;
   return { ...measured, load: { plan, ...delivered } };

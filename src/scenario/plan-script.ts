@@ -69,6 +69,12 @@ export interface K6ScriptPlan {
   journeys: JourneyPlan[];
   /** The k6 scenarios that are plateaus of a stepped load (absent or empty otherwise): which step, and whether it is the step's warm-up. */
   plateaus?: Record<string, { step: number; warmup: boolean }>;
+  /**
+   * Pages whose status check is counted from k6's `http_req_failed` samples
+   * rather than run as a `check()` per request: page → the check's name
+   * (see statusChecksFromFailures).
+   */
+  statusChecks: Record<string, string>;
 }
 
 export const datasetVariable = (name: string) => `data_${name}`;
@@ -299,6 +305,33 @@ export function planSteps(journey: Journey): StepPlan[] {
   });
 }
 
+/** `Home: status 200 or 302`: a page's status check, however it is counted. */
+export function statusCheckName(step: Pick<PagePlan, 'name' | 'expect'>): string {
+  return `${step.name}: status ${step.expect.join(' or ')}`;
+}
+
+/**
+ * The pages whose status check needs no `check()` in the script: a request
+ * k6 counts as failed (`http_req_failed`, through the page's
+ * `responseCallback` of expected statuses) is exactly one whose status check
+ * fails, so the check's passes and fails are the page's requests and
+ * errors. A `check()` per request cost k6 17–30 µs of CPU flat out
+ * (docs/BENCHMARKS.md, the script's overhead). Left to the script: a page
+ * that follows redirects (k6 counts each hop as a request, the check once
+ * per call), and a page name used by steps that expect different statuses
+ * (the name tag cannot tell their requests apart).
+ */
+export function statusChecksFromFailures(journeys: readonly { steps: readonly StepPlan[] }[]): Record<string, string> {
+  const pages = journeys.flatMap((journey) => journey.steps.filter((step): step is PagePlan => step.kind === 'page'));
+  const derived: Record<string, string> = {};
+  for (const name of new Set(pages.map((step) => step.name))) {
+    const steps = pages.filter((step) => step.name === name);
+    const names = new Set(steps.map(statusCheckName));
+    if (names.size === 1 && steps.every((step) => !step.followRedirects)) derived[name] = [...names][0]!;
+  }
+  return derived;
+}
+
 export function planScript(scenario: Scenario, sourceFile: string, options: BuildOptions = {}): K6ScriptPlan {
   const journeys = Object.entries(scenario.journeys);
   const natural = Math.max(...journeys.map(([, journey]) => shapeSeconds(journey.load)));
@@ -311,6 +344,13 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
   const planned = journeys.flatMap(([name, journey]) => planJourneyScenarios(name, journey, scaling));
   assertLoadFits(planned, ceiling, sourceFile);
   const usedDatasets = [...new Set(journeys.map(([, journey]) => journey.data))];
+  const journeyPlans = journeys.map(([name, journey]) => ({
+    name,
+    functionName: journeyFunction(name),
+    datasetVariable: datasetVariable(journey.data),
+    columns: scenario.data[journey.data]!.columns,
+    steps: planSteps(journey),
+  }));
   return {
     scenarioName: scenario.name,
     description: scenario.description,
@@ -327,13 +367,8 @@ export function planScript(scenario: Scenario, sourceFile: string, options: Buil
       thresholds: planThresholds(scenario),
     },
     plateaus: Object.fromEntries(planned.flatMap(({ name, step, warmup }) => (step === null ? [] : [[name, { step, warmup }]]))),
-    journeys: journeys.map(([name, journey]) => ({
-      name,
-      functionName: journeyFunction(name),
-      datasetVariable: datasetVariable(journey.data),
-      columns: scenario.data[journey.data]!.columns,
-      steps: planSteps(journey),
-    })),
+    journeys: journeyPlans,
+    statusChecks: statusChecksFromFailures(journeyPlans),
   };
 }
 

@@ -20,6 +20,16 @@ export default function () {
 }
 `;
 
+// The same requests as rehearse now writes them: no check() per request, the expected statuses in the response callback.
+const SCRIPT_WITHOUT_CHECKS = `import http from 'k6/http';
+export const options = { scenarios: { parents: { executor: 'shared-iterations', vus: 2, iterations: 15, maxDuration: '30s' } } };
+const expect_200 = http.expectedStatuses(200);
+export default function () {
+  http.get(__ENV.BASE_URL + '/bookings', { responseCallback: expect_200, tags: { page: 'My Bookings', name: 'My Bookings' } });
+  http.get(__ENV.BASE_URL + '/feed', { responseCallback: expect_200, tags: { page: 'Posts, "feed"', name: 'Posts, "feed"' } });
+}
+`;
+
 describe('k6 raw output from the real k6', () => {
   let k6: K6Binary;
   let server: http.Server;
@@ -71,5 +81,29 @@ describe('k6 raw output from the real k6', () => {
     expect(timelineRequests).toBe(30);
     expect(results.timeline.pages.map((series) => series.points.length)).toEqual([results.timeline.all.length, results.timeline.all.length]);
     expect(results.samples).toMatchObject({ used: 30 + 30 + 30, malformed: 0, late: 0 });
+  });
+
+  it('counts a status check from http_req_failed as the check() would have, and leaves one the script ran alone', async () => {
+    const statusChecks = { 'My Bookings': 'My Bookings: status 200', 'Posts, "feed"': 'Posts, "feed": status 200' };
+    feedRequests = 0;
+    const script = path.join(dir, 'pages-without-checks.js');
+    await writeFile(script, SCRIPT_WITHOUT_CHECKS);
+    const raw = path.join(dir, 'k6-samples-without-checks.csv.gz');
+    await runK6(k6, { script, args: ['--out', `csv=${raw}`], env: { BASE_URL: baseUrl } });
+
+    const results = await aggregateK6Csv(raw, { statusChecks });
+    expect(results.checks).toEqual([
+      { name: 'My Bookings: status 200', passes: 15, fails: 0 },
+      { name: 'Posts, "feed": status 200', passes: 10, fails: 5 },
+    ]);
+    // No check samples: two fewer samples per iteration for the merge to read.
+    expect(results.samples).toMatchObject({ used: 30 + 30, malformed: 0 });
+
+    // Samples that hold the check (a script built before) keep its own counts, never twice.
+    const withChecks = await aggregateK6Csv(path.join(dir, 'k6-samples.csv.gz'), { statusChecks });
+    expect(withChecks.checks).toEqual([
+      { name: 'My Bookings: status 200', passes: 15, fails: 0 },
+      { name: 'Posts, "feed": status 200', passes: 10, fails: 5 },
+    ]);
   });
 });

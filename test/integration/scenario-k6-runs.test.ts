@@ -67,8 +67,8 @@ describe('shipped scenarios, run by the real k6 against the school-portal app', 
       expect(point.tags.status).toBe('200');
     }
 
+    // Status checks are counted from http_req_failed (see statusChecksFromFailures); what k6 still checks must pass.
     const checks = points.filter((point) => point.metric === 'checks');
-    expect(checks.length).toBeGreaterThan(0);
     const failedChecks = checks.filter((point) => point.value === 0).map((point) => point.tags.check);
     expect(failedChecks, result.stdout.slice(-3000)).toEqual([]);
 

@@ -11,6 +11,7 @@ function planOf(scenarios: Record<string, K6Executor>, plateaus?: K6ScriptPlan['
     datasets: [],
     options: { scenarios, thresholds: {} },
     journeys: [journey('parents'), journey('teachers')],
+    statusChecks: {},
     ...(plateaus ? { plateaus } : {}),
   };
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration, formatDuration } from '../../src/scenario/duration.ts';
 import { Code, formatLiteral, stringLiteral } from '../../src/scenario/js-literal.ts';
 import { breakpoint, rampingVus, spike, steady } from '../../src/scenario/load-shapes.ts';
-import { page, think } from '../../src/scenario/define-scenario.ts';
-import { expectedJourneySeconds, integerRates, planExecutor } from '../../src/scenario/plan-script.ts';
-import { templateExpression } from '../../src/scenario/emit-script.ts';
+import { dataset, defineScenario, page, think } from '../../src/scenario/define-scenario.ts';
+import { expectedJourneySeconds, integerRates, planExecutor, planScript, planSteps, statusChecksFromFailures } from '../../src/scenario/plan-script.ts';
+import { emitScript, templateExpression } from '../../src/scenario/emit-script.ts';
 
 const none = { time: 1, rate: 1 };
 
@@ -86,5 +86,48 @@ describe('script building blocks', () => {
     for (const text of ["it's", 'say "hi"', 'back\\slash"', 'line\nbreak', '\u2028']) {
       expect(new Function(`return ${stringLiteral(text, "'")};`)()).toBe(text);
     }
+  });
+});
+
+describe('status checks', () => {
+  const journey = (steps: ReturnType<typeof page>[]) => ({ steps: planSteps({ data: 'visitors', load: steady({ rate: 1, duration: '10s' }), steps }) });
+
+  it('are counted from http_req_failed for a page whose steps expect the same statuses and follow no redirect', () => {
+    const derived = statusChecksFromFailures([
+      journey([page('Home', { path: '/' }), page('Login', { path: '/login', method: 'POST', expect: [200, 302] })]),
+      journey([page('Home', { path: '/?again' })]),
+    ]);
+    expect(derived).toEqual({ Home: 'Home: status 200', Login: 'Login: status 200 or 302' });
+  });
+
+  it('stay in the script where the name tag cannot tell the requests apart, or a redirect hop would count as a request', () => {
+    const derived = statusChecksFromFailures([
+      journey([page('Home', { path: '/' }), page('Portal', { path: '/portal', followRedirects: true })]),
+      journey([page('Home', { path: '/', expect: 204 })]),
+    ]);
+    expect(derived).toEqual({});
+  });
+
+  it('leave no check() in the script for a derived page, and keep its body checks', () => {
+    const scenario = defineScenario({
+      name: 'checks',
+      description: 'one derived page, one with a body check, one followed',
+      data: { visitors: dataset('select email from visitors', ['email']) },
+      journeys: {
+        visitors: {
+          data: 'visitors',
+          load: steady({ rate: 1, duration: '10s' }),
+          steps: [page('Home', { path: '/' }), page('Feed', { path: '/feed', checks: [{ name: 'has posts', contains: 'post' }] }), page('Portal', { path: '/portal', followRedirects: true })],
+        },
+      },
+    });
+    const plan = planScript(scenario, 'checks.ts');
+    expect(plan.statusChecks).toEqual({ Home: 'Home: status 200', Feed: 'Feed: status 200' });
+    const script = emitScript(plan, 'test');
+    expect(script).not.toContain('"Home: status 200"');
+    expect(script).not.toContain('"Feed: status 200"');
+    expect(script).toContain('"Feed: has posts"');
+    expect(script).toContain('"Portal: status 200": (r) => r.status === 200');
+    expect(script.match(/check\(response/g)).toHaveLength(2);
   });
 });
