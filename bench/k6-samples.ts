@@ -2,9 +2,10 @@
  * Benchmark part: k6 raw-sample processing. Writes a synthetic k6 CSV of at
  * least 10 million samples (the metric mix k6 really writes: nine http_req_*
  * lines and one check per request, four per-iteration metrics; five pages
- * over ten minutes), processes it with aggregateK6Csv in a fresh Node process
- * (so its peak RSS is the processing's own, not whatever ran before in the
- * bench), prints samples/s and peak memory, and deletes the file.
+ * over ten minutes; see CheckLines for the mix of rehearse's own scripts),
+ * processes it with aggregateK6Csv in a fresh Node process (so its peak RSS
+ * is the processing's own, not whatever ran before in the bench), prints
+ * samples/s and peak memory, and deletes the file.
  *
  * Run alone: `npx tsx bench/k6-samples.ts [samples]`.
  */
@@ -42,8 +43,23 @@ function csvField(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** One request's lines: http_reqs, http_req_duration, six timings, http_req_failed, one check. */
-function requestLines(page: string, second: number, durationMs: number, failed: boolean, row: number): string {
+/**
+ * Which requests write a `checks` line. `every request`: a status check per
+ * request, as a hand-written script (and rehearse's before it counted status
+ * checks from http_req_failed) does. `body checks only`: as rehearse's
+ * scripts write them now — a line only for a page with a body check, here
+ * Login and My Bookings, as in the demo scenario.
+ */
+export type CheckLines = 'every request' | 'body checks only';
+
+const BODY_CHECKED = new Set<string>(['Login', 'My Bookings']);
+
+function writesCheck(page: string, checks: CheckLines): boolean {
+  return checks === 'every request' || BODY_CHECKED.has(page);
+}
+
+/** One request's lines: http_reqs, http_req_duration, six timings, http_req_failed, and a check if it writes one (see CheckLines). */
+function requestLines(page: string, second: number, durationMs: number, failed: boolean, row: number, checks: CheckLines): string {
   const name = csvField(page);
   const status = failed ? '500' : '200';
   const expected = failed ? 'false' : 'true';
@@ -51,7 +67,8 @@ function requestLines(page: string, second: number, durationMs: number, failed: 
   let out = `http_reqs,${second},1.000000${tags}http_req_duration,${second},${durationMs.toFixed(6)}${tags}`;
   for (const timing of HTTP_TIMINGS) out += `${timing},${second},${(durationMs / 7).toFixed(6)}${tags}`;
   out += `http_req_failed,${second},${failed ? '1.000000' : '0.000000'}${tags}`;
-  out += `checks,${second},${failed ? '0.000000' : '1.000000'},${csvField(`${page}: status 200`)},,,,,,,,parents,,,,,,,\n`;
+  const check = checks === 'every request' ? `${page}: status 200` : `${page}: body check`;
+  if (writesCheck(page, checks)) out += `checks,${second},${failed ? '0.000000' : '1.000000'},${csvField(check)},,,,,,,,parents,,,,,,,\n`;
   return out;
 }
 
@@ -64,13 +81,13 @@ function iterationLines(second: number, durationMs: number): string {
 }
 
 /** Writes at least `samples` lines; returns how many it wrote. */
-export async function writeSyntheticK6Csv(file: string, samples: number): Promise<number> {
+export async function writeSyntheticK6Csv(file: string, samples: number, checks: CheckLines = 'every request'): Promise<number> {
   const next = seededRandom(42);
   const out = createWriteStream(file, { highWaterMark: 1 << 20 });
   const write = (text: string) =>
     out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve()));
   await write(HEADER);
-  const linesPerIteration = PAGES.length * 10 + 4;
+  const linesPerIteration = PAGES.reduce((lines, page) => lines + (writesCheck(page, checks) ? 10 : 9), 4);
   const iterations = Math.ceil(samples / linesPerIteration);
   let written = 0;
   let batch = '';
@@ -80,7 +97,7 @@ export async function writeSyntheticK6Csv(file: string, samples: number): Promis
     for (const [index, page] of PAGES.entries()) {
       const duration = Math.exp(next() * 3 + index) + next() * 5;
       total += duration;
-      batch += requestLines(page, second, duration, next() < 0.01, iteration % 5000);
+      batch += requestLines(page, second, duration, next() < 0.01, iteration % 5000, checks);
     }
     batch += iterationLines(second, total + 3000);
     written += linesPerIteration;
