@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connectCacheServer, type CacheServerConnection } from '../cache-server/cache-server-connection.ts';
 import { cacheActivityBetween, totalCommands, type CacheActivity } from '../cache-server/redis-info.ts';
+import { median } from '../analyze/statistics.ts';
 import { mergeByFingerprint } from '../collect/collect-statements.ts';
 import { profileQueries } from '../collect/query-profile.ts';
 import { diffStatementSnapshots, resetStatementStats, snapshotStatementStats } from '../collect/statement-snapshot.ts';
@@ -33,11 +34,14 @@ export interface ProbeOptions {
 }
 
 /**
- * How long the CPU measurement of a page goes on: the users' requests are repeated, round by round,
- * until there are this many and this much wall time has passed (a few milliseconds per request
- * would otherwise be lost in the app's timers and GC), but never past `maxRequests`.
+ * How the CPU measurement of a page goes on: the users' requests are repeated, round by round, in
+ * `blocks` blocks of at least `minRequestsPerBlock` requests and `minMsPerBlock` of wall time each
+ * (a few milliseconds per request would otherwise be lost in the app's timers), never past
+ * `maxRequests` in all. The page's figure is the median of the blocks' CPU per request: a GC pause
+ * or a burst of the app's own timers lands in one block and moves the median little (a mean over
+ * all of them once read a 2.6 ms page as 4.7 ms in an unchanged release).
  */
-const CPU_MEASUREMENT = { minRequests: 30, minMs: 200, maxRequests: 200 };
+const CPU_MEASUREMENT = { blocks: 5, minRequestsPerBlock: 10, minMsPerBlock: 50, maxRequests: 250 };
 
 /** One probe user, brought to the page: the journey, the page's step in it, and the user's cookies and captures. */
 interface ProbeSession {
@@ -65,8 +69,8 @@ function journeysFor(scenario: Scenario, page: string): { journey: Journey; inde
  * of those answers are counted too: k6 counts bytes per iteration, not per page.
  *
  * When rehearse started the app, the same users then request the page again,
- * round robin, until the app's CPU time per request is a stable figure
- * (CPU_MEASUREMENT). The database counters stay those of the first round: a
+ * round robin, in blocks whose median CPU time per request is the page's
+ * figure (CPU_MEASUREMENT). The database counters stay those of the first round: a
  * repeated request finds caches the first one filled (a posts cache keyed by
  * user misses once per user), so only each user's first request says what a
  * request costs the database. With a cache server, INFO before and after that
@@ -89,8 +93,6 @@ export async function probePages(options: ProbeOptions): Promise<QueryProfile[]>
 async function probePage(options: ProbeOptions, page: string, cache: CacheServerConnection | undefined): Promise<QueryProfile> {
   const sessions = await probeSessions(options, page);
   const appPid = canReadProcessCpu() ? options.appPid : undefined;
-  const cpuBefore = appPid === undefined ? 0 : await readTreeRunTimeMs([appPid]);
-  const started = performance.now();
   const before = await resetStatementStats(options.admin, options.database);
   const cacheBefore = await cache?.readInfo();
   const first = await requestRound(options, sessions);
@@ -98,9 +100,7 @@ async function probePage(options: ProbeOptions, page: string, cache: CacheServer
   const delta = diffStatementSnapshots(before, await snapshotStatementStats(options.admin, options.database));
   const profile = { ...profileQueries(page, first.answered, await mergeByFingerprint(delta.entries), first.bytes), ...(cacheBefore && cacheAfter ? cacheProfile(cacheActivityBetween(cacheBefore.info, cacheAfter.info), first.answered) : {}) };
   if (appPid === undefined) return { ...profile, appCpuMsPerRequest: null };
-  const answered = first.answered + (await repeatRounds(options, sessions, started));
-  const cpuMs = (await readTreeRunTimeMs([appPid])) - cpuBefore;
-  return { ...profile, appCpuMsPerRequest: answered === 0 ? null : cpuMs / answered };
+  return { ...profile, appCpuMsPerRequest: await measureCpuPerRequest(options, sessions, appPid) };
 }
 
 /** A page's cache server commands per request, by command and together, and the lookups that missed. */
@@ -134,18 +134,30 @@ async function probeSessions(options: ProbeOptions, page: string): Promise<Probe
   return sessions;
 }
 
-/** More rounds of the same users until CPU_MEASUREMENT is met (counted from `started`); the expected answers they got. */
-async function repeatRounds(options: ProbeOptions, sessions: readonly ProbeSession[], started: number): Promise<number> {
-  const minRequests = Math.max(options.requests ?? 10, CPU_MEASUREMENT.minRequests);
-  let requested = sessions.length;
-  let answered = 0;
-  const enough = () => requested >= minRequests && performance.now() - started >= CPU_MEASUREMENT.minMs;
+/**
+ * The app's CPU milliseconds per request of the page: the median over CPU_MEASUREMENT's blocks of
+ * the same users' rounds, each block's CPU (the app's whole process tree) over its expected
+ * answers; null when no block got one.
+ */
+async function measureCpuPerRequest(options: ProbeOptions, sessions: readonly ProbeSession[], appPid: number): Promise<number | null> {
+  const minRequests = Math.max(Math.ceil((options.requests ?? 10) / CPU_MEASUREMENT.blocks), CPU_MEASUREMENT.minRequestsPerBlock);
+  const perBlock: number[] = [];
+  let requested = 0;
   const room = () => sessions.length > 0 && requested + sessions.length <= CPU_MEASUREMENT.maxRequests;
-  while (!enough() && room()) {
-    answered += (await requestRound(options, sessions)).answered;
-    requested += sessions.length;
+  for (let block = 0; block < CPU_MEASUREMENT.blocks && room(); block++) {
+    const cpuBefore = await readTreeRunTimeMs([appPid]);
+    const started = performance.now();
+    let inBlock = 0;
+    let answered = 0;
+    while (room() && (inBlock < minRequests || performance.now() - started < CPU_MEASUREMENT.minMsPerBlock)) {
+      answered += (await requestRound(options, sessions)).answered;
+      inBlock += sessions.length;
+      requested += sessions.length;
+    }
+    const cpuMs = (await readTreeRunTimeMs([appPid])) - cpuBefore;
+    if (answered > 0) perBlock.push(cpuMs / answered);
   }
-  return answered;
+  return perBlock.length === 0 ? null : median(perBlock);
 }
 
 /** Each user requests the page once, one at a time: how many got an expected answer, and its body bytes. */
