@@ -1,18 +1,22 @@
+import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { InfrastructureError } from '../errors.ts';
 import type { K6Results } from '../run/run-record-schema.ts';
 import { K6SampleAggregator, type K6SampleAggregatorOptions } from './k6-sample-aggregator.ts';
-import { UsedLinesThreads } from './used-lines-threads.ts';
 
 type TextStream = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 
 /**
  * Streams k6's raw CSV output (`--out csv=<file>`, or `<file>.gz`, which k6
  * also writes gzipped) through a {@link K6SampleAggregator}, as bytes: only
- * the fields it uses are ever decoded. The files are gunzipped and rid of
- * the lines of metrics rehearse does not read in worker threads (see
- * UsedLinesThreads), beside the aggregation. Memory stays flat whatever the
- * file size: a few chunks per file and the aggregator's histograms.
+ * the fields it uses are ever decoded. zlib gunzips in libuv's thread pool,
+ * beside the aggregation; a reader thread that also dropped the unused lines
+ * cost more CPU in copies and messages than it saved, once recording into
+ * histograms got cheap (docs/BENCHMARKS.md, "Several runners"). Memory stays
+ * flat whatever the file size: a few chunks per file and the aggregator's
+ * histograms.
  *
  * Several files are several runners of one load (execution segments, k6-operator
  * pods): they are read into ONE aggregation, so per-page percentiles are
@@ -32,15 +36,27 @@ export async function aggregateK6Csv(files: string | readonly string[], options:
       throw new InfrastructureError(`k6 raw output ${file} does not exist: k6 wrote no samples (did it run with --out csv=${file}?)`);
     });
   }
-  const threads = new UsedLinesThreads(list);
   try {
-    return await aggregateStreams(threads.streams, options);
+    return await aggregateStreams(list.map(openK6Csv), options);
   } catch (error) {
     if (error instanceof InfrastructureError) throw error;
     throw new InfrastructureError(`could not read k6 raw output ${list.join(', ')}: ${(error as Error).message}`);
-  } finally {
-    await threads.stop();
   }
+}
+
+/** Megabyte reads and gunzip chunks: fewer, larger chunks cost less per byte, and the chunks of four runners still fit the memory budget. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The file's bytes, gunzipped when it ends in .gz. A gzip stream cut short
+ * (k6 killed mid-run) ends with zlib's own error (code Z_BUF_ERROR); stopping
+ * early (aggregateStreams closes it) closes the file too.
+ */
+function openK6Csv(file: string): Readable {
+  const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  if (!file.endsWith('.gz')) return raw;
+  // Its callback only sees errors the gunzip stream already carries to its reader.
+  return pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
 }
 
 /** One stream of k6 CSV text (see {@link aggregateStreams}). */
@@ -141,11 +157,20 @@ function minBy<T>(items: readonly T[], key: (item: T) => number): T {
   return items.reduce((best, item) => (key(item) < key(best) ? item : best));
 }
 
-/** One runner's bytes, cut into whole records: the header, then `pending` records not yet aggregated. */
+/**
+ * One runner's bytes, cut into whole records: the header, then `pending`
+ * records not yet aggregated, then the records `queued` behind them. A
+ * chunk's records are queued where gunzip put them: only the record cut at
+ * the last chunk's end is copied, with the start of this one up to its
+ * first line break (copying whole chunks to join them was a fifth of the
+ * time spent merging runners' files).
+ */
 class RecordReader {
   private readonly iterator: AsyncIterator<Buffer | string>;
   /** The start of a record whose end has not come yet. */
   private carry: Buffer = Buffer.alloc(0);
+  /** Whole records, each ending in "\n", behind `pending`. */
+  private readonly queued: Buffer[] = [];
   header: string | undefined;
   /** Whole records, each ending in "\n". */
   pending: Buffer = Buffer.alloc(0);
@@ -158,7 +183,12 @@ class RecordReader {
 
   /** Reads until there are records pending or the stream has ended. */
   async fill(): Promise<void> {
-    while (this.pending.length === 0 && !this.done) await this.read();
+    while (this.pending.length === 0) {
+      const next = this.queued.shift();
+      if (next) this.pending = next;
+      else if (this.done) return;
+      else await this.read();
+    }
   }
 
   /** The second of the first pending record; +Infinity when none can be read (it sets no bound). */
@@ -171,10 +201,11 @@ class RecordReader {
     return Number.POSITIVE_INFINITY;
   }
 
-  /** The second of the last pending record; -Infinity when none can be read (fed whole, so reading goes on). */
+  /** The second of the last record read (pending or queued); -Infinity when none can be read (fed whole, so reading goes on). */
   lastSecond(aggregator: K6SampleAggregator): number {
-    for (let end = this.pending.length - 1; end > 0; end = this.pending.lastIndexOf(NEWLINE, end - 1)) {
-      const second = aggregator.secondAt(this.pending, this.pending.lastIndexOf(NEWLINE, end - 1) + 1);
+    const records = this.queued.at(-1) ?? this.pending;
+    for (let end = records.length - 1; end > 0; end = records.lastIndexOf(NEWLINE, end - 1)) {
+      const second = aggregator.secondAt(records, records.lastIndexOf(NEWLINE, end - 1) + 1);
       if (!Number.isNaN(second)) return second;
     }
     return Number.NEGATIVE_INFINITY;
@@ -194,25 +225,38 @@ class RecordReader {
       next = { done: true, value: undefined };
     }
     if (next.done) return this.end();
-    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-    // Only a chunk's cut record is copied; the rest is read where gunzip put it.
-    let bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    let chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
     if (this.header === undefined) {
+      const bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
       const headerEnd = bytes.indexOf(NEWLINE);
       if (headerEnd === -1) {
         this.carry = bytes;
         return;
       }
       this.header = bytes.toString('utf8', 0, headerEnd);
-      bytes = bytes.subarray(headerEnd + 1);
+      this.carry = Buffer.alloc(0);
+      chunk = bytes.subarray(headerEnd + 1);
     }
-    const limit = bytes.lastIndexOf(NEWLINE);
+    this.queueRecords(chunk);
+  }
+
+  /** Queues the whole records that the carried record and `chunk` make; carries the chunk's cut last record. */
+  private queueRecords(chunk: Buffer): void {
+    const limit = chunk.lastIndexOf(NEWLINE);
     if (limit === -1) {
-      this.carry = bytes;
+      this.carry = Buffer.concat([this.carry, chunk]);
       return;
     }
-    this.pending = bytes.subarray(0, limit + 1);
-    this.carry = Buffer.from(bytes.subarray(limit + 1));
+    let rest = 0;
+    if (this.carry.length > 0) {
+      const firstEnd = chunk.indexOf(NEWLINE) + 1;
+      const head = Buffer.concat([this.carry, chunk.subarray(0, firstEnd)]);
+      // A quoted field still open at that line break runs on: the record is joined with the rest of the chunk, as one piece.
+      rest = evenQuotes(head) ? firstEnd : limit + 1;
+      this.queued.push(rest === firstEnd ? head : Buffer.concat([this.carry, chunk.subarray(0, rest)]));
+    }
+    if (rest <= limit) this.queued.push(chunk.subarray(rest, limit + 1));
+    this.carry = Buffer.from(chunk.subarray(limit + 1));
   }
 
   private end(): void {
@@ -224,9 +268,17 @@ class RecordReader {
       return;
     }
     // The last line of a file k6 did not finish may be cut short: not a record.
-    if (rest.length > 0 && !this.truncated) this.pending = Buffer.concat([this.pending, rest, Buffer.from('\n')]);
+    if (rest.length > 0 && !this.truncated) this.queued.push(Buffer.concat([rest, Buffer.from('\n')]));
   }
 }
+
+function evenQuotes(bytes: Buffer): boolean {
+  let quotes = 0;
+  for (let at = bytes.indexOf(QUOTE); at !== -1; at = bytes.indexOf(QUOTE, at + 1)) quotes += 1;
+  return quotes % 2 === 0;
+}
+
+const QUOTE = 34;
 
 async function* toAsync<T>(iterator: Iterator<T>): AsyncGenerator<T> {
   for (let next = iterator.next(); !next.done; next = iterator.next()) yield next.value;

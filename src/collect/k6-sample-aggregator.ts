@@ -436,13 +436,6 @@ function recogniseMetric(text: string, start: number): Metric {
   return Metric.Other;
 }
 
-/**
- * The metrics K6SampleAggregator reads, as k6 names them at the start of
- * their lines: a reader may drop every other line before it reaches the
- * aggregator (see UsedLinesThreads).
- */
-export const USED_METRIC_NAMES = ['http_req_duration', 'http_req_failed', 'checks', 'iterations', 'dropped_iterations', 'vus', 'vus_max'] as const;
-
 /** The metric from the record's first bytes, before any parsing (see recogniseMetric). */
 function recogniseMetricBytes(bytes: Buffer, start: number, end: number): Metric {
   switch (bytes[start]) {

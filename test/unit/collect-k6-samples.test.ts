@@ -7,7 +7,8 @@ import { aggregateK6Csv, aggregateStream, aggregateStreams } from '../../src/col
 import { readDecimal } from '../../src/collect/csv-byte-fields.ts';
 import { parseCsvLine, splitCsvFields } from '../../src/collect/csv-fields.ts';
 import { K6SampleAggregator, parseTimestampSecond } from '../../src/collect/k6-sample-aggregator.ts';
-import { LatencyHistogram } from '../../src/collect/latency-histogram.ts';
+import { build } from 'hdr-histogram-js';
+import { HdrIndex, LatencyHistogram } from '../../src/collect/latency-histogram.ts';
 import { InfrastructureError } from '../../src/errors.ts';
 
 const HEADER =
@@ -338,9 +339,46 @@ describe('merged histograms', () => {
     expect(merged.mean).toBe(whole.mean);
     expect(merged.max).toBe(whole.max);
   });
+
+  it('are the histograms hdr-histogram-js builds recording each value, at every precision and past the fast range', () => {
+    const micros = [0, 1, 2, 999, 1000, 1023, 1024, 1025, 2047, 2048, 2049, 65_535, 65_536, 2 ** 30 - 1, 2 ** 30, 2 ** 31 - 1, 2 ** 31, 3 * 2 ** 32 + 7];
+    for (const digits of [1, 2, 3] as const) {
+      const library = build({ numberOfSignificantValueDigits: digits, autoResize: true, lowestDiscernibleValue: 1 });
+      const ours = new LatencyHistogram(digits);
+      const all = [...micros, ...values.map((value) => Math.round(value * 1000))];
+      for (const value of all) {
+        library.recordValue(value);
+        ours.record(value / 1000);
+      }
+      expect(ours.count).toBe(library.totalCount);
+      for (const percentile of [0.1, 1, 50, 90, 95, 99, 99.9, 100]) {
+        expect(ours.percentile(percentile), `${digits} digits, p${percentile}`).toBe(Math.min(library.getValueAtPercentile(percentile), Math.max(...all)) / 1000);
+      }
+      expect(ours.mean).toBe(library.mean / 1000);
+      expect(ours.max).toBe(Math.max(...all) / 1000);
+    }
+  });
+
+  it('put a value at the counts index hdr-histogram-js gives it, and back at its bucket\'s lowest value', () => {
+    for (const digits of [1, 2, 3] as const) {
+      const library = build({ numberOfSignificantValueDigits: digits, autoResize: true, lowestDiscernibleValue: 1 }) as unknown as {
+        countsArrayIndex(value: number): number;
+        valueFromIndex(index: number): number;
+        lowestEquivalentValue(value: number): number;
+      };
+      const index = HdrIndex.of(digits);
+      for (let power = 0; power < 31; power++) {
+        for (const value of [2 ** power - 1, 2 ** power, 2 ** power + 1, Math.floor(2 ** power * 1.37)]) {
+          if (value < 0 || value >= 2 ** 31) continue;
+          expect(index.of(value), `${digits} digits, ${value}`).toBe(library.countsArrayIndex(value));
+          expect(index.lowestValue(index.of(value))).toBe(library.lowestEquivalentValue(value));
+        }
+      }
+    }
+  });
 });
 
-describe('runner files read in a reader thread', () => {
+describe('runner files read from disk', () => {
   it('reads the same as the text read in one thread: unused metrics, quoted line breaks, CRLF, UTF-8, a last line without its break', async () => {
     const multiline = check('multi\nline "quoted", check', 100, true);
     const unusedMultiline = 'http_req_waiting,100,1.000000,,,,true,,GET,"Posts\nchecks,100,1,,,,,,,,,default,,,,,,,",HTTP/1.1,default,,200,,,x,,';
@@ -356,7 +394,7 @@ describe('runner files read in a reader thread', () => {
       `iterations,102,1.000000,,,,,,,,,default,,,,,,,`,
     ];
     const text = lines.join('\n');
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-reader-thread-'));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-runner-file-'));
     try {
       await writeFile(path.join(dir, 'runner.csv.gz'), gzipSync(text));
       await writeFile(path.join(dir, 'runner.csv'), text);
@@ -372,11 +410,11 @@ describe('runner files read in a reader thread', () => {
     }
   });
 
-  it('merges many runner files through fewer threads, as the same samples in one file', async () => {
+  it('merges many runner files as the same samples in one file', async () => {
     const runners = 5;
     const second = (index: number) => 100 + Math.floor(index / 40);
     const all = Array.from({ length: 2000 }, (_, index) => request(['Login', 'Feed'][index % 2]!, second(index), 1 + ((index * 31) % 200) * 0.7, index % 13 === 0 ? 500 : 200));
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-reader-threads-'));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rehearse-runner-files-'));
     try {
       const files = Array.from({ length: runners }, (_, runner) => path.join(dir, `runner-${runner}.csv.gz`));
       for (const [runner, file] of files.entries()) {
