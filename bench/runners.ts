@@ -5,8 +5,10 @@
  * 1. Merging runner outputs: 4 gzipped k6 CSV files (2.5 M samples each, the
  *    metric mix k6 writes, see k6-samples.ts) read into one aggregation by
  *    aggregateK6Csv, against a plain streaming gunzip + line count of the same
- *    4 files in Node; each in a fresh Node process (its own peak RSS), the two
- *    alternated over two rounds. Targets: >= 0.5x the reference's speed,
+ *    4 files in Node; each in a fresh Node process that loads only what it
+ *    measures (bench/merge-child.ts: its own peak RSS, and no unrelated
+ *    modules slowing it), the two alternated over five rounds, medians
+ *    compared. Targets: >= 0.5x the reference's speed,
  *    >= 2 M samples/s, <= 300 MB, judged on files as rehearse's runners
  *    write them (a check line only for a page with a body check); the same
  *    on files with a check line per request is printed beside it.
@@ -32,8 +34,8 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { createGunzip, createGzip } from 'node:zlib';
-import { aggregateK6Csv } from '../src/collect/aggregate-k6-csv.ts';
+import { createGzip } from 'node:zlib';
+import { COUNT_FLAG, MERGE_FLAG, type Measurement } from './merge-child.ts';
 import { locateK6 } from '../src/k6/locate-k6.ts';
 import { runK6 } from '../src/k6/run-k6.ts';
 import { dataset, defineScenario, page } from '../src/scenario/define-scenario.ts';
@@ -47,20 +49,14 @@ export const TARGET_SAMPLES_PER_SECOND = 2_000_000;
 export const TARGET_PEAK_MEMORY_MB = 300;
 export const TARGET_SCRIPT_RATIO = 0.9;
 const RUNNERS = 4;
+/** Rounds of the script comparison (10 s of load each way per round). */
 const ROUNDS = 2;
+/** Rounds of the merge comparison: a few seconds each, and the machine's noise is ±10 %. */
+const MERGE_ROUNDS = 5;
 const LOAD_SECONDS = Number(process.env.REHEARSE_BENCH_LOAD_SECONDS ?? 10);
 const LOAD_VUS = 20;
 /** Far above what one loopback Node server answers on this machine: both scripts run flat out. */
 const LOAD_RATE = 20_000;
-
-interface Measurement {
-  seconds: number;
-  /** CPU time of every thread of the process (gunzip's thread pool too): on a shared machine, steadier than seconds. */
-  cpuSeconds: number;
-  peakRssMb: number;
-  lines: number;
-  requests: number;
-}
 
 /** The merge measured on one mix of lines (see CheckLines). */
 interface MergeResult {
@@ -84,9 +80,6 @@ export interface RunnersBenchResult extends MergeResult {
   minimalCpuMicros: number[];
   passed: boolean;
 }
-
-const MERGE_FLAG = '--merge';
-const COUNT_FLAG = '--count-lines';
 
 export async function run(options: { samplesPerFile?: number; mergeOnly?: boolean; log?: (line: string) => void } = {}): Promise<RunnersBenchResult> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -117,13 +110,13 @@ export async function run(options: { samplesPerFile?: number; mergeOnly?: boolea
   }
 }
 
-/** The merge of RUNNERS files of one mix against gunzip + line count of the same files, alternated over ROUNDS; medians. */
+/** The merge of RUNNERS files of one mix against gunzip + line count of the same files, alternated over MERGE_ROUNDS; medians. */
 async function measureMergeOf(dir: string, perFile: number, checks: CheckLines, log: (line: string) => void): Promise<MergeResult> {
   log(`runners: writing ${RUNNERS} gzipped k6 CSV files of ${perFile.toLocaleString('en')} samples (check lines: ${checks}) …`);
   const { files, samples } = await writeRunnerFiles(dir, perFile, checks);
   const merge: Measurement[] = [];
   const reference: Measurement[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < MERGE_ROUNDS; round++) {
     reference.push(await measureInChild(COUNT_FLAG, files));
     merge.push(await measureInChild(MERGE_FLAG, files));
     log(
@@ -159,39 +152,11 @@ async function writeRunnerFiles(dir: string, perFile: number, checks: CheckLines
   return { files, samples: written * RUNNERS };
 }
 
+/** One measurement in a fresh Node process that loads only what it measures (see merge-child.ts), so its peak RSS is its own. */
 async function measureInChild(flag: string, files: readonly string[]): Promise<Measurement> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), flag, ...files], { maxBuffer: 1 << 20 });
+  const child = fileURLToPath(new URL('./merge-child.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), child, flag, ...files], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measurement;
-}
-
-async function measureMerge(files: readonly string[]): Promise<Measurement> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const results = await aggregateK6Csv(files);
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, cpuSeconds: cpuSecondsSince(cpu), peakRssMb: process.resourceUsage().maxRSS / 1024, lines: results.samples.used, requests: results.totals.requests };
-}
-
-/** The reference: every file gunzipped and its lines counted, all files at once as the merge reads them. */
-async function measureLineCount(files: readonly string[]): Promise<Measurement> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const counts = await Promise.all(
-    files.map(async (file) => {
-      let lines = 0;
-      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })) as AsyncIterable<Buffer>) {
-        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines += 1;
-      }
-      return lines;
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, cpuSeconds: cpuSecondsSince(cpu), peakRssMb: process.resourceUsage().maxRSS / 1024, lines: counts.reduce((a, b) => a + b, 0), requests: 0 };
-}
-
-function cpuSecondsSince(start: NodeJS.CpuUsage): number {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1e6;
 }
 
 /** The hand-written reference: the same executor, rate and VUs as the script it is measured against, `http.get` only. */
@@ -272,12 +237,8 @@ function median(values: readonly number[]): number {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [flag, ...rest] = process.argv.slice(2);
-  if (flag === MERGE_FLAG) console.log(JSON.stringify(await measureMerge(rest)));
-  else if (flag === COUNT_FLAG) console.log(JSON.stringify(await measureLineCount(rest)));
-  else {
-    const mergeOnly = flag === '--merge-only';
-    const samples = mergeOnly ? rest[0] : flag;
-    const result = await run({ mergeOnly, ...(samples ? { samplesPerFile: Number(samples) } : {}) });
-    process.exitCode = result.passed ? 0 : 1;
-  }
+  const mergeOnly = flag === '--merge-only';
+  const samples = mergeOnly ? rest[0] : flag;
+  const result = await run({ mergeOnly, ...(samples ? { samplesPerFile: Number(samples) } : {}) });
+  process.exitCode = result.passed ? 0 : 1;
 }
