@@ -247,15 +247,18 @@ class RecordReader {
       this.carry = Buffer.concat([this.carry, chunk]);
       return;
     }
-    let rest = 0;
+    let joined = 0;
     if (this.carry.length > 0) {
-      const firstEnd = chunk.indexOf(NEWLINE) + 1;
-      const head = Buffer.concat([this.carry, chunk.subarray(0, firstEnd)]);
-      // A quoted field still open at that line break runs on: the record is joined with the rest of the chunk, as one piece.
-      rest = evenQuotes(head) ? firstEnd : limit + 1;
-      this.queued.push(rest === firstEnd ? head : Buffer.concat([this.carry, chunk.subarray(0, rest)]));
+      joined = chunk.indexOf(NEWLINE) + 1;
+      const head = Buffer.concat([this.carry, chunk.subarray(0, joined)]);
+      if (evenQuotes(head)) this.queued.push(head);
+      else {
+        // A quoted field still open at that line break runs on: the carried record is joined with the whole chunk instead.
+        joined = limit + 1;
+        this.queued.push(Buffer.concat([this.carry, chunk.subarray(0, joined)]));
+      }
     }
-    if (rest <= limit) this.queued.push(chunk.subarray(rest, limit + 1));
+    if (joined <= limit) this.queued.push(chunk.subarray(joined, limit + 1));
     this.carry = Buffer.from(chunk.subarray(limit + 1));
   }
 

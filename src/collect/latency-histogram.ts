@@ -31,7 +31,7 @@ export class LatencyHistogram {
 
   constructor(significantDigits: 1 | 2 | 3 = 3) {
     this.histogram = build({ numberOfSignificantValueDigits: significantDigits, autoResize: true, lowestDiscernibleValue: 1 });
-    this.index = HdrIndex.of(significantDigits);
+    this.index = new HdrIndex(significantDigits);
   }
 
   get count(): number {
@@ -132,23 +132,13 @@ const MAX_PENDING = 2 ** 31;
  * own answer.
  */
 export class HdrIndex {
-  private static readonly byDigits = new Map<number, HdrIndex>();
   private readonly halfMagnitude: number;
   private readonly halfCount: number;
 
-  private constructor(significantDigits: number) {
+  constructor(significantDigits: number) {
     const subBucketCountMagnitude = Math.ceil(Math.log2(2 * 10 ** significantDigits));
     this.halfMagnitude = subBucketCountMagnitude - 1;
     this.halfCount = 2 ** this.halfMagnitude;
-  }
-
-  static of(significantDigits: number): HdrIndex {
-    let index = HdrIndex.byDigits.get(significantDigits);
-    if (!index) {
-      index = new HdrIndex(significantDigits);
-      HdrIndex.byDigits.set(significantDigits, index);
-    }
-    return index;
   }
 
   /** For 0 <= value < 2^31. */

@@ -366,7 +366,7 @@ describe('merged histograms', () => {
         valueFromIndex(index: number): number;
         lowestEquivalentValue(value: number): number;
       };
-      const index = HdrIndex.of(digits);
+      const index = new HdrIndex(digits);
       for (let power = 0; power < 31; power++) {
         for (const value of [2 ** power - 1, 2 ** power, 2 ** power + 1, Math.floor(2 ** power * 1.37)]) {
           if (value < 0 || value >= 2 ** 31) continue;
