@@ -1,12 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Three groups, one after another. Unit tests are pure: two files at a time.
-// Integration tests that assert what real parts computed (rows seeded,
-// queries counted, plans, profiles) but time nothing: two files at a time,
-// each on its own throwaway project and cluster. Everything that runs a load
-// and judges it (every end-to-end test, k6 runs, CPU collection, signals and
-// orphans): one file at a time, so that nothing else competes with a load for
-// the 2 cores — a run on a busy machine is rightly not trusted.
+// Three groups, one after another: unit tests (pure); integration tests that
+// assert what real parts computed (rows seeded, queries counted, plans,
+// profiles) but time nothing, each on its own throwaway project and cluster;
+// then everything that runs a load and judges it (every end-to-end test, k6
+// runs, CPU collection, signals and orphans), one file at a time, so that
+// nothing else competes with a load for the 2 cores — a run on a busy machine
+// is rightly not trusted. Vitest's default worker count is the machine's
+// available parallelism minus one, so on 2 cores the first two groups run one
+// file at a time as well (measured in CI's per-file times, 2026-12-02).
 const shared = { testTimeout: 120_000, hookTimeout: 120_000, pool: 'forks' } as const;
 
 const UNTIMED = [
